@@ -1,0 +1,54 @@
+# TradePilot: `make demo` and `make test` work on a fresh machine from a clean clone.
+# Everything is installed from the public package index with uv and uv.lock.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+# Ignore this machine's pip configuration (local wheel folders): public index only.
+PUBLIC_PIP := PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_EXTRA_INDEX_URL= \
+	$(TOOLS)/bin/python -m pip install --quiet --index-url https://pypi.org/simple
+export UV_PYTHON_DOWNLOADS := never
+RUN := $(UV) run --locked --no-sync
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup browser demo test lint format bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(PUBLIC_PIP) "uv==0.13.9"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked
+	touch $@
+
+setup: .venv/.synced
+
+# Debian's chromium drives the end-to-end tests (Playwright never downloads a browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+demo: setup
+	$(RUN) tradepilot demo
+
+test: setup browser
+	$(RUN) pytest -n 2 -q
+
+lint: setup
+	$(RUN) ruff check src tests bench
+	$(RUN) ruff format --check src tests bench
+	$(RUN) mypy
+
+format: setup
+	$(RUN) ruff format src tests bench
+	$(RUN) ruff check --fix src tests bench
+
+bench: setup
+	$(RUN) python bench/import_bench.py
+	$(RUN) python bench/web_bench.py
+
+clean:
+	rm -rf .venv $(TOOLS) tradepilot-demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,43 @@
+"""The Forecasts page: find a SKU, its fan chart per country, model choice, accuracy."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tradepilot.app.security import CurrentSession, State
+from tradepilot.app.web.pages import render
+from tradepilot.domain.errors import DataValidationError
+from tradepilot.forecasting.reports import list_series, run_summary, series_detail
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/forecasts", response_class=HTMLResponse)
+def forecasts_page(
+    request: Request,
+    state: State,
+    session: CurrentSession,
+    sku: str = "",
+    offset: int = 0,
+) -> Response:
+    """Worst series first, or the series of a SKU, with the latest backtest."""
+    summary = run_summary(state.engine)
+    series = list_series(state.engine, sku=sku or None, limit=25, offset=max(offset, 0))
+    charts = []
+    if sku:
+        for row in series["data"][:6]:
+            try:
+                charts.append(series_detail(state.engine, row["unique_id"]))
+            except DataValidationError:
+                continue
+    return render(
+        request,
+        "forecasts.html",
+        session=session,
+        summary=summary,
+        series=series,
+        sku=sku,
+        offset=max(offset, 0),
+        charts=charts,
+    )

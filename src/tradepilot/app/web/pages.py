@@ -1,0 +1,97 @@
+"""Rendering pages: the Jinja2 environment, navigation and chart payloads."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import pycountry
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from tradepilot.domain.countries import country_name
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+
+# (path, label); capability pages arrive with later issues and show as "soon".
+NAVIGATION = [
+    ("/", "Overview"),
+    ("/imports", "Imports"),
+    ("/quality", "Data quality"),
+    ("/forecasts", "Forecasts"),
+    (None, "Restock"),
+    (None, "Margins & Markets"),
+    (None, "Customers"),
+    (None, "Inbox"),
+    (None, "Risk"),
+    (None, "Ledger"),
+]
+
+
+@functools.cache
+def templates() -> Jinja2Templates:
+    """The template environment (autoescaping on)."""
+    env = Jinja2Templates(directory=HERE / "templates")
+    env.env.filters["money"] = lambda v: "–" if v is None else f"{v:,.2f}"
+    env.env.filters["number"] = lambda v: "–" if v is None else f"{v:,}"
+    env.env.filters["percent"] = lambda v: "–" if v is None else f"{100 * v:.1f}%"
+    env.env.filters["country"] = country_name
+    env.env.filters["tojson_attr"] = lambda v: json.dumps(v, separators=(",", ":"))
+    return env
+
+
+def render(
+    request: Request, template: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    """Render ``template`` with the navigation and the session's CSRF token."""
+    session = context.pop("session", None)
+    context.update(
+        request=request,
+        navigation=NAVIGATION,
+        session=session,
+        csrf_token=session.csrf_token if session else context.get("csrf_token", ""),
+    )
+    return templates().TemplateResponse(request, template, context, status_code=status)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """A plain error page (no data, so no login needed to render it)."""
+    return render(
+        request, "error.html", status=status, status_code=status, message=message
+    )
+
+
+def alpha3(code: str) -> str | None:
+    """ISO alpha-3 code for the map, or None for pseudo-countries."""
+    country = pycountry.countries.get(alpha_2=code)
+    return country.alpha_3 if country else None
+
+
+def country_map_payload(
+    rows: list[dict[str, Any]], currency: str | None
+) -> dict[str, Any]:
+    """Data for the revenue-by-country choropleth (pseudo-countries left out)."""
+    located = [(alpha3(r["country"]), r) for r in rows]
+    located = [(code, r) for code, r in located if code]
+    return {
+        "locations": [code for code, _ in located],
+        "z": [r["revenue"] for _, r in located],
+        "text": [country_name(r["country"]) for _, r in located],
+        "currency": currency or "",
+    }
+
+
+def month_chart_payload(
+    rows: list[dict[str, Any]], currency: str | None
+) -> dict[str, Any]:
+    """Data for the revenue-by-month bar chart."""
+    return {
+        "x": [r["month"] for r in rows],
+        "revenue": [r["revenue"] for r in rows],
+        "returns": [r["returns"] for r in rows],
+        "currency": currency or "",
+    }

@@ -1,0 +1,107 @@
+// TradePilot dashboard: draws the charts from JSON embedded in the page and shows
+// upload progress. No inline scripts: the Content-Security-Policy forbids them.
+"use strict";
+
+function readData(id) {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : null;
+}
+
+const PLOT_CONFIG = {
+  displaylogo: false,
+  responsive: true,
+  // Geo maps load their topojson from here, never from a CDN.
+  topojsonURL: "/static/vendor/",
+  modeBarButtonsToRemove: ["lasso2d", "select2d"],
+};
+
+function drawMonthChart() {
+  const data = readData("data-month");
+  const node = document.getElementById("chart-month");
+  if (!data || !node || !window.Plotly) return;
+  const traces = [
+    { type: "bar", name: "Net revenue", x: data.x, y: data.revenue, marker: { color: "#2563eb" } },
+    { type: "bar", name: "Returns", x: data.x, y: data.returns, marker: { color: "#f59e0b" } },
+  ];
+  const layout = {
+    barmode: "group",
+    margin: { t: 10, r: 10, b: 40, l: 60 },
+    xaxis: { type: "category" },
+    yaxis: { title: { text: data.currency }, tickformat: ",.0f" },
+    legend: { orientation: "h", y: -0.2 },
+    height: 320,
+  };
+  window.Plotly.newPlot(node, traces, layout, PLOT_CONFIG);
+}
+
+function drawCountryMap() {
+  const data = readData("data-map");
+  const node = document.getElementById("chart-map");
+  if (!data || !node || !window.Plotly) return;
+  const trace = {
+    type: "choropleth",
+    locationmode: "ISO-3",
+    locations: data.locations,
+    z: data.z,
+    text: data.text,
+    colorscale: [[0, "#bfdbfe"], [1, "#1d4ed8"]],
+    hovertemplate: "%{text}<br>%{z:,.0f} " + data.currency + "<extra></extra>",
+    colorbar: { title: { text: data.currency }, thickness: 10 },
+  };
+  const layout = {
+    geo: {
+      projection: { type: "natural earth" },
+      showframe: false,
+      showcoastlines: false,
+      showland: true,
+      landcolor: "#eef1f5",
+      showcountries: true,
+      countrycolor: "#d0d7de",
+    },
+    margin: { t: 0, r: 0, b: 0, l: 0 },
+    height: 340,
+  };
+  window.Plotly.newPlot(node, [trace], layout, PLOT_CONFIG);
+}
+
+function watchUploads() {
+  document.body.addEventListener("htmx:xhr:progress", (event) => {
+    const bar = document.getElementById("upload-progress");
+    if (!bar || !event.detail.lengthComputable) return;
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+  document.body.addEventListener("htmx:afterRequest", () => {
+    const bar = document.getElementById("upload-progress");
+    if (bar) bar.hidden = true;
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  drawMonthChart();
+  drawCountryMap();
+  watchUploads();
+});
+
+// Forecasts page: history, forecast and interval bands (95% outer, 80% inner).
+function drawFans() {
+  if (!window.Plotly) return;
+  document.querySelectorAll("script.fan-data").forEach((node) => {
+    const data = JSON.parse(node.textContent);
+    const target = document.getElementById(node.dataset.target);
+    if (!target) return;
+    const f = data.forecast;
+    const traces = [];
+    [["95", "rgba(37,99,235,0.12)"], ["80", "rgba(37,99,235,0.25)"]].forEach(([level, color]) => {
+      const band = f.intervals[level];
+      if (!band) return;
+      traces.push({ x: f.ds, y: band.lo, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
+      traces.push({ x: f.ds, y: band.hi, mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: color, name: level + "% interval" });
+    });
+    traces.push({ x: data.history.ds, y: data.history.y, mode: "lines+markers", name: "Demand", line: { color: "#1f2933" }, marker: { size: 4 } });
+    traces.push({ x: f.ds, y: f.y, mode: "lines+markers", name: "Forecast", line: { color: "#2563eb" }, marker: { size: 4 } });
+    const layout = { margin: { t: 10, r: 10, b: 40, l: 50 }, height: 280, legend: { orientation: "h", y: -0.25 }, yaxis: { rangemode: "tozero" } };
+    window.Plotly.newPlot(target, traces, layout, PLOT_CONFIG);
+  });
+}
+document.addEventListener("DOMContentLoaded", drawFans);

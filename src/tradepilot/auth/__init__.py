@@ -1,0 +1,1 @@
+"""The owner account, login sessions and API tokens."""

@@ -1,0 +1,94 @@
+"""``tradepilot demo``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tradepilot.cli.output import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    errors_as_messages,
+    progress_reporter,
+    stdout,
+)
+from tradepilot.demo import DEFAULT_DEMO_HOME, DemoResult, build_demo
+
+
+def demo(
+    workspace: WorkspaceOption = None,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Return after building the demo.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    as_json: JsonOption = False,
+) -> None:
+    """Build a fresh demo workspace from the simulated store, run everything, serve it.
+
+    The demo always uses an embedded SQLite store in its own directory
+    (default ./tradepilot-demo), never your workspace.
+    """
+    home = workspace or DEFAULT_DEMO_HOME
+    with errors_as_messages(), progress_reporter(not as_json) as progress:
+        result = build_demo(home, progress=progress)
+    if as_json:
+        emit_json(
+            {
+                "workspace": str(home.resolve()),
+                "imports": [r.to_dict() for r in result.imports],
+                "status": result.status,
+            }
+        )
+        return
+    _summary(result)
+    if not no_serve:
+        stdout.print(
+            "(The web dashboard is not built yet, so there is nothing to serve.)"
+        )
+
+
+def _summary(result: DemoResult) -> None:
+    table = Table(title="Demo imports", title_justify="left")
+    for column in (
+        "file",
+        "format",
+        "rows read",
+        "accepted",
+        "quarantined",
+        "duplicates",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("file", "format") else "right"
+        )
+    for r in result.imports:
+        table.add_row(
+            r.source_name,
+            r.format,
+            f"{r.rows_read:,}",
+            f"{r.accepted:,}",
+            f"{r.quarantined:,}",
+            f"{r.duplicates:,}",
+        )
+    stdout.print(table)
+    s = result.status
+    stdout.print(
+        f"[bold]{s['orders']:,}[/] orders, {s['order_lines']:,} lines, "
+        f"{s['customers']:,} customers, {s['products']:,} products, "
+        f"{len(s['countries'])} countries, currencies {', '.join(s['currencies'])}"
+    )
+    stdout.print(
+        f"{s['date_min'][:10]} to {s['date_max'][:10]}; revenue "
+        f"[bold]{s['revenue_base']:,.2f} {s['base_currency']}[/] (at ECB-format daily rates)"
+    )
+    stdout.print(
+        f"Workspace: {result.home.resolve()}  (try: tradepilot status -w {result.home})"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add this command to ``app``."""
+    app.command()(demo)

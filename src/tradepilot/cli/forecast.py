@@ -1,0 +1,226 @@
+"""``tradepilot forecast run|backtest|export|series``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tradepilot.cli.output import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    errors_as_messages,
+    progress_reporter,
+    settings_for,
+    stdout,
+)
+from tradepilot.domain.errors import DataValidationError
+from tradepilot.forecasting.panel_file import forecast_file
+from tradepilot.forecasting.series import Pooling
+from tradepilot.forecasting.service import (
+    ForecastSettings,
+    backtest_demand,
+    export_forecast,
+    forecast_demand,
+)
+from tradepilot.workspace import open_store
+
+forecast_app = typer.Typer(
+    help="Demand forecasts per SKU x country.", no_args_is_help=True
+)
+
+Horizon = Annotated[int, typer.Option(help="Periods to forecast.")]
+Freq = Annotated[str, typer.Option(help="Period: W (weeks from Monday), D or M.")]
+Cutoff = Annotated[
+    str | None,
+    typer.Option(
+        help="Use only data before this date (YYYY-MM-DD); forecast from its period."
+    ),
+]
+Levels = Annotated[
+    list[int] | None, typer.Option("--level", help="Interval levels (repeat).")
+]
+Engine = Annotated[str, typer.Option(help="local, dask or ray.")]
+Jobs = Annotated[int, typer.Option(help="Parallel processes for model fitting.")]
+Pool = Annotated[
+    float, typer.Option(help="Pool a SKU's countries selling fewer units into markets.")
+]
+
+
+def _settings(
+    horizon: int,
+    freq: str,
+    cutoff: str | None,
+    levels: list[int] | None,
+    engine: str,
+    n_jobs: int,
+    pool: float,
+) -> ForecastSettings:
+    try:
+        day = dt.date.fromisoformat(cutoff) if cutoff else None
+    except ValueError:
+        raise DataValidationError(
+            f"--cutoff must be YYYY-MM-DD, got {cutoff!r}"
+        ) from None
+    return ForecastSettings(
+        horizon=horizon,
+        freq=freq.upper(),
+        cutoff=day,
+        levels=tuple(sorted(levels or [80, 95])),
+        engine=engine,
+        n_jobs=n_jobs,
+        pooling=Pooling(min_units=pool),
+    )
+
+
+def run(
+    horizon: Horizon = 12,
+    freq: Freq = "W",
+    cutoff: Cutoff = None,
+    level: Levels = None,
+    engine: Engine = "local",
+    n_jobs: Jobs = 2,
+    pool: Pool = 0.0,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Forecast demand for every SKU x country and store the run."""
+    with errors_as_messages(), progress_reporter(not as_json) as progress:
+        settings = _settings(horizon, freq, cutoff, level, engine, n_jobs, pool)
+        store = open_store(settings_for(workspace))
+        progress("choosing a model per series by cross-validation")
+        try:
+            result = forecast_demand(store, settings)
+        finally:
+            store.dispose()
+    if as_json:
+        emit_json(result)
+        return
+    stdout.print(
+        f"Forecast run {result['run_id']}: {result['series']:,} series, {result['periods']}"
+        f" periods from {result['first_period']}, {result['seconds']} s"
+    )
+    stdout.print(_counts_table("Model chosen", result["model_choices"]))
+    stdout.print(_counts_table("Demand class", result["class_counts"]))
+
+
+def backtest(
+    horizon: Horizon = 12,
+    freq: Freq = "W",
+    cutoff: Cutoff = None,
+    level: Levels = None,
+    n_jobs: Jobs = 2,
+    pool: Pool = 0.0,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Backtest on held-out time against single-model baselines."""
+    with errors_as_messages(), progress_reporter(not as_json) as progress:
+        settings = _settings(horizon, freq, cutoff, level, "local", n_jobs, pool)
+        store = open_store(settings_for(workspace))
+        progress("backtesting TradePilot and the baselines")
+        try:
+            metrics = backtest_demand(store, settings)
+        finally:
+            store.dispose()
+    if as_json:
+        emit_json(metrics)
+        return
+    stdout.print(_metrics_table(metrics))
+
+
+def export(
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the latest forecast run (one row per series and period)."""
+    with errors_as_messages():
+        store = open_store(settings_for(workspace))
+        try:
+            rows = export_forecast(store, out)
+        finally:
+            store.dispose()
+    if as_json:
+        emit_json({"rows": rows, "out": str(out)})
+    else:
+        stdout.print(f"Wrote {rows:,} rows to {out}")
+
+
+def series(
+    file: Annotated[
+        Path, typer.Argument(help="A long table: one row per id and period.")
+    ],
+    id_col: Annotated[str, typer.Option("--id", help="Series id column.")],
+    time_col: Annotated[str, typer.Option("--time", help="Period date column.")],
+    target_col: Annotated[str, typer.Option("--target", help="Value column.")],
+    horizon: Annotated[int, typer.Option(help="Periods to forecast.")],
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    freq: Annotated[
+        str | None, typer.Option(help="D, W or M (checked against the data).")
+    ] = None,
+    n_jobs: Jobs = 2,
+    as_json: JsonOption = False,
+) -> None:
+    """Forecast any long table (a spreadsheet of weekly sales, a marketplace report)."""
+    with errors_as_messages():
+        result = forecast_file(
+            file,
+            out,
+            id_col=id_col,
+            time_col=time_col,
+            target_col=target_col,
+            horizon=horizon,
+            freq=freq.upper() if freq else None,
+            n_jobs=n_jobs,
+        )
+    if as_json:
+        emit_json(result)
+    else:
+        stdout.print(
+            f"Forecast {result['series']} series ({result['freq']}); wrote {result['rows']} rows to {out}"
+        )
+
+
+def _counts_table(title: str, counts: dict[str, int]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(title.split()[0].lower())
+    table.add_column("series", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    return table
+
+
+def _metrics_table(metrics: dict[str, Any]) -> Table:
+    table = Table(
+        title=f"Backtest at {metrics['cutoff']} ({metrics['series']:,} series)",
+        title_justify="left",
+    )
+    for column in ("model", "RMSSE", "MASE", "WAPE", "bias", "cover 80", "cover 95"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    rows = [("TradePilot", metrics), *metrics["baselines"].items()]
+    for name, m in rows:
+        cover = m.get("coverage", {})
+        table.add_row(
+            name,
+            f"{m['rmsse']:.3f}",
+            f"{m['mase']:.3f}",
+            f"{m['wape']:.3f}",
+            f"{m['bias']:+.3f}",
+            f"{cover.get('80', float('nan')):.2f}",
+            f"{cover.get('95', float('nan')):.2f}",
+        )
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    """Add the forecast commands to ``app``."""
+    forecast_app.command()(run)
+    forecast_app.command()(backtest)
+    forecast_app.command()(export)
+    forecast_app.command()(series)
+    app.add_typer(forecast_app, name="forecast")

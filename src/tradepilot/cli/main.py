@@ -1,0 +1,25 @@
+"""The ``tradepilot`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from tradepilot.cli import demo, forecast, imports, serve, workspace
+
+app = typer.Typer(
+    name="tradepilot",
+    help="TradePilot: the operations co-pilot of a one-person cross-border shop.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+workspace.register(app)
+imports.register(app)
+demo.register(app)
+serve.register(app)
+forecast.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``tradepilot`` script."""
+    app()

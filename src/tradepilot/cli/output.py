@@ -1,0 +1,71 @@
+"""How commands talk: JSON or Rich tables on stdout, one-line errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from tradepilot.config import Settings, load_settings
+from tradepilot.domain.errors import TradePilotError
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace directory (default: $TRADEPILOT_HOME, else ./tradepilot-data).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+def settings_for(workspace: Path | None) -> Settings:
+    """Settings for a command's ``--workspace`` option."""
+    return load_settings(workspace)
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as one JSON object on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def errors_as_messages() -> Iterator[None]:
+    """Turn TradePilot errors into one line on stderr and a non-zero exit code.
+
+    Ctrl-C exits 130; every import is one transaction, so the store is unchanged.
+    """
+    try:
+        yield
+    except TradePilotError as exc:
+        stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        stderr.print(
+            "interrupted: the file being imported was not stored", highlight=False
+        )
+        raise typer.Exit(130) from None
+
+
+@contextmanager
+def progress_reporter(enabled: bool) -> Iterator[Callable[[str], None]]:
+    """A callback that shows each stage as a spinner line on stderr (when a terminal)."""
+    if not enabled or not stderr.is_terminal:
+        yield lambda _stage: None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=stderr, transient=True) as progress:
+        task = progress.add_task("starting", total=None)
+        yield lambda stage: progress.update(task, description=stage)

@@ -1,0 +1,104 @@
+"""``tradepilot serve`` and ``tradepilot token``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tradepilot.auth.service import create_token, list_tokens, revoke_token
+from tradepilot.cli.output import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    errors_as_messages,
+    settings_for,
+    stdout,
+)
+from tradepilot.config import Settings
+from tradepilot.workspace import open_store
+
+token_app = typer.Typer(help="API tokens for scripts (REST API).", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind (default: this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Serve the dashboard and the REST API."""
+    with errors_as_messages():
+        run_server(settings_for(workspace), host=host, port=port)
+
+
+def run_server(settings: Settings, *, host: str, port: int) -> None:
+    """Build the app for ``settings`` and serve it with uvicorn until interrupted."""
+    import uvicorn
+
+    from tradepilot.app import create_app
+    from tradepilot.app.cached import warm_caches
+
+    app = create_app(settings)
+    warm_caches(app.state.tradepilot)
+    stdout.print(
+        f"TradePilot is serving at [bold]http://{host}:{port}/[/] (Ctrl-C stops it)"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def token_create(
+    name: Annotated[str, typer.Option(help="A name to recognise the token by.")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API token and print it once (it is stored only hashed)."""
+    with errors_as_messages():
+        engine = open_store(settings_for(workspace))
+        token = create_token(engine, name=name)
+        engine.dispose()
+    if as_json:
+        emit_json({"name": name, "token": token})
+    else:
+        stdout.print(f"Token [bold]{name}[/] (shown once; keep it secret):")
+        print(token)  # noqa: T201 - plain, so it can be copied or piped
+
+
+def token_revoke(
+    name: Annotated[str, typer.Argument(help="Name of the token to revoke.")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an API token."""
+    with errors_as_messages():
+        engine = open_store(settings_for(workspace))
+        revoke_token(engine, name=name)
+        engine.dispose()
+    if as_json:
+        emit_json({"revoked": name})
+    else:
+        stdout.print(f"Token {name} revoked.")
+
+
+def token_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """List API tokens (names and dates, never the tokens)."""
+    with errors_as_messages():
+        engine = open_store(settings_for(workspace))
+        tokens = list_tokens(engine)
+        engine.dispose()
+    if as_json:
+        emit_json({"data": tokens, "count": len(tokens)})
+        return
+    for t in tokens:
+        used = t["last_used_at"].isoformat() if t["last_used_at"] else "never used"
+        stdout.print(f"{t['name']}  created {t['created_at']:%Y-%m-%d}  {used}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to ``app``."""
+    app.command()(serve)
+    token_app.command("create")(token_create)
+    token_app.command("revoke")(token_revoke)
+    token_app.command("list")(token_list)
+    app.add_typer(token_app, name="token")

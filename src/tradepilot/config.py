@@ -1,0 +1,54 @@
+"""Settings: where the workspace lives and which database holds it.
+
+Read from the environment (``TRADEPILOT_HOME``, ``TRADEPILOT_DATABASE_URL``) when a
+:class:`Settings` is created, never at import time; the CLI and the app build one and
+pass it down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_WORKSPACE = Path("tradepilot-data")
+SQLITE_FILENAME = "tradepilot.db"
+
+
+class Settings(BaseSettings):
+    """Workspace settings.
+
+    Attributes
+    ----------
+    home : Path
+        Workspace directory (``TRADEPILOT_HOME``, default ``./tradepilot-data``).
+    database_url : str or None
+        SQLAlchemy URL (``TRADEPILOT_DATABASE_URL``); None means the embedded SQLite
+        file ``tradepilot.db`` inside the workspace.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TRADEPILOT_", extra="ignore")
+
+    home: Path = Field(default=DEFAULT_WORKSPACE)
+    database_url: str | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        """The URL actually used: ``database_url`` or the workspace's SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / SQLITE_FILENAME).resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the store is a SQLite database."""
+        return self.effective_database_url.startswith("sqlite")
+
+
+def load_settings(workspace: Path | None = None) -> Settings:
+    """Build settings from the environment; ``workspace`` overrides ``TRADEPILOT_HOME``."""
+    settings = Settings()
+    if workspace is not None:
+        settings = settings.model_copy(update={"home": workspace})
+    return settings

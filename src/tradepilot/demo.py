@@ -1,0 +1,108 @@
+"""The demo: a fresh workspace built from the simulated store, with everything run.
+
+:func:`build_demo` simulates a store (:mod:`tradepilot.simulate`), writes its exports
+in their real formats, and imports them through the same importers a seller uses:
+ECB-format rates, the product catalogue, Shopify and Amazon orders, purchase orders
+and inventory snapshots. The simulator's ground truth is kept beside the exports in
+``demo-data/truth`` for later capabilities to measure themselves against.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tradepilot.auth.secrets import new_secret
+from tradepilot.auth.service import create_owner
+from tradepilot.config import Settings
+from tradepilot.domain.errors import WorkspaceError
+from tradepilot.ingest.report import ImportReport
+from tradepilot.ingest.service import import_file
+from tradepilot.simulate import SimulationConfig, simulate_store, write_store
+from tradepilot.workspace import init_workspace, workspace_status
+
+MARKER = ".tradepilot-demo"
+DEFAULT_DEMO_HOME = Path("tradepilot-demo")
+# (key of the file in write_store's result, import format), in dependency order.
+IMPORTS = [
+    ("eurofxref_hist", "fx"),
+    ("products", "products"),
+    ("shopify_orders", "shopify"),
+    ("amazon_all_orders", "amazon"),
+    ("purchase_orders", "purchase-orders"),
+    ("inventory", "inventory"),
+]
+
+
+DEMO_OWNER = "owner@demo.tradepilot"
+
+
+@dataclass
+class DemoResult:
+    """What :func:`build_demo` built, and how to log in to it."""
+
+    home: Path
+    imports: list[ImportReport] = field(default_factory=list)
+    status: dict[str, Any] = field(default_factory=dict)
+    owner_email: str = DEMO_OWNER
+    owner_password: str = ""
+
+
+def prepare_home(home: Path) -> None:
+    """Empty ``home`` for a new demo; refuse to touch a directory that is not one.
+
+    Raises
+    ------
+    WorkspaceError
+        If ``home`` holds files but no demo marker (it may be a real workspace).
+    """
+    if home.exists() and any(home.iterdir()):
+        if not (home / MARKER).exists():
+            raise WorkspaceError(
+                f"{home} is not empty and is not a demo workspace; choose another"
+                " --workspace for the demo"
+            )
+        shutil.rmtree(home)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / MARKER).write_text("created by 'tradepilot demo'; safe to delete\n")
+
+
+def build_demo(
+    home: Path,
+    *,
+    config: SimulationConfig | None = None,
+    progress: Callable[[str], None] = lambda _stage: None,
+) -> DemoResult:
+    """Simulate a store into ``home`` and import it into an embedded SQLite store.
+
+    Parameters
+    ----------
+    home : Path
+        Demo workspace directory (emptied first; see :func:`prepare_home`).
+    config : SimulationConfig, optional
+        Simulator settings; the default is the full demo store.
+    """
+    prepare_home(home)
+    progress("simulating the demo store")
+    files = write_store(
+        simulate_store(config or SimulationConfig()), home / "demo-data"
+    )
+    settings = Settings(home=home, database_url=None)
+    engine = init_workspace(settings, base_currency="EUR")
+    # A fresh random password per demo, kept in the demo folder (never a fixed secret).
+    result = DemoResult(home=home, owner_password=new_secret()[:16])
+    create_owner(engine, email=result.owner_email, password=result.owner_password)
+    (home / "demo-login.txt").write_text(
+        f"e-mail: {result.owner_email}\npassword: {result.owner_password}\n"
+    )
+    try:
+        for key, fmt in IMPORTS:
+            progress(f"importing {files[key].name}")
+            result.imports.append(import_file(engine, fmt=fmt, path=files[key]))
+        result.status = workspace_status(engine)
+    finally:
+        engine.dispose()
+    return result

@@ -1,0 +1,1 @@
+"""Pure domain types and rules: money, countries, catalogue, orders, inventory, purchasing."""

@@ -1,0 +1,391 @@
+"""Per-series model selection by rolling-origin cross-validation.
+
+:class:`AutoForecaster` classifies every series (:mod:`.classify`), cuts it to its
+history since the first sale, and cross-validates its class's candidates
+(:func:`tradepilot.forecasting.models.candidates`) on that history: up to
+``n_windows`` windows of ``horizon`` periods, ``step_size`` apart, the earliest
+window still training on at least :data:`MIN_TRAIN_PERIODS` periods. Series are
+grouped by (class, seasonal, number of windows) so each statsforecast call fits only
+the candidates of one class. Where a class has three or more candidates, their
+median (:class:`~tradepilot.forecasting.models.MedianEnsemble`) competes too, scored
+on the median of the members' CV forecasts. The candidate with the lowest mean
+RMSSE (or MAE) wins, except that a single model must beat the ensemble by
+``ensemble_margin``; ties go to the simpler model. A series too short for one window
+gets its class's default (:data:`tradepilot.forecasting.models.CLASS_DEFAULTS`) and
+``n_windows = 0`` in ``choices_``. The chosen model is then refitted on the whole history and
+forecast with intervals (see :mod:`.models` for the interval policy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Final
+
+import polars as pl
+from statsforecast import StatsForecast
+
+from tradepilot.domain.errors import DataValidationError, NotFittedError
+from tradepilot.forecasting.classify import (
+    Frame,
+    classify_series,
+    since_first_sale,
+    to_panel,
+)
+from tradepilot.forecasting.metrics import cv_scores
+from tradepilot.forecasting.models import (
+    CLASS_DEFAULTS,
+    ENSEMBLE,
+    MIN_TRAIN_PERIODS,
+    MOVING_AVERAGE_WINDOW,
+    StatsModel,
+    candidates,
+    ensemble,
+    forecast_with_intervals,
+    library_warnings,
+    model_by_name,
+)
+
+METRICS: Final = ("rmsse", "mae")
+_GROUP: Final = ["demand_class", "seasonal"]
+
+
+class AutoForecaster:
+    """Pick and fit a statsforecast model per series; forecast with intervals.
+
+    Parameters
+    ----------
+    freq : str, default "W-MON"
+        Pandas offset alias of the panel's ``ds``.
+    season_length : int, default 52
+        Periods per season; seasonal candidates need two full seasons.
+    horizon : int, default 12
+        Periods to forecast, and the length of each cross-validation window.
+    levels : sequence of int, default (80, 95)
+        Prediction interval levels in percent.
+    n_windows : int, default 3
+        Most cross-validation windows per series (fewer when it is short).
+    step_size : int, optional
+        Periods between window cutoffs; ``None`` means ``horizon``.
+    n_jobs : int, default 1
+        Processes statsforecast uses (-1: all cores).
+    metric : {"rmsse", "mae"}, default "rmsse"
+        Cross-validation score to minimise. Where a series' RMSSE is undefined
+        (constant history), its MAE decides.
+    dead_after, new_within : int, default 13, 8
+        Life-cycle thresholds of :func:`~.classify.classify_series`.
+    ensemble_margin : float, default 0.2
+        How much lower (relative) a single model's CV score must be than that of
+        the class's median ensemble for it to be chosen instead; 0 picks the plain
+        minimum. With one or two windows the minimum mostly picks noise: on
+        simulated panels (stationary Poisson / negative-binomial, and with dying
+        and trending series) a margin of 0.2 cut the held-out RMSSE by 2-7%
+        against 0, to within 1% of always using the ensemble.
+
+    Attributes
+    ----------
+    classes_ : polars.DataFrame
+        Output of :func:`~.classify.classify_series`.
+    choices_ : polars.DataFrame
+        One row per series: ``unique_id, demand_class, model, cv_rmsse, cv_mae,
+        n_windows, interval_method``; ``n_windows = 0`` marks the class default.
+    scores_ : polars.DataFrame
+        ``unique_id, demand_class, model, cv_rmsse, cv_mae, n_windows`` for every
+        cross-validated candidate.
+    forecasts_ : polars.DataFrame
+        What :meth:`predict` returns.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> ds = pl.date_range(dt.date(2024, 1, 1), dt.date(2024, 12, 30), "1w", eager=True)
+    >>> y = [float(3 + (i % 3)) for i in range(ds.len())]
+    >>> panel = pl.DataFrame({"unique_id": "a", "ds": ds, "y": y})
+    >>> model = AutoForecaster(season_length=3, horizon=4, n_windows=2).fit(panel)
+    >>> model.choices_.select("model", "n_windows").row(0)
+    ('SeasonalNaive', 2)
+    >>> model.predict()["forecast"].to_list()
+    [5.0, 3.0, 4.0, 5.0]
+    """
+
+    classes_: pl.DataFrame
+    choices_: pl.DataFrame
+    scores_: pl.DataFrame
+    forecasts_: pl.DataFrame
+
+    def __init__(
+        self,
+        freq: str = "W-MON",
+        season_length: int = 52,
+        horizon: int = 12,
+        levels: Sequence[int] = (80, 95),
+        n_windows: int = 3,
+        step_size: int | None = None,
+        n_jobs: int = 1,
+        metric: str = "rmsse",
+        dead_after: int = 13,
+        new_within: int = 8,
+        ensemble_margin: float = 0.2,
+    ) -> None:
+        self.freq = freq
+        self.season_length = season_length
+        self.horizon = horizon
+        self.levels = levels
+        self.n_windows = n_windows
+        self.step_size = step_size
+        self.n_jobs = n_jobs
+        self.metric = metric
+        self.dead_after = dead_after
+        self.new_within = new_within
+        self.ensemble_margin = ensemble_margin
+
+    def fit(self, panel: Frame) -> AutoForecaster:
+        """Classify, cross-validate, choose and forecast every series.
+
+        Parameters
+        ----------
+        panel : polars.DataFrame or pandas.DataFrame
+            Long frame ``unique_id, ds, y`` on a regular ``freq`` grid.
+
+        Returns
+        -------
+        AutoForecaster
+            ``self``, fitted.
+
+        Raises
+        ------
+        DataValidationError
+            Invalid parameters or panel.
+        """
+        self._validate_params()
+        data = to_panel(panel, freq=self.freq)
+        if data.is_empty():
+            raise DataValidationError("panel is empty; nothing to forecast")
+        self.classes_ = classify_series(
+            data, dead_after=self.dead_after, new_within=self.new_within
+        )
+        history = since_first_sale(data)
+        plan = self._plan(history)
+        self.scores_ = self._cross_validate(history, plan)
+        choices = self._choose(plan, self.scores_)
+        self.forecasts_, methods = self._forecast(history, choices)
+        self.choices_ = choices.join(methods, on="unique_id").select(
+            "unique_id",
+            "demand_class",
+            "model",
+            "cv_rmsse",
+            "cv_mae",
+            "n_windows",
+            "interval_method",
+        )
+        return self
+
+    def predict(self) -> pl.DataFrame:
+        """Forecasts of the fitted panel.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``unique_id, ds, forecast, lo_<l>, hi_<l>`` for each level ascending
+            (demand units, clipped at 0, nested), ``model``; ``horizon`` rows per
+            series, sorted by ``unique_id, ds``.
+
+        Raises
+        ------
+        NotFittedError
+            :meth:`fit` has not been called.
+        """
+        if not hasattr(self, "forecasts_"):
+            raise NotFittedError("AutoForecaster is not fitted; call fit(panel) first")
+        return self.forecasts_
+
+    def _validate_params(self) -> None:
+        checks = {
+            "horizon": self.horizon >= 1,
+            "n_windows": self.n_windows >= 1,
+            "season_length": self.season_length >= 1,
+            "step_size": self.step_size is None or self.step_size >= 1,
+            "n_jobs": self.n_jobs != 0,
+            "levels": len(self.levels) > 0
+            and len(set(self.levels)) == len(self.levels)
+            and all(isinstance(lv, int) and 0 < lv < 100 for lv in self.levels),
+            "metric": self.metric in METRICS,
+            "new_within": self.new_within >= MOVING_AVERAGE_WINDOW,
+            "ensemble_margin": 0 <= self.ensemble_margin < 1,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            got = {name: getattr(self, name) for name in bad}
+            raise DataValidationError(
+                f"invalid AutoForecaster parameter(s) {got}; horizon, n_windows, "
+                "season_length and step_size must be >= 1, n_jobs != 0, levels "
+                f"distinct integers in (0, 100), metric one of {METRICS}, new_within "
+                f">= {MOVING_AVERAGE_WINDOW} (the moving-average window), "
+                "ensemble_margin in [0, 1)"
+            )
+
+    def _plan(self, history: pl.DataFrame) -> pl.DataFrame:
+        step = self.step_size or self.horizon
+        spare = pl.col("length") - self.horizon - MIN_TRAIN_PERIODS
+        return (
+            history.group_by("unique_id")
+            .agg(length=pl.len().cast(pl.Int64))
+            .join(self.classes_.select("unique_id", "demand_class"), on="unique_id")
+            .with_columns(
+                seasonal=(pl.col("length") >= 2 * self.season_length)
+                & (self.season_length > 1),
+                cv_windows=(spare // step + 1).clip(0, self.n_windows),
+            )
+            .sort("unique_id")
+        )
+
+    def _cross_validate(
+        self, history: pl.DataFrame, plan: pl.DataFrame
+    ) -> pl.DataFrame:
+        parts = [_empty_scores()]
+        eligible = plan.filter(pl.col("cv_windows") > 0)
+        for (cls, seasonal, k), group in eligible.group_by(
+            *_GROUP, "cv_windows", maintain_order=True
+        ):
+            models = candidates(str(cls), self.season_length, seasonal=bool(seasonal))
+            names = [m.alias for m in models]
+            sub = history.join(group.select("unique_id"), on="unique_id")
+            cv = cross_validate(
+                sub,
+                models,
+                freq=self.freq,
+                horizon=self.horizon,
+                n_windows=int(k),
+                step_size=self.step_size or self.horizon,
+                n_jobs=self.n_jobs,
+            )
+            combined = ensemble(str(cls), self.season_length, seasonal=bool(seasonal))
+            if combined is not None:
+                # The members are deterministic given a window's history, so the
+                # median of their columns is exactly the ensemble's CV forecast.
+                median = pl.concat_list(names).list.median()
+                cv = cv.with_columns(median.alias(combined.alias))
+                names.append(combined.alias)
+            order = pl.DataFrame({"model": names, "order": range(len(names))})
+            scores = cv_scores(cv, sub, names).join(order, on="model")
+            parts.append(scores.with_columns(demand_class=pl.lit(str(cls))))
+        return (
+            pl.concat(parts, how="diagonal_relaxed")
+            .select(
+                "unique_id",
+                "demand_class",
+                "model",
+                "cv_rmsse",
+                "cv_mae",
+                "n_windows",
+                "order",
+            )
+            .sort("unique_id", "order")
+            .drop("order")
+        )
+
+    def _choose(self, plan: pl.DataFrame, scores: pl.DataFrame) -> pl.DataFrame:
+        primary = "cv_rmsse" if self.metric == "rmsse" else "cv_mae"
+        handicap = (
+            pl.when(pl.col("model") == ENSEMBLE)
+            .then(1 - self.ensemble_margin)
+            .otherwise(1.0)
+        )
+        score = pl.coalesce(primary, "cv_mae", pl.lit(float("inf"))) * handicap
+        # scores_ is sorted by candidate order, so a stable sort breaks ties towards
+        # the simpler model.
+        best = (
+            scores.with_columns(score=score)
+            .sort("unique_id", "score", maintain_order=True)
+            .group_by("unique_id", maintain_order=True)
+            .first()
+            .drop("demand_class", "score")
+        )
+        default = pl.col("demand_class").replace_strict(CLASS_DEFAULTS)
+        return plan.join(best, on="unique_id", how="left").with_columns(
+            model=pl.coalesce("model", default),
+            n_windows=pl.col("n_windows").fill_null(0),
+        )
+
+    def _forecast(
+        self, history: pl.DataFrame, choices: pl.DataFrame
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        parts = []
+        for (cls, seasonal, name), group in choices.group_by(
+            *_GROUP, "model", maintain_order=True
+        ):
+            sub = history.join(group.select("unique_id"), on="unique_id")
+            fc = forecast_with_intervals(
+                sub,
+                partial(
+                    model_by_name,
+                    str(cls),
+                    self.season_length,
+                    bool(seasonal),
+                    str(name),
+                ),
+                freq=self.freq,
+                horizon=self.horizon,
+                levels=sorted(self.levels),
+                n_jobs=self.n_jobs,
+            )
+            parts.append(fc.with_columns(model=pl.lit(str(name))))
+        out = pl.concat(parts).sort("unique_id", "ds")
+        methods = out.group_by("unique_id").agg(pl.col("interval_method").first())
+        return out.drop("interval_method"), methods
+
+
+def cross_validate(
+    history: pl.DataFrame,
+    models: list[StatsModel],
+    *,
+    freq: str,
+    horizon: int,
+    n_windows: int,
+    step_size: int,
+    n_jobs: int = 1,
+) -> pl.DataFrame:
+    """Rolling-origin cross-validation of ``models`` on every series of a panel.
+
+    Parameters
+    ----------
+    history : polars.DataFrame
+        Panel ``unique_id, ds, y``; every series longer than
+        ``horizon + step_size * (n_windows - 1)`` periods.
+    models : list of model
+        Fresh statsforecast models with distinct aliases.
+    freq : str
+        Pandas offset alias of ``ds``.
+    horizon, n_windows, step_size : int
+        Periods per window, windows, periods between window cutoffs.
+    n_jobs : int, default 1
+        Processes statsforecast uses.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``unique_id, ds, cutoff, y`` and one forecast column per model alias.
+    """
+    sf = StatsForecast(models=list(models), freq=freq, n_jobs=n_jobs)
+    with library_warnings():
+        cv = sf.cross_validation(
+            h=horizon,
+            df=history.to_pandas(),
+            n_windows=n_windows,
+            step_size=step_size,
+            id_col="unique_id",
+            time_col="ds",
+            target_col="y",
+        )
+    ds_type = history.schema["ds"]
+    return pl.from_pandas(cv).with_columns(
+        pl.col("ds").cast(ds_type), pl.col("cutoff").cast(ds_type)
+    )
+
+
+def _empty_scores() -> pl.DataFrame:
+    text = dict.fromkeys(("unique_id", "demand_class", "model"), pl.String)
+    numbers = {"cv_rmsse": pl.Float64, "cv_mae": pl.Float64}
+    return pl.DataFrame(
+        schema=text | numbers | {"n_windows": pl.Int64, "order": pl.Int64}
+    )

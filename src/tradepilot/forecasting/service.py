@@ -1,0 +1,363 @@
+"""Use-case verbs of forecasting: read demand from the store, forecast, backtest, save.
+
+``forecast_demand`` builds the SKU x country panel (optionally corrected for
+stockouts), lets :class:`~tradepilot.forecasting.selection.AutoForecaster` choose a
+model per series by cross-validation, and stores the run: values, intervals and the
+model chosen for every series. ``backtest_demand`` measures it against baselines on
+held-out time. ``export_forecast`` writes the latest run as CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
+
+from tradepilot.domain.errors import DataValidationError
+from tradepilot.forecasting.backtest import backtest
+from tradepilot.forecasting.selection import AutoForecaster
+from tradepilot.forecasting.series import (
+    PANDAS_FREQ,
+    SEASON_LENGTH,
+    Pooling,
+    build_panel,
+    cutoff_period,
+    demand_lines,
+)
+from tradepilot.store import tables
+from tradepilot.store.bulk import insert_frame, read_frame
+
+EXPORT_COLUMNS = [
+    "sku",
+    "country",
+    "period_start",
+    "forecast",
+    "lo_80",
+    "hi_80",
+    "lo_95",
+    "hi_95",
+    "model",
+]
+
+
+@dataclass
+class ForecastSettings:
+    """Parameters of a forecast or backtest run."""
+
+    horizon: int = 12
+    freq: str = "W"
+    cutoff: dt.date | None = None
+    levels: tuple[int, ...] = (80, 95)
+    level: str = "sku_country"
+    pooling: Pooling = field(default_factory=Pooling)
+    n_windows: int = 3
+    n_jobs: int = 1
+    engine: str = "local"
+
+    def check(self) -> None:
+        """Refuse settings that cannot run, with the allowed values."""
+        if self.freq not in PANDAS_FREQ:
+            raise DataValidationError(
+                f"--freq must be one of D, W, M; got {self.freq!r}"
+            )
+        if not 1 <= self.horizon <= 104:
+            raise DataValidationError(f"--horizon must be 1 to 104, got {self.horizon}")
+        if any(not 50 <= lv < 100 for lv in self.levels):
+            raise DataValidationError(
+                f"--level values must be 50 to 99, got {self.levels}"
+            )
+        if self.engine not in ("local", "dask", "ray"):
+            raise DataValidationError(
+                f"--engine must be local, dask or ray; got {self.engine!r}"
+            )
+
+    def as_params(self) -> dict[str, Any]:
+        """JSON-ready parameters, as stored with the run."""
+        return {
+            "horizon": self.horizon,
+            "freq": self.freq,
+            "cutoff": self.cutoff.isoformat() if self.cutoff else None,
+            "levels": list(self.levels),
+            "level": self.level,
+            "pool_min_units": self.pooling.min_units,
+            "n_windows": self.n_windows,
+            "engine": self.engine,
+        }
+
+
+def read_order_lines(conn: Connection) -> pl.DataFrame:
+    """Order lines with their order's time, country and kind, for series building."""
+    return read_order_lines_of(conn, sku=None)
+
+
+def read_order_lines_of(conn: Connection, *, sku: str | None) -> pl.DataFrame:
+    """:func:`read_order_lines`, of one SKU when ``sku`` is given."""
+    o, lines = tables.orders, tables.order_lines
+    query = sa.select(
+        o.c.ordered_at,
+        lines.c.sku,
+        o.c.country,
+        lines.c.quantity,
+        sa.cast(lines.c.unit_price, sa.Float).label("unit_price"),
+        o.c.kind.label("order_kind"),
+        lines.c.kind.label("line_kind"),
+    ).select_from(lines.join(o, lines.c.order_id == o.c.id))
+    if sku is not None:
+        query = query.where(lines.c.sku == sku)
+    rows = conn.execute(query).all()
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "ordered_at": pl.Datetime("us", "UTC"),
+        "sku": pl.String,
+        "country": pl.String,
+        "quantity": pl.Int64,
+        "unit_price": pl.Float64,
+        "order_kind": pl.String,
+        "line_kind": pl.String,
+    }
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
+def demand_panel(engine: Engine, settings: ForecastSettings) -> pl.DataFrame:
+    """The demand panel of the workspace for ``settings``."""
+    with engine.connect() as conn:
+        lines = read_order_lines(conn)
+    return build_panel(
+        demand_lines(lines),
+        freq=settings.freq,
+        cutoff=settings.cutoff,
+        level=settings.level,
+        pooling=settings.pooling,
+    )
+
+
+def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any]:
+    """Forecast every SKU x country series and store the run.
+
+    Returns
+    -------
+    dict
+        ``run_id``, ``series``, ``periods``, ``model_choices`` (model -> series),
+        ``class_counts``, ``first_period``, ``seconds``.
+    """
+    settings.check()
+    started = time.perf_counter()
+    panel = demand_panel(engine, settings)
+    if panel.height == 0:
+        raise DataValidationError("no demand to forecast: import orders first")
+    model = AutoForecaster(
+        freq=PANDAS_FREQ[settings.freq],
+        season_length=SEASON_LENGTH[settings.freq],
+        horizon=settings.horizon,
+        levels=settings.levels,
+        n_windows=settings.n_windows,
+        n_jobs=settings.n_jobs,
+    ).fit(panel.select("unique_id", "ds", "y"))
+    forecasts = model.predict()
+    keys = panel.select("unique_id", "sku", "country").unique()
+    summary = {
+        "series": keys.height,
+        "periods": settings.horizon,
+        "first_period": str(forecasts["ds"].min()),
+        "model_choices": _counts(model.choices_, "model"),
+        "class_counts": _counts(model.choices_, "demand_class"),
+    }
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    with engine.begin() as conn:
+        run_id = _save_run(conn, "forecast", settings, summary)
+        _save_forecasts(
+            conn, run_id, forecasts.join(keys, on="unique_id"), settings.levels
+        )
+        _save_choices(conn, run_id, model.choices_.join(keys, on="unique_id"))
+    return {"run_id": run_id, **summary}
+
+
+def backtest_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any]:
+    """Rolling-origin backtest at ``settings.cutoff`` (default: ``horizon`` periods
+    before the last whole period), against baselines in the same run; stored."""
+    if settings.cutoff is None:
+        settings.cutoff = _default_cutoff(engine, settings)
+    settings.check()
+    panel = demand_panel(
+        engine,
+        ForecastSettings(
+            freq=settings.freq, level=settings.level, pooling=settings.pooling
+        ),
+    )
+    metrics = backtest(
+        panel.select("unique_id", "ds", "y"),
+        cutoff=cutoff_period(settings.cutoff, settings.freq),
+        horizon=settings.horizon,
+        freq=PANDAS_FREQ[settings.freq],
+        season_length=SEASON_LENGTH[settings.freq],
+        levels=settings.levels,
+        n_jobs=settings.n_jobs,
+    )
+    metrics["cutoff"] = settings.cutoff.isoformat()
+    with engine.begin() as conn:
+        metrics["run_id"] = _save_run(conn, "backtest", settings, metrics)
+    return metrics
+
+
+def _default_cutoff(engine: Engine, settings: ForecastSettings) -> dt.date:
+    with engine.connect() as conn:
+        last = conn.execute(sa.select(sa.func.max(tables.orders.c.ordered_at))).scalar()
+    if last is None:
+        raise DataValidationError("no orders to backtest on: import orders first")
+    days = {"D": 1, "W": 7, "M": 31}[settings.freq] * settings.horizon
+    return (
+        last.date()
+        if isinstance(last, dt.datetime)
+        else dt.date.fromisoformat(str(last)[:10])
+    ) - dt.timedelta(days=days)
+
+
+def latest_run(conn: Connection, kind: str = "forecast") -> dict[str, Any] | None:
+    """The newest run of ``kind`` with its parameters and metrics, or None."""
+    runs = tables.forecast_runs
+    row = (
+        conn.execute(
+            sa.select(runs)
+            .where(runs.c.kind == kind)
+            .order_by(runs.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return {
+        **row,
+        "params": json.loads(row["params"]),
+        "metrics": json.loads(row["metrics"]),
+    }
+
+
+def export_frame(engine: Engine) -> pl.DataFrame:
+    """The latest forecast run as the export table (see :data:`EXPORT_COLUMNS`).
+
+    Raises
+    ------
+    DataValidationError
+        If no forecast has been run yet.
+    """
+    with engine.connect() as conn:
+        run = latest_run(conn)
+        if run is None:
+            raise DataValidationError(
+                "no forecast yet: run 'tradepilot forecast run' first"
+            )
+        values = read_frame(
+            conn,
+            "SELECT unique_id, sku, country, period_start, forecast, model"
+            " FROM forecast_values WHERE run_id = :r",
+            {"r": run["id"]},
+            schema={"period_start": pl.Date},
+        )
+        bounds = read_frame(
+            conn,
+            "SELECT unique_id, period_start, level, lo, hi FROM forecast_intervals"
+            " WHERE run_id = :r AND level IN (80, 95)",
+            {"r": run["id"]},
+            schema={"period_start": pl.Date},
+        )
+    wide = values
+    for level in (80, 95):
+        part = bounds.filter(pl.col("level") == level).select(
+            "unique_id",
+            "period_start",
+            pl.col("lo").alias(f"lo_{level}"),
+            pl.col("hi").alias(f"hi_{level}"),
+        )
+        wide = wide.join(part, on=["unique_id", "period_start"], how="left")
+    return wide.sort("sku", "country", "period_start").select(EXPORT_COLUMNS)
+
+
+def export_forecast(engine: Engine, out: Path) -> int:
+    """Write the latest forecast run to ``out`` (CSV); return the rows written."""
+    frame = export_frame(engine)
+    frame.with_columns(pl.col("period_start").dt.strftime("%Y-%m-%d")).write_csv(
+        out, float_precision=4
+    )
+    return frame.height
+
+
+def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
+    counted = frame[column].value_counts(sort=True)
+    return dict(zip(counted[column].to_list(), counted["count"].to_list(), strict=True))
+
+
+def _save_run(
+    conn: Connection, kind: str, settings: ForecastSettings, metrics: dict[str, Any]
+) -> int:
+    result = conn.execute(
+        sa.insert(tables.forecast_runs).values(
+            kind=kind,
+            created_at=dt.datetime.now(dt.UTC),
+            freq=settings.freq,
+            horizon=settings.horizon,
+            cutoff=settings.cutoff,
+            params=json.dumps(settings.as_params()),
+            metrics=json.dumps(metrics, default=str),
+            seconds=float(metrics.get("seconds", 0.0)),
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def _save_forecasts(
+    conn: Connection, run_id: int, forecasts: pl.DataFrame, levels: tuple[int, ...]
+) -> None:
+    run = pl.lit(run_id).alias("run_id")
+    insert_frame(
+        conn,
+        "forecast_values",
+        forecasts.select(
+            run,
+            "unique_id",
+            "sku",
+            "country",
+            pl.col("ds").alias("period_start"),
+            "forecast",
+            "model",
+        ),
+    )
+    for level in levels:
+        insert_frame(
+            conn,
+            "forecast_intervals",
+            forecasts.select(
+                run,
+                "unique_id",
+                pl.col("ds").alias("period_start"),
+                pl.lit(level).alias("level"),
+                pl.col(f"lo_{level}").alias("lo"),
+                pl.col(f"hi_{level}").alias("hi"),
+            ),
+        )
+
+
+def _save_choices(conn: Connection, run_id: int, choices: pl.DataFrame) -> None:
+    insert_frame(
+        conn,
+        "forecast_choices",
+        choices.select(
+            pl.lit(run_id).alias("run_id"),
+            "unique_id",
+            "sku",
+            "country",
+            "demand_class",
+            "model",
+            "cv_rmsse",
+            "cv_mae",
+            "n_windows",
+        ),
+    )

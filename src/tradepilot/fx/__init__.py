@@ -1,0 +1,1 @@
+"""Exchange rates: ECB reference-rate import and conversion at the transaction date."""

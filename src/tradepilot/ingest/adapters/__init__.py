@@ -1,0 +1,1 @@
+"""One adapter per source format: raw text cells -> a canonical frame."""

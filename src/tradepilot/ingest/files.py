@@ -1,0 +1,232 @@
+"""Reading a source file into a table of text cells, with clear errors.
+
+Every importer starts here: the file is sniffed (CSV/TSV, XLSX, gzip), decoded
+(UTF-8, UTF-8 with BOM, or Windows-1252), parsed with every cell kept as text, and its
+header checked against what the importer needs. Anything else — an empty file, a PDF,
+a ZIP that is not a workbook, a header without the required columns — raises
+:class:`~tradepilot.domain.errors.ImportFormatError` with a message that names what
+was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from tradepilot.domain.errors import ImportFormatError
+
+ROW = "_row"  # 1-based row number as a spreadsheet shows it (the header is row 1)
+
+_SIGNATURES = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"SQLite format 3": "a SQLite database",
+    b"\xd0\xcf\x11\xe0": "an old Excel 97-2003 (.xls) workbook; save it as .xlsx or CSV",
+}
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A source file's rows, every cell as text.
+
+    Attributes
+    ----------
+    frame : polars.DataFrame
+        One String column per source column (header names stripped) plus ``_row``.
+    name : str
+        File name, as recorded in import runs and quarantine.
+    sha256 : str
+        Hash of the file's bytes.
+    encoding : str
+        ``utf-8``, ``utf-8-sig``, ``windows-1252`` or ``xlsx``.
+    """
+
+    frame: pl.DataFrame
+    name: str
+    sha256: str
+    encoding: str
+
+    @property
+    def columns(self) -> list[str]:
+        """Source column names, without ``_row``."""
+        return [c for c in self.frame.columns if c != ROW]
+
+
+def read_table(path: Path, *, separator: str | None = None) -> RawTable:
+    """Read ``path`` (CSV, TSV, XLSX, optionally gzipped) as text cells.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    separator : str, optional
+        Field separator; sniffed from the header line when omitted.
+
+    Raises
+    ------
+    ImportFormatError
+        If the file is missing, empty, of another format, or cannot be parsed.
+    """
+    if not path.is_file():
+        raise ImportFormatError(f"{path}: no such file")
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(path, data)
+    if not data.strip():
+        raise ImportFormatError(f"{path.name}: the file is empty")
+    if data[:2] == b"PK":
+        frame, encoding = _read_xlsx(path, data), "xlsx"
+    else:
+        _refuse_binary(path, data)
+        utf8, encoding = _decode(data)
+        frame = _read_csv(path, utf8, separator or _sniff_separator(utf8))
+    if frame.height == 0:
+        raise ImportFormatError(f"{path.name}: the file has a header but no data rows")
+    frame = frame.rename({c: c.strip() for c in frame.columns})
+    frame = frame.with_columns(
+        pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(ROW)
+    )
+    return RawTable(frame=frame, name=path.name, sha256=sha, encoding=encoding)
+
+
+def _gunzip(path: Path, data: bytes) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError) as exc:
+        raise ImportFormatError(f"{path.name}: a damaged gzip file ({exc})") from None
+
+
+def _refuse_binary(path: Path, data: bytes) -> None:
+    for signature, what in _SIGNATURES.items():
+        if data.startswith(signature):
+            raise ImportFormatError(
+                f"{path.name}: expected a CSV or XLSX file, found {what}"
+            )
+    if b"\x00" in data[:8192]:
+        raise ImportFormatError(
+            f"{path.name}: expected a CSV or XLSX file, found binary data"
+            " (or UTF-16 text: save it as UTF-8)"
+        )
+
+
+def _decode(data: bytes) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes, and the encoding it was found in."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        # Windows-1252 is what Excel on Windows writes; it decodes all but 5 bytes.
+        return body.decode("windows-1252", errors="replace").encode(), "windows-1252"
+    return body, "utf-8-sig" if bom else "utf-8"
+
+
+def _sniff_separator(data: bytes) -> str:
+    header = data.split(b"\n", 1)[0].decode()
+    counts = {sep: header.count(sep) for sep in (",", "\t", ";", "|")}
+    return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+
+
+def _read_csv(path: Path, data: bytes, separator: str) -> pl.DataFrame:
+    try:
+        return pl.read_csv(data, separator=separator, infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise ImportFormatError(
+            f"{path.name}: not a readable CSV file ({first})"
+        ) from None
+
+
+def _read_xlsx(path: Path, data: bytes) -> pl.DataFrame:
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile:
+        raise ImportFormatError(f"{path.name}: a damaged ZIP/XLSX file") from None
+    if "xl/workbook.xml" not in names:
+        raise ImportFormatError(
+            f"{path.name}: expected a CSV or XLSX file, found a ZIP archive"
+            f" holding {', '.join(names[:5])}"
+        )
+    try:
+        frame = pl.read_excel(io.BytesIO(data), infer_schema_length=0)
+    except (fastexcel.FastExcelError, pl.exceptions.PolarsError) as exc:
+        raise ImportFormatError(f"{path.name}: unreadable workbook ({exc})") from None
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select(pl.all().cast(pl.String))
+
+
+def require_columns(
+    table: RawTable, required: Mapping[str, Sequence[str]], *, what: str
+) -> dict[str, str]:
+    """Map each canonical field to the source column that carries it.
+
+    Parameters
+    ----------
+    table : RawTable
+        The file as read.
+    required : mapping of str to sequence of str
+        Canonical field -> accepted header names, in order of preference.
+    what : str
+        Name of the expected format, used in the message.
+
+    Returns
+    -------
+    dict
+        Canonical field -> the header name found.
+
+    Raises
+    ------
+    ImportFormatError
+        Naming every missing column and listing the columns found.
+    """
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    lowered = {c.lower(): c for c in table.columns}
+    for field, names in required.items():
+        match = next((lowered[n.lower()] for n in names if n.lower() in lowered), None)
+        if match is None:
+            missing.append(" or ".join(repr(n) for n in names))
+        else:
+            found[field] = match
+    if missing:
+        raise ImportFormatError(
+            f"{table.name} is not {what}: missing column(s) {', '.join(missing)};"
+            f" found: {', '.join(table.columns[:30])}"
+        )
+    return found
+
+
+def optional_columns(table: RawTable, names: Iterable[str]) -> dict[str, str]:
+    """Map each of ``names`` found in the header, in any case, to its header name.
+
+    Parameters
+    ----------
+    table : RawTable
+        The file as read.
+    names : iterable of str
+        Optional column names; those absent from the header are left out.
+
+    Returns
+    -------
+    dict
+        Name as given -> the header name found, in the order of ``names``.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"SKU": ["A"], "Mode": ["sea"]})
+    >>> table = RawTable(frame=frame, name="po.csv", sha256="", encoding="utf-8")
+    >>> optional_columns(table, ["mode", "warehouse"])
+    {'mode': 'Mode'}
+    """
+    lowered = {c.lower(): c for c in table.columns}
+    return {name: lowered[name.lower()] for name in names if name.lower() in lowered}

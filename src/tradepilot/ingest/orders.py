@@ -1,0 +1,366 @@
+"""The canonical order-line frame and its loader.
+
+Order adapters (online-retail, shopify, amazon, generic) each produce a frame with the
+columns of :data:`ORDER_LINE_SCHEMA`; :func:`load_order_lines` validates it, quarantines
+rows with a reason, recognises rows already stored, and writes the rest: channels,
+customers, products, orders, lines, the reversal links of cancellations, quarantine.
+
+What counts as a duplicate
+--------------------------
+A line's identity is (source, order number, SKU, quantity, unit price, occurrence),
+where *occurrence* numbers identical lines within one order: the second identical
+scan of a SKU in one invoice is a legitimate second line (real exports have thousands),
+so it is kept, as occurrence 2. Re-importing the file, or an overlapping export that
+contains the same order, produces the same identities, which are counted as
+duplicates and not stored again. An order that gains a line in a later export gets
+just that line. Quarantined rows are identified by their raw text and occurrence, so
+they are not quarantined twice either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from sqlalchemy import Connection
+
+from tradepilot.domain.catalog import line_kinds
+from tradepilot.domain.orders import OrderKind
+from tradepilot.ingest import parse
+from tradepilot.ingest.files import ROW
+from tradepilot.ingest.loading import (
+    ensure_channels,
+    existing_keys,
+    quarantine_rows,
+    upsert_named,
+)
+from tradepilot.ingest.parse import REASON
+from tradepilot.ingest.report import ImportReport
+from tradepilot.store.bulk import (
+    insert_frame,
+    read_frame,
+    refresh_statistics,
+    update_rows,
+)
+
+ORDER_LINE_SCHEMA: dict[str, pl.DataType] = {
+    ROW: pl.Int64(),
+    "order_number": pl.String(),
+    "ordered_at": pl.Datetime("us", "UTC"),
+    "order_kind": pl.String(),  # an OrderKind value
+    "channel": pl.String(),
+    "customer_ref": pl.String(),  # null for guests
+    "country": pl.String(),  # resolved ISO code / pseudo-code, null if unmapped
+    "country_text": pl.String(),  # the country as the file wrote it
+    "currency": pl.String(),
+    "sku": pl.String(),
+    "description": pl.String(),
+    "quantity": pl.Int64(),
+    "unit_price": pl.String(),  # exact decimal text, see parse.decimal_text
+    REASON: pl.String(),  # set by the adapter where it could not parse a row
+}
+
+MAX_QUANTITY = 1_000_000
+MAX_UNIT_PRICE = 10_000_000
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+# Widths of the store's columns (store/tables.py) that a source value lands in.
+STORE_LIMITS = {"order_number": 64, "sku": 64, "customer_ref": 128, "channel": 64}
+PRICE_DECIMALS = 6  # scale of the store's unit_price column (NUMERIC(18, 6))
+# A stored line with its order's customer and time, as _link_reversals reads it.
+_TIMED_LINE: dict[str, pl.DataType] = {
+    "id": pl.Int64(),
+    "sku": pl.String(),
+    "customer_id": pl.Int64(),
+    "ordered_at": pl.Datetime("us", "UTC"),
+}
+
+
+def validate_order_lines(frame: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
+    """Add the common checks to the adapter's ``_reason`` (the first failure wins).
+
+    The adapter's own reason comes first, then :func:`store_limit_reasons`, then the
+    checks every order line must pass whatever its source.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        Adapter output with the columns of :data:`ORDER_LINE_SCHEMA`.
+    now : datetime.datetime
+        The import's time (UTC); a later order date is refused.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``frame`` with ``_reason`` set on every line that fails a check.
+    """
+    price = pl.col("unit_price").cast(pl.Float64, strict=False)
+    qty = pl.col("quantity")
+    sale = pl.col("order_kind") == OrderKind.SALE.value
+    checks = [
+        pl.col(REASON),
+        *store_limit_reasons(),
+        parse.reason(pl.col("order_number").is_null(), "order number is missing"),
+        parse.reason(pl.col("sku").is_null(), "SKU / stock code is missing"),
+        parse.reason(
+            pl.col("ordered_at").is_null(), "order date is missing or not a date"
+        ),
+        parse.reason(qty.is_null(), "quantity is missing or not a whole number"),
+        parse.reason(price.is_null(), "unit price is missing or not a number"),
+        parse.reason(
+            pl.col("country").is_null(), "country is not a known country or alias"
+        ),
+        parse.reason(pl.col("currency").is_null(), "currency is missing or unknown"),
+        parse.reason(
+            price < 0,
+            "negative unit price: record refunds and adjustments as negative"
+            " quantities with a positive price",
+        ),
+        parse.reason((qty == 0) & sale, "quantity is 0 on a sale line"),
+        parse.reason(
+            qty.abs() > MAX_QUANTITY, f"absurd quantity (over {MAX_QUANTITY:,})"
+        ),
+        parse.reason(
+            price > MAX_UNIT_PRICE, f"absurd unit price (over {MAX_UNIT_PRICE:,})"
+        ),
+        parse.reason(
+            (pl.col("ordered_at") < EARLIEST) | (pl.col("ordered_at") > now),
+            "order date is before 1990 or in the future",
+        ),
+    ]
+    return frame.with_columns(parse.first_reason(checks).alias(REASON))
+
+
+def store_limit_reasons() -> list[pl.Expr]:
+    """Reasons for values the store cannot hold exactly.
+
+    Text longer than its column (:data:`STORE_LIMITS`: order number, SKU, customer,
+    channel), and unit prices with more than :data:`PRICE_DECIMALS` decimals. Without
+    these checks PostgreSQL would refuse the whole import (SQLite would store them).
+
+    Returns
+    -------
+    list of polars.Expr
+        One reason per check, null where the line passes it.
+    """
+    decimals = pl.col("unit_price").str.extract(r"\.(\d+)$").str.len_chars()
+    too_long = [
+        parse.reason(
+            pl.col(column).str.len_chars() > limit,
+            f"{column.replace('_', ' ')} is longer than {limit} characters",
+        )
+        for column, limit in STORE_LIMITS.items()
+    ]
+    too_precise = parse.reason(
+        decimals > PRICE_DECIMALS,
+        f"unit price has more than {PRICE_DECIMALS} decimals",
+    )
+    return [*too_long, too_precise]
+
+
+def with_line_keys(frame: pl.DataFrame, source: str) -> pl.DataFrame:
+    """Add ``line_key``: the line's identity (see the module docstring)."""
+    identity = ["order_number", "sku", "quantity", "unit_price"]
+    occurrence = pl.int_range(1, pl.len() + 1).over(identity)
+    key = pl.concat_str(
+        [pl.lit(source), *[pl.col(c).cast(pl.String) for c in identity], occurrence],
+        separator="|",
+    )
+    return frame.with_columns(key.alias("line_key"))
+
+
+def load_order_lines(
+    conn: Connection,
+    *,
+    lines: pl.DataFrame,
+    raw: pl.DataFrame,
+    source: str,
+    run_id: int,
+    report: ImportReport,
+    now: dt.datetime,
+) -> None:
+    """Write the canonical ``lines`` of one file; fill ``report``'s accounting.
+
+    Parameters
+    ----------
+    conn : Connection
+        Open connection inside the import's transaction.
+    lines : polars.DataFrame
+        Adapter output with the columns of :data:`ORDER_LINE_SCHEMA`.
+    raw : polars.DataFrame
+        The file's text cells with ``_row``, for the quarantine.
+    source : str
+        Namespace of the order numbers (``online-retail``, ``shopify``, ...).
+    """
+    lines = validate_order_lines(lines.select(list(ORDER_LINE_SCHEMA)), now=now)
+    # A source row may yield several lines (Shopify's shipping, discount, refund);
+    # the row is quarantined if any of its lines is bad, so accounting stays per row.
+    row_reason = pl.col(REASON).drop_nulls().first().over(ROW)
+    lines = lines.with_columns(row_reason.alias(REASON))
+    bad = lines.filter(pl.col(REASON).is_not_null()).unique(ROW, keep="first")
+    good = with_line_keys(lines.filter(pl.col(REASON).is_null()), source)
+    known = existing_keys(conn, "order_lines", "line_key", good["line_key"])
+    good = good.with_columns(pl.col("line_key").is_in(known.implode()).alias("_known"))
+    fresh = good.filter(~pl.col("_known"))
+    rows_fresh = fresh[ROW].n_unique()
+    report.rows_read = lines[ROW].n_unique()
+    report.accepted = rows_fresh
+    report.duplicates = good[ROW].n_unique() - rows_fresh
+    quarantine_rows(conn, bad=bad, raw=raw, source=source, run_id=run_id, report=report)
+    report.orders = good["order_number"].n_unique()
+    report.date_min, report.date_max = (
+        _iso(good["ordered_at"].min()),
+        _iso(good["ordered_at"].max()),
+    )
+    if fresh.height:
+        report.orders_new = _write_lines(conn, fresh, source=source, run_id=run_id)
+        _link_reversals(conn, source=source, run_id=run_id)
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, dt.datetime) else None
+
+
+def _write_lines(
+    conn: Connection, fresh: pl.DataFrame, *, source: str, run_id: int
+) -> int:
+    channel_ids = ensure_channels(conn, fresh["channel"].unique().to_list())
+    customer_ids = _ensure_customers(conn, fresh, source)
+    _ensure_products(conn, fresh)
+    orders_new = _ensure_orders(conn, fresh, source, run_id, channel_ids, customer_ids)
+    order_ids = read_frame(
+        conn,
+        "SELECT id AS order_id, order_number FROM orders WHERE source = :s",
+        {"s": source},
+        schema={"order_id": pl.Int64(), "order_number": pl.String()},
+    )
+    rows = fresh.join(order_ids, on="order_number", how="left").select(
+        "order_id",
+        "line_key",
+        "sku",
+        "description",
+        "quantity",
+        "unit_price",
+        line_kinds(fresh["sku"]).alias("kind"),
+        pl.lit(run_id).alias("import_run_id"),
+    )
+    insert_frame(conn, "order_lines", rows)
+    return orders_new
+
+
+def _ensure_customers(
+    conn: Connection, fresh: pl.DataFrame, source: str
+) -> pl.DataFrame:
+    seen = (
+        fresh.filter(pl.col("customer_ref").is_not_null())
+        .group_by("customer_ref", maintain_order=True)
+        .agg(pl.col("country").first())
+        .rename({"customer_ref": "external_id"})
+        .with_columns(pl.lit(source).alias("source"))
+    )
+    return upsert_named(
+        conn,
+        table="customers",
+        rows=seen,
+        key="external_id",
+        where={"source": source},
+    )
+
+
+def _ensure_products(conn: Connection, fresh: pl.DataFrame) -> None:
+    seen = fresh.group_by("sku", maintain_order=True).agg(
+        pl.col("description").drop_nulls().first()
+    )
+    seen = seen.with_columns(line_kinds(seen["sku"]).alias("kind"))
+    upsert_named(conn, table="products", rows=seen, key="sku", id_column="sku")
+
+
+def _ensure_orders(
+    conn: Connection,
+    fresh: pl.DataFrame,
+    source: str,
+    run_id: int,
+    channel_ids: dict[str, int],
+    customer_ids: pl.DataFrame,
+) -> int:
+    heads = (
+        fresh.group_by("order_number", maintain_order=True)
+        .agg(pl.all().first())
+        .join(
+            customer_ids.rename({"external_id": "customer_ref", "id": "customer_id"}),
+            on="customer_ref",
+            how="left",
+        )
+        .select(
+            pl.lit(source).alias("source"),
+            "order_number",
+            pl.col("order_kind").alias("kind"),
+            pl.col("channel")
+            .replace_strict(channel_ids, return_dtype=pl.Int64)
+            .alias("channel_id"),
+            "customer_id",
+            "country",
+            "currency",
+            "ordered_at",
+            pl.lit(run_id).alias("import_run_id"),
+        )
+    )
+    known = read_frame(
+        conn,
+        "SELECT order_number FROM orders WHERE source = :s",
+        {"s": source},
+        schema={"order_number": pl.String()},
+    )
+    heads = heads.filter(~pl.col("order_number").is_in(known["order_number"].implode()))
+    insert_frame(conn, "orders", heads)
+    return heads.height
+
+
+def _link_reversals(conn: Connection, *, source: str, run_id: int) -> None:
+    """Link each new cancellation line to the sale line it most likely reverses.
+
+    The exports carry no reference to the original invoice, so the match is the most
+    recent earlier sale line of the same customer and SKU (in this file or an earlier
+    import); guest cancellations stay unlinked.
+    """
+    cancels = read_frame(
+        conn,
+        """SELECT l.id, l.sku, o.customer_id, o.ordered_at
+           FROM order_lines l JOIN orders o ON o.id = l.order_id
+           WHERE l.import_run_id = :run AND l.quantity < 0 AND o.kind <> :sale
+             AND o.customer_id IS NOT NULL""",
+        {"run": run_id, "sale": OrderKind.SALE.value},
+        schema=_TIMED_LINE,
+    )
+    if cancels.height == 0:
+        return
+    pairs = cancels.select("customer_id", "sku").unique()
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE tp_pairs (customer_id INTEGER, sku VARCHAR(64))"
+    )
+    try:
+        insert_frame(conn, "tp_pairs", pairs)
+        refresh_statistics(conn, "tp_pairs", "orders", "order_lines")
+        sales = read_frame(
+            conn,
+            """SELECT l.id, l.sku, o.customer_id, o.ordered_at
+               FROM tp_pairs p
+               JOIN orders o ON o.customer_id = p.customer_id
+               JOIN order_lines l ON l.order_id = o.id AND l.sku = p.sku
+               WHERE o.source = :s AND o.kind = :sale""",
+            {"s": source, "sale": OrderKind.SALE.value},
+            schema=_TIMED_LINE,
+        )
+    finally:
+        conn.exec_driver_sql("DROP TABLE tp_pairs")
+    if sales.height == 0:
+        return
+    matched = cancels.sort("ordered_at").join_asof(
+        sales.sort("ordered_at"),
+        on="ordered_at",
+        by=["customer_id", "sku"],
+        strategy="backward",
+        check_sortedness=False,  # sorted by time; polars cannot verify per group
+        suffix="_sale",
+    )
+    links = matched.filter(pl.col("id_sale").is_not_null()).select("id_sale", "id")
+    update_rows(conn, "order_lines", ["reverses_line_id"], "id", links.iter_rows())

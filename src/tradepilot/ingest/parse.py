@@ -1,0 +1,183 @@
+"""Polars expressions that parse text cells and say why a cell failed.
+
+Each parser returns an expression yielding the parsed value, or null where the text
+cannot be parsed, named after its column (``parse.text("sku")`` is named ``sku``);
+:func:`reason` and :func:`first_reason` turn failed checks into the quarantine reason
+of a row (the first failing check wins).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from tradepilot.ingest.files import ROW
+
+REASON = "_reason"  # column of a row's quarantine reason (null when the row is fine)
+_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+_MIDNIGHT = r"[ T]00:00(:00(\.0+)?)?$"  # how a spreadsheet date cell reads as text
+
+
+def text(column: str) -> pl.Expr:
+    """The cell stripped of surrounding spaces; empty becomes null."""
+    stripped = pl.col(column).str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped).alias(column)
+
+
+def decimal_text(column: str) -> pl.Expr:
+    """A decimal number as normalised exact text (``"2.50"`` -> ``"2.5"``), or null.
+
+    Thousands separators and exponents are refused rather than guessed.
+    """
+    cell = text(column).str.replace(r"^\+", "")
+    return pl.when(cell.str.contains(_DECIMAL)).then(normalise_decimal(cell))
+
+
+def normalise_decimal(number: pl.Expr) -> pl.Expr:
+    """Canonical text of decimal numbers: no trailing zeros, no leading zeros.
+
+    ``"1.092100"`` (PostgreSQL's NUMERIC(18, 6)) and ``"1.0921"`` compare equal after it.
+    """
+    return (
+        number.str.replace(r"^(-?)\.", "${1}0.")
+        .str.replace(r"(\.\d*?)0+$", "${1}")
+        .str.replace(r"\.$", "")
+        .str.replace(r"^(-?)0+(\d)", "${1}${2}")
+        .str.replace(r"^-0$", "0")
+    )
+
+
+def integer(column: str) -> pl.Expr:
+    """A whole number (``"6"``, ``"6.0"``, ``"-12"``), or null."""
+    value = text(column).cast(pl.Float64, strict=False)
+    return pl.when(value == value.round(0)).then(value.cast(pl.Int64, strict=False))
+
+
+def date(column: str) -> pl.Expr:
+    """A ``YYYY-MM-DD`` cell as a date, or null.
+
+    A workbook's date cell reads as text at midnight (``2024-03-05 00:00:00``); it is
+    accepted as that date. Any other time of day is not a date, so it gives null.
+
+    Parameters
+    ----------
+    column : str
+        Source column of text cells.
+
+    Returns
+    -------
+    polars.Expr
+        ``pl.Date`` values, named ``column``.
+
+    Examples
+    --------
+    >>> cells = pl.DataFrame({"d": ["2024-03-05", "2024-03-05 00:00:00", "5.3.2024",
+    ...                             "2024-03-05 14:00:00", " "]})
+    >>> cells.select(date("d"))["d"].to_list()
+    [datetime.date(2024, 3, 5), datetime.date(2024, 3, 5), None, None, None]
+    """
+    cell = text(column).str.replace(_MIDNIGHT, "")
+    return cell.str.to_date("%Y-%m-%d", strict=False)
+
+
+def timestamp(column: str, formats: Sequence[str], *, tz: str) -> pl.Expr:
+    """A UTC timestamp parsed with the first matching format, or null.
+
+    Parameters
+    ----------
+    column : str
+        Source column.
+    formats : sequence of str
+        ``strptime`` formats tried in order; a format with ``%z`` carries its own
+        offset, the others are local time in ``tz``.
+    tz : str
+        IANA zone of times without an offset, e.g. ``Europe/London``.
+    """
+    attempts = []
+    for fmt in formats:
+        parsed = text(column).str.strptime(pl.Datetime("us"), fmt, strict=False)
+        if "%z" in fmt:
+            attempts.append(parsed.dt.convert_time_zone("UTC"))
+        else:
+            local = parsed.dt.replace_time_zone(
+                tz, ambiguous="earliest", non_existent="null"
+            )
+            attempts.append(local.dt.convert_time_zone("UTC"))
+    return pl.coalesce(attempts)
+
+
+def reason(condition: pl.Expr, message: str) -> pl.Expr:
+    """``message`` where ``condition`` holds, else null."""
+    return pl.when(condition).then(pl.lit(message, dtype=pl.String))
+
+
+def first_reason(checks: Sequence[pl.Expr]) -> pl.Expr:
+    """The first non-null reason of ``checks``, or null if every check passed."""
+    return pl.coalesce([*checks, pl.lit(None, dtype=pl.String)])
+
+
+Parser = Callable[[str], pl.Expr]
+
+
+@dataclass(frozen=True)
+class CellRules:
+    """How the text cells of a layout are checked and typed.
+
+    Attributes
+    ----------
+    parsers : mapping of str to (parser, expected)
+        Field -> expression builder (e.g. :func:`integer`) and the form it expects,
+        named in the reason when a cell cannot be read ("a whole number").
+    max_length : mapping of str to int
+        Field -> longest text the store's column holds.
+    required : collection of str
+        Fields whose cell must not be empty.
+    """
+
+    parsers: Mapping[str, tuple[Parser, str]]
+    max_length: Mapping[str, int]
+    required: Collection[str]
+
+    def reasons(self, fields: Sequence[str]) -> list[pl.Expr]:
+        """Missing, unreadable and over-long cells, in column order (on text cells)."""
+        found: list[pl.Expr] = []
+        for field in fields:
+            cell = pl.col(field)
+            if field in self.required:
+                found.append(reason(cell.is_null(), f"{field} is missing"))
+            if field in self.parsers:
+                parser, expected = self.parsers[field]
+                unreadable = cell.is_not_null() & parser(field).is_null()
+                found.append(reason(unreadable, f"{field} is not {expected}"))
+            if field in self.max_length:
+                limit = self.max_length[field]
+                too_long = cell.str.len_chars() > limit
+                found.append(
+                    reason(too_long, f"{field} is longer than {limit} characters")
+                )
+        return found
+
+    def check_and_type(
+        self, texts: pl.DataFrame, fields: Sequence[str]
+    ) -> pl.DataFrame:
+        """Set ``_reason`` from :meth:`reasons`, then parse each field to its type."""
+        checked = texts.with_columns(first_reason(self.reasons(fields)).alias(REASON))
+        return checked.with_columns(
+            *[self.parsers[f][0](f).alias(f) for f in fields if f in self.parsers]
+        )
+
+
+def text_cells(
+    frame: pl.DataFrame, found: Mapping[str, str], fields: Sequence[str]
+) -> pl.DataFrame:
+    """``_row`` and each field's text cells, named by field; all-null where the file
+    has no such column (``found`` maps fields to the file's header names)."""
+    return frame.select(
+        ROW,
+        *[
+            (text(found[f]) if f in found else pl.lit(None, pl.String)).alias(f)
+            for f in fields
+        ],
+    )

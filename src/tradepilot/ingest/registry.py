@@ -1,0 +1,131 @@
+"""The import formats TradePilot knows, by the name the CLI and API use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Connection
+
+from tradepilot.ingest.files import RawTable
+from tradepilot.ingest.report import ImportReport
+
+
+@dataclass
+class ImportContext:
+    """What a loader needs besides the file: the run, the report to fill, options.
+
+    Attributes
+    ----------
+    run_id : int
+        The import run the loader writes under.
+    report : ImportReport
+        The report the loader fills.
+    now : datetime.datetime
+        The import's time (UTC).
+    currency, channel : str or None
+        Overrides (``--currency``, ``--channel``) for formats that use them.
+    mapping : Path or None
+        YAML column mapping (``--mapping``, generic format).
+    path : Path or None
+        The file being imported, for a loader that reads it again with options only
+        it knows (generic: the mapping's ``separator``); None when the caller has
+        only the table.
+    extra : dict of str to str
+        What a loader passes on to the order loader (generic: ``source``).
+    """
+
+    run_id: int
+    report: ImportReport
+    now: dt.datetime
+    currency: str | None = None
+    channel: str | None = None
+    mapping: Path | None = None
+    path: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+Loader = Callable[[Connection, RawTable, ImportContext], None]
+
+
+@dataclass(frozen=True)
+class ImportFormat:
+    """One import format.
+
+    Attributes
+    ----------
+    name : str
+        CLI/API name, e.g. ``online-retail``.
+    summary : str
+        One line for ``--help``.
+    load : callable
+        ``load(conn, table, ctx)``: parse ``table``, write it, fill ``ctx.report``.
+    separator : str or None
+        Field separator to force (``\\t`` for Amazon), or None to sniff.
+    """
+
+    name: str
+    summary: str
+    load: Loader
+    separator: str | None = None
+
+
+def order_loader(
+    source: str, build: Callable[[RawTable, ImportContext], pl.DataFrame]
+) -> Loader:
+    """A loader for an order format whose adapter is ``build(table, ctx)``."""
+    from tradepilot.ingest.orders import load_order_lines
+    from tradepilot.ingest.quality import order_quality
+
+    def load(conn: Connection, table: RawTable, ctx: ImportContext) -> None:
+        lines = build(table, ctx)
+        ctx.report.data_quality = order_quality(lines)
+        load_order_lines(
+            conn,
+            lines=lines,
+            raw=table.frame,
+            source=ctx.extra.get("source", source),
+            run_id=ctx.run_id,
+            report=ctx.report,
+            now=ctx.now,
+        )
+
+    return load
+
+
+def formats() -> dict[str, ImportFormat]:
+    """Every registered import format, by name, in the order ``--help`` lists them.
+
+    Returns
+    -------
+    dict of str to ImportFormat
+        ``online-retail``, ``shopify``, ``amazon``, ``generic``,
+        ``purchase-orders``, ``inventory``, ``products``, ``fx``.
+    """
+    # Imported here, not at the top: every adapter imports ImportFormat from this
+    # module, so a top-level import would be circular.
+    from tradepilot.fx import ecb
+    from tradepilot.ingest.adapters import (
+        amazon,
+        generic,
+        inventory,
+        online_retail,
+        products,
+        purchase_orders,
+        shopify,
+    )
+
+    registered = [
+        online_retail.IMPORT_FORMAT,
+        shopify.IMPORT_FORMAT,
+        amazon.IMPORT_FORMAT,
+        generic.IMPORT_FORMAT,
+        purchase_orders.IMPORT_FORMAT,
+        inventory.IMPORT_FORMAT,
+        products.IMPORT_FORMAT,
+        ecb.IMPORT_FORMAT,
+    ]
+    return {f.name: f for f in registered}

@@ -1,0 +1,73 @@
+"""The report of one import: every row read is accounted for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class ImportReport:
+    """What one import of one file did.
+
+    ``rows_read == accepted + quarantined + duplicates`` always holds: every row is
+    stored, quarantined with a reason, or recognised as already stored.
+
+    Attributes
+    ----------
+    format : str
+        Importer name (``online-retail``, ``shopify``, ...).
+    source_name : str
+        File name.
+    rows_read, accepted, quarantined, duplicates : int
+        Row accounting.
+    quarantine_reasons : dict of str to int
+        Reason -> rows quarantined for it in this run.
+    orders : int
+        Distinct orders (or POs) among the rows accepted or recognised.
+    orders_new : int
+        Of those, the ones this run added.
+    date_min, date_max : str or None
+        Range of the rows' dates, ISO 8601.
+    data_quality : dict
+        Findings on the rows read (see ``ingest/quality.py``).
+    """
+
+    format: str
+    source_name: str
+    rows_read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    orders: int = 0
+    orders_new: int = 0
+    date_min: str | None = None
+    date_max: str | None = None
+    seconds: float = 0.0
+    import_run_id: int | None = None
+    encoding: str | None = None
+    data_quality: dict[str, Any] = field(default_factory=dict)
+
+    def check(self) -> None:
+        """Raise ``AssertionError`` if a row is unaccounted for (a bug, not bad data)."""
+        total = self.accepted + self.quarantined + self.duplicates
+        if total != self.rows_read:
+            raise AssertionError(
+                f"{self.source_name}: {self.rows_read} rows read but {total} accounted for"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+def iso_range(
+    values: list[dt.datetime | dt.date | None],
+) -> tuple[str | None, str | None]:
+    """ISO strings of the min and max of ``values`` (ignoring None)."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None, None
+    return min(present).isoformat(), max(present).isoformat()

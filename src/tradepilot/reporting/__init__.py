@@ -1,0 +1,1 @@
+"""Business KPIs over the imported orders: revenue, orders, order value, return rate."""

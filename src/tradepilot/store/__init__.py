@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, engine factory, migrations and bulk loading."""

@@ -1,0 +1,314 @@
+"""The canonical tables (SQLAlchemy Core).
+
+Every row that an import writes carries its ``import_run_id``, so a run can be traced
+back to its file. Natural keys are unique, which is what makes re-imports idempotent:
+
+* ``orders``: (``source``, ``order_number``)
+* ``order_lines``: ``line_key`` — source, order number, SKU, quantity, unit price and
+  the occurrence of that exact line in its order (see ``ingest/keys.py``)
+* ``quarantine``: ``row_key`` — source and the raw values with their occurrence
+* ``fx_rates``: (``currency``, ``date``)
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from tradepilot.store.types import ExactDecimal, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+import_runs = Table(
+    "import_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("format", String(32), nullable=False),
+    Column("source_name", String(512), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("accepted", Integer, nullable=False),
+    Column("quarantined", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("report", Text, nullable=False),  # JSON ImportReport
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_run_id", ForeignKey("import_runs.id"), nullable=False),
+    Column("format", String(32), nullable=False),
+    Column("source_name", String(512), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),  # JSON object: column -> raw text
+    Column("row_key", String(200), nullable=False, unique=True),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("country", String(2)),
+    UniqueConstraint("source", "external_id"),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("description", Text),
+    Column("kind", String(16), nullable=False),
+    Column("category", String(64)),
+    Column("supplier", String(128)),
+    Column("unit_cost", ExactDecimal),
+    Column("cost_currency", String(3)),
+    Column("weight_kg", Float),
+    Column("hs_code", String(12)),
+    Column("case_pack", Integer),
+    Column("moq", Integer),
+    Column("list_price", ExactDecimal),
+    Column("price_currency", String(3)),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("order_number", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("channel_id", ForeignKey("channels.id"), nullable=False),
+    Column("customer_id", ForeignKey("customers.id")),
+    Column("country", String(2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("ordered_at", UTCDateTime, nullable=False, index=True),
+    Column("import_run_id", ForeignKey("import_runs.id"), nullable=False),
+    UniqueConstraint("source", "order_number"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("line_key", String(200), nullable=False, unique=True),
+    Column("sku", ForeignKey("products.sku"), nullable=False, index=True),
+    Column("description", Text),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", ExactDecimal, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("reverses_line_id", ForeignKey("order_lines.id")),
+    Column("import_run_id", ForeignKey("import_runs.id"), nullable=False),
+)
+
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("per_eur", ExactDecimal, nullable=False),  # units of currency per 1 EUR
+    Column("import_run_id", ForeignKey("import_runs.id"), nullable=False),
+)
+
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("country", String(2)),
+)
+
+inventory_snapshots = Table(
+    "inventory_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("date", Date, nullable=False),
+    Column("sku", String(64), nullable=False, index=True),
+    Column("warehouse", ForeignKey("warehouses.code"), nullable=False),
+    Column("on_hand", Integer, nullable=False),
+    Column("import_run_id", ForeignKey("import_runs.id"), nullable=False),
+    UniqueConstraint("date", "sku", "warehouse"),
+)
+
+inventory_movements = Table(
+    "inventory_movements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("date", Date, nullable=False),
+    Column("sku", String(64), nullable=False, index=True),
+    Column("warehouse", ForeignKey("warehouses.code"), nullable=False),
+    Column("change", Integer, nullable=False),
+    Column("reason", String(64), nullable=False),
+    Column("movement_key", String(200), nullable=False, unique=True),
+    Column("import_run_id", ForeignKey("import_runs.id"), nullable=False),
+)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("country", String(2)),
+)
+
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("po_number", String(64), nullable=False, unique=True),
+    Column("supplier_id", ForeignKey("suppliers.id"), nullable=False),
+    Column("ordered_date", Date, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("warehouse", ForeignKey("warehouses.code")),
+    Column("import_run_id", ForeignKey("import_runs.id"), nullable=False),
+)
+
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("po_id", ForeignKey("purchase_orders.id"), nullable=False),
+    Column("sku", String(64), nullable=False, index=True),
+    Column("quantity_ordered", Integer, nullable=False),
+    Column("unit_cost", ExactDecimal, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("promised_date", Date),
+    UniqueConstraint("po_id", "sku"),
+)
+
+po_receipts = Table(
+    "po_receipts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("po_line_id", ForeignKey("purchase_order_lines.id"), nullable=False),
+    Column("received_date", Date, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("receipt_key", String(200), nullable=False, unique=True),
+    Column("import_run_id", ForeignKey("import_runs.id"), nullable=False),
+)
+
+Index("ix_orders_customer", orders.c.customer_id)
+Index("ix_order_lines_reverses", order_lines.c.reverses_line_id)
+
+# --- owner account, sessions and API tokens (app shell) -------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # sha256 of the cookie value
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+)
+
+# --- forecasting ------------------------------------------------------------------------
+
+forecast_runs = Table(
+    "forecast_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # forecast or backtest
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("freq", String(4), nullable=False),
+    Column("horizon", Integer, nullable=False),
+    Column("cutoff", Date),  # None: all data
+    Column("params", Text, nullable=False),  # JSON: levels, engine, pooling, ...
+    Column("metrics", Text, nullable=False),  # JSON: backtest metrics or run summary
+    Column("seconds", Float, nullable=False),
+)
+
+forecast_values = Table(
+    "forecast_values",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", ForeignKey("forecast_runs.id"), nullable=False, index=True),
+    Column("unique_id", String(140), nullable=False),
+    Column("sku", String(64), nullable=False, index=True),
+    Column("country", String(32), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("forecast", Float, nullable=False),
+    Column("model", String(64), nullable=False),
+)
+
+forecast_intervals = Table(
+    "forecast_intervals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", ForeignKey("forecast_runs.id"), nullable=False, index=True),
+    Column("unique_id", String(140), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("level", Integer, nullable=False),  # e.g. 80, 95
+    Column("lo", Float, nullable=False),
+    Column("hi", Float, nullable=False),
+)
+
+forecast_choices = Table(
+    "forecast_choices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", ForeignKey("forecast_runs.id"), nullable=False, index=True),
+    Column("unique_id", String(140), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("country", String(32), nullable=False),
+    Column("demand_class", String(16), nullable=False),
+    Column("model", String(64), nullable=False),
+    Column("cv_rmsse", Float),
+    Column("cv_mae", Float),
+    Column("n_windows", Integer, nullable=False),
+)
