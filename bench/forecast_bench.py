@@ -28,6 +28,7 @@ import multiprocessing as mp
 import resource
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +113,10 @@ def simulator(n_jobs: int) -> dict[str, Any]:
 
 
 def in_child(target: Any, *args: Any) -> Any:
-    with mp.get_context("spawn").Pool(1) as pool:
-        return pool.apply(target, args)
+    """``target(*args)`` in a fresh process, so peak memory is its own. Not a Pool:
+    its daemonic workers may not start statsforecast's worker processes."""
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        return pool.submit(target, *args).result()
 
 
 def main() -> None:

@@ -98,3 +98,13 @@ def engine(store_settings: Settings) -> Iterator[Engine]:
     engine = create_engine(store_settings)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sim_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Files of the small simulated store of :mod:`tests.simstore`, written once."""
+    from tests.simstore import SIM
+
+    from tradepilot.simulate import simulate_store, write_store
+
+    return write_store(simulate_store(SIM), tmp_path_factory.mktemp("sim"))

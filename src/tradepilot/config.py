@@ -26,12 +26,17 @@ class Settings(BaseSettings):
     database_url : str or None
         SQLAlchemy URL (``TRADEPILOT_DATABASE_URL``); None means the embedded SQLite
         file ``tradepilot.db`` inside the workspace.
+    cluster_address : str or None
+        Scheduler of the cluster that ``tradepilot forecast run --engine dask|ray``
+        uses (``TRADEPILOT_CLUSTER_ADDRESS``): ``tcp://10.0.0.5:8786`` for Dask,
+        ``ray://10.0.0.5:10001`` for Ray. None starts a local cluster for the run.
     """
 
     model_config = SettingsConfigDict(env_prefix="TRADEPILOT_", extra="ignore")
 
     home: Path = Field(default=DEFAULT_WORKSPACE)
     database_url: str | None = None
+    cluster_address: str | None = None
 
     @property
     def effective_database_url(self) -> str:

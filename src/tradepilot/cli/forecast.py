@@ -44,7 +44,13 @@ Cutoff = Annotated[
 Levels = Annotated[
     list[int] | None, typer.Option("--level", help="Interval levels (repeat).")
 ]
-Engine = Annotated[str, typer.Option(help="local, dask or ray.")]
+Engine = Annotated[
+    str,
+    typer.Option(
+        help="local, dask or ray: the cluster at $TRADEPILOT_CLUSTER_ADDRESS, "
+        "else a local one."
+    ),
+]
 Jobs = Annotated[int, typer.Option(help="Parallel processes for model fitting.")]
 Pool = Annotated[
     float, typer.Option(help="Pool a SKU's countries selling fewer units into markets.")
@@ -85,13 +91,23 @@ def run(
     engine: Engine = "local",
     n_jobs: Jobs = 2,
     pool: Pool = 0.0,
+    stockouts: Annotated[
+        bool,
+        typer.Option(
+            "--stockout-correction/--no-stockout-correction",
+            help="Learn from estimated demand where stock ran out.",
+        ),
+    ] = True,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Forecast demand for every SKU x country and store the run."""
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         settings = _settings(horizon, freq, cutoff, level, engine, n_jobs, pool)
-        store = open_store(settings_for(workspace))
+        settings.stockout_correction = stockouts
+        workspace_settings = settings_for(workspace)
+        settings.cluster_address = workspace_settings.cluster_address
+        store = open_store(workspace_settings)
         progress("choosing a model per series by cross-validation")
         try:
             result = forecast_demand(store, settings)
@@ -104,6 +120,13 @@ def run(
         f"Forecast run {result['run_id']}: {result['series']:,} series, {result['periods']}"
         f" periods from {result['first_period']}, {result['seconds']} s"
     )
+    lost = result["stockouts"]
+    if lost.get("corrected"):
+        stdout.print(
+            f"Stockouts: {lost['censored_periods']:,} periods in"
+            f" {lost['series_with_stockouts']:,} series;"
+            f" {lost['lost_units']:,} units of lost demand added back"
+        )
     stdout.print(_counts_table("Model chosen", result["model_choices"]))
     stdout.print(_counts_table("Demand class", result["class_counts"]))
 

@@ -39,6 +39,7 @@ def backtest(
     levels: Sequence[int] = (80, 95),
     min_nonzero: int = 8,
     n_jobs: int = 1,
+    global_model: bool = True,
 ) -> dict[str, Any]:
     """Backtest :class:`AutoForecaster` and the baselines at one forecast origin.
 
@@ -60,6 +61,9 @@ def backtest(
         Series need this many periods with a sale before the cutoff.
     n_jobs : int, default 1
         Processes statsforecast uses.
+    global_model : bool, default True
+        Whether the selection's global LightGBM candidate competes (see
+        :class:`AutoForecaster`).
 
     Returns
     -------
@@ -84,6 +88,7 @@ def backtest(
         horizon=horizon,
         levels=levels,
         n_jobs=n_jobs,
+        global_model=global_model,
     ).fit(train)
     forecasts = auto.predict()
     seconds = time.perf_counter() - started

@@ -38,6 +38,7 @@ from statsforecast import models as sfm
 from statsforecast.utils import ConformalIntervals
 
 from tradepilot.domain.errors import DataValidationError
+from tradepilot.forecasting.distributed import ClusterEngine
 
 MOVING_AVERAGE_WINDOW: Final = 8
 # Shortest history a candidate is fitted on (CV and conformal windows): the moving
@@ -244,8 +245,18 @@ def library_warnings() -> Iterator[None]:
     AutoETS fits every ETS form and keeps the lowest AICc. On a short series a form
     can have as many parameters as observations: ``ets.py`` divides its residual
     variance by ``n - p - 1 = 0``, and its AICc is infinite, so it is never chosen.
+
+    SeasonalNaive warns when a series is shorter than a season; conformal
+    calibration windows cut a series that is just over a season long below it. Its
+    missing interval widths are filled by :func:`_empirical_where_missing`.
     """
     with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message=r"Historical data \(\d+\) is shorter than season_length",
+            category=UserWarning,
+            module=r"statsforecast\.utils",
+        )
         warnings.filterwarnings(
             "ignore",
             message="divide by zero encountered in scalar divide",
@@ -264,6 +275,7 @@ def forecast_with_intervals(
     levels: Sequence[int],
     conformal_windows: int = CONFORMAL_WINDOWS,
     n_jobs: int = 1,
+    engine: ClusterEngine | None = None,
 ) -> pl.DataFrame:
     """Forecast every series with one model and attach intervals (module policy).
 
@@ -282,6 +294,8 @@ def forecast_with_intervals(
     conformal_windows : int, default CONFORMAL_WINDOWS
         Most one-step conformal calibration refits per series (2 at least).
     n_jobs : int, default 1
+    engine : ClusterEngine, optional
+        Cluster to run statsforecast on; None runs it in this process.
 
     Returns
     -------
@@ -300,7 +314,13 @@ def forecast_with_intervals(
     plan = lengths.with_columns(windows=windows)
     native = not getattr(factory(), "only_conformal_intervals", False)
     run = partial(
-        _run, history, freq=freq, horizon=horizon, levels=levels, n_jobs=n_jobs
+        _run,
+        history,
+        freq=freq,
+        horizon=horizon,
+        levels=levels,
+        n_jobs=n_jobs,
+        engine=engine,
     )
     parts = []
     for n_cal in sorted(plan.filter(pl.col("windows") >= 2)["windows"].unique()):
@@ -331,19 +351,31 @@ def _run(
     horizon: int,
     levels: Sequence[int],
     n_jobs: int,
+    engine: ClusterEngine | None = None,
 ) -> pl.DataFrame:
-    sf = StatsForecast(models=[model], freq=freq, n_jobs=n_jobs)
     with_levels = method != "empirical"
+    df = history.filter(pl.col("unique_id").is_in(ids.implode())).to_pandas()
+    level = list(levels) if with_levels else None
     with library_warnings():
-        raw = sf.forecast(
-            h=horizon,
-            df=history.filter(pl.col("unique_id").is_in(ids.implode())).to_pandas(),
-            level=list(levels) if with_levels else None,
-            prediction_intervals=calibration,
-            id_col="unique_id",
-            time_col="ds",
-            target_col="y",
-        )
+        if engine is not None:
+            raw = engine.forecast(
+                [model],
+                df,
+                freq=freq,
+                horizon=horizon,
+                level=level,
+                prediction_intervals=calibration,
+            )
+        else:
+            raw = StatsForecast(models=[model], freq=freq, n_jobs=n_jobs).forecast(
+                h=horizon,
+                df=df,
+                level=level,
+                prediction_intervals=calibration,
+                id_col="unique_id",
+                time_col="ds",
+                target_col="y",
+            )
     name = model.alias
     bounds = [
         (pl.col(f"{name}-{side}-{lv}") if with_levels else pl.lit(None, pl.Float64))

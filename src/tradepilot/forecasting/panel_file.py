@@ -82,7 +82,9 @@ def fill_gaps(panel: pl.DataFrame, freq: str) -> pl.DataFrame:
     frames = []
     for (uid,), group in panel.group_by("unique_id", maintain_order=True):
         dates = pd.date_range(group["ds"].min(), group["ds"].max(), freq=freq)
-        full = pl.DataFrame({"unique_id": uid, "ds": pl.Series(dates.date)})
+        full = pl.DataFrame(
+            {"unique_id": uid, "ds": pl.Series(list(dates.date), dtype=pl.Date)}
+        )
         frames.append(full.join(group, on=["unique_id", "ds"], how="left"))
     return pl.concat(frames).with_columns(pl.col("y").fill_null(0.0))
 

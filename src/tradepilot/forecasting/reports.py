@@ -9,8 +9,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tradepilot.domain.errors import DataValidationError
-from tradepilot.forecasting.series import SEPARATOR, build_panel, demand_lines
-from tradepilot.forecasting.service import latest_run, read_order_lines_of
+from tradepilot.forecasting.series import (
+    SEPARATOR,
+    Pooling,
+    build_panel,
+    demand_lines,
+)
+from tradepilot.forecasting.service import (
+    correct_stockouts,
+    latest_run,
+    read_order_lines_of,
+    read_snapshots_of,
+)
 from tradepilot.store import tables
 from tradepilot.store.bulk import read_frame
 
@@ -109,19 +119,24 @@ def series_detail(
             params,
             schema={"period_start": pl.Date},
         )
+        scores = read_frame(
+            conn,
+            "SELECT model, cv_rmsse, cv_mae FROM forecast_scores"
+            " WHERE run_id = :r AND unique_id = :u ORDER BY cv_rmsse",
+            params,
+        )
         lines = read_order_lines_of(conn, sku=choice["sku"])
-    sku, country = choice["sku"], choice["country"]
-    level = "sku" if country == "ALL" else "sku_country"
-    cutoff = run["cutoff"]
-    panel = build_panel(
-        demand_lines(lines), freq=run["freq"], cutoff=cutoff, level=level
-    )
-    past = panel.filter(pl.col("unique_id") == f"{sku}{SEPARATOR}{country}").tail(
-        history
-    )
+        corrected = run["params"].get("stockout_correction", False)
+        snapshots = read_snapshots_of(conn, sku=choice["sku"]) if corrected else None
+    past = _history(run, choice, lines, snapshots).tail(history)
     return {
         "choice": dict(choice),
-        "history": {"ds": [str(d) for d in past["ds"]], "y": past["y"].to_list()},
+        "candidates": scores.to_dicts(),
+        "history": {
+            "ds": [str(d) for d in past["ds"]],
+            "y": past["y_observed"].to_list(),
+            "demand": past["y"].to_list() if corrected else None,
+        },
         "forecast": {
             "ds": [str(d) for d in values.sort("period_start")["period_start"]],
             "y": values.sort("period_start")["forecast"].to_list(),
@@ -134,3 +149,25 @@ def series_detail(
             },
         },
     }
+
+
+def _history(
+    run: dict[str, Any],
+    choice: Any,
+    lines: pl.DataFrame,
+    snapshots: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """The series' past as the run saw it: ``ds, y_observed, y`` (demand)."""
+    sku, country = choice["sku"], choice["country"]
+    panel = build_panel(
+        demand_lines(lines),
+        freq=run["freq"],
+        cutoff=run["cutoff"],
+        level="sku" if country == "ALL" else "sku_country",
+        pooling=Pooling(min_units=run["params"].get("pool_min_units", 0.0)),
+    )
+    if snapshots is not None and panel.height:
+        panel = correct_stockouts(panel, snapshots, run["freq"])
+    else:
+        panel = panel.with_columns(y_observed=pl.col("y"))
+    return panel.filter(pl.col("unique_id") == f"{sku}{SEPARATOR}{country}")

@@ -32,6 +32,12 @@ from tradepilot.forecasting.classify import (
     since_first_sale,
     to_panel,
 )
+from tradepilot.forecasting.distributed import ClusterEngine
+from tradepilot.forecasting.global_model import (
+    GLOBAL_MODEL,
+    forecast_winners,
+    global_scores,
+)
 from tradepilot.forecasting.metrics import cv_scores
 from tradepilot.forecasting.models import (
     CLASS_DEFAULTS,
@@ -48,6 +54,8 @@ from tradepilot.forecasting.models import (
 
 METRICS: Final = ("rmsse", "mae")
 _GROUP: Final = ["demand_class", "seasonal"]
+# The global model ranks after every statistical candidate: ties go to those.
+_GLOBAL_ORDER: Final = 1_000
 
 
 class AutoForecaster:
@@ -81,6 +89,15 @@ class AutoForecaster:
         simulated panels (stationary Poisson / negative-binomial, and with dying
         and trending series) a margin of 0.2 cut the held-out RMSSE by 2-7%
         against 0, to within 1% of always using the ensemble.
+    engine : ClusterEngine, optional
+        Cluster that runs statsforecast (see
+        :func:`~tradepilot.forecasting.distributed.open_engine`); None runs it in
+        this process. The results are the same either way.
+    global_model : bool, default True
+        Whether the global LightGBM model
+        (:mod:`~tradepilot.forecasting.global_model`) competes as model
+        ``"LightGBM"`` for the series it is eligible for. It always runs in this
+        process, also with an ``engine``.
 
     Attributes
     ----------
@@ -126,6 +143,8 @@ class AutoForecaster:
         dead_after: int = 13,
         new_within: int = 8,
         ensemble_margin: float = 0.2,
+        engine: ClusterEngine | None = None,
+        global_model: bool = True,
     ) -> None:
         self.freq = freq
         self.season_length = season_length
@@ -138,6 +157,8 @@ class AutoForecaster:
         self.dead_after = dead_after
         self.new_within = new_within
         self.ensemble_margin = ensemble_margin
+        self.engine = engine
+        self.global_model = global_model
 
     def fit(self, panel: Frame) -> AutoForecaster:
         """Classify, cross-validate, choose and forecast every series.
@@ -258,6 +279,7 @@ class AutoForecaster:
                 n_windows=int(k),
                 step_size=self.step_size or self.horizon,
                 n_jobs=self.n_jobs,
+                engine=self.engine,
             )
             combined = ensemble(str(cls), self.season_length, seasonal=bool(seasonal))
             if combined is not None:
@@ -269,6 +291,17 @@ class AutoForecaster:
             order = pl.DataFrame({"model": names, "order": range(len(names))})
             scores = cv_scores(cv, sub, names).join(order, on="model")
             parts.append(scores.with_columns(demand_class=pl.lit(str(cls))))
+        if self.global_model:
+            scores = global_scores(
+                history,
+                plan,
+                freq=self.freq,
+                season_length=self.season_length,
+                horizon=self.horizon,
+                step_size=self.step_size or self.horizon,
+                n_jobs=self.n_jobs,
+            )
+            parts.append(scores.with_columns(order=pl.lit(_GLOBAL_ORDER)))
         return (
             pl.concat(parts, how="diagonal_relaxed")
             .select(
@@ -311,7 +344,8 @@ class AutoForecaster:
         self, history: pl.DataFrame, choices: pl.DataFrame
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         parts = []
-        for (cls, seasonal, name), group in choices.group_by(
+        is_global = pl.col("model") == GLOBAL_MODEL
+        for (cls, seasonal, name), group in choices.filter(~is_global).group_by(
             *_GROUP, "model", maintain_order=True
         ):
             sub = history.join(group.select("unique_id"), on="unique_id")
@@ -328,8 +362,22 @@ class AutoForecaster:
                 horizon=self.horizon,
                 levels=sorted(self.levels),
                 n_jobs=self.n_jobs,
+                engine=self.engine,
             )
             parts.append(fc.with_columns(model=pl.lit(str(name))))
+        winners = choices.filter(is_global)["unique_id"]
+        if winners.len():
+            fc = forecast_winners(
+                history,
+                choices,
+                winners,
+                freq=self.freq,
+                season_length=self.season_length,
+                horizon=self.horizon,
+                levels=sorted(self.levels),
+                n_jobs=self.n_jobs,
+            )
+            parts.append(fc.with_columns(model=pl.lit(GLOBAL_MODEL)))
         out = pl.concat(parts).sort("unique_id", "ds")
         methods = out.group_by("unique_id").agg(pl.col("interval_method").first())
         return out.drop("interval_method"), methods
@@ -344,6 +392,7 @@ def cross_validate(
     n_windows: int,
     step_size: int,
     n_jobs: int = 1,
+    engine: ClusterEngine | None = None,
 ) -> pl.DataFrame:
     """Rolling-origin cross-validation of ``models`` on every series of a panel.
 
@@ -360,23 +409,35 @@ def cross_validate(
         Periods per window, windows, periods between window cutoffs.
     n_jobs : int, default 1
         Processes statsforecast uses.
+    engine : ClusterEngine, optional
+        Cluster to run on; None runs in this process.
 
     Returns
     -------
     polars.DataFrame
         ``unique_id, ds, cutoff, y`` and one forecast column per model alias.
     """
-    sf = StatsForecast(models=list(models), freq=freq, n_jobs=n_jobs)
     with library_warnings():
-        cv = sf.cross_validation(
-            h=horizon,
-            df=history.to_pandas(),
-            n_windows=n_windows,
-            step_size=step_size,
-            id_col="unique_id",
-            time_col="ds",
-            target_col="y",
-        )
+        if engine is not None:
+            cv = engine.cross_validation(
+                models,
+                history.to_pandas(),
+                freq=freq,
+                horizon=horizon,
+                n_windows=n_windows,
+                step_size=step_size,
+            )
+        else:
+            sf = StatsForecast(models=list(models), freq=freq, n_jobs=n_jobs)
+            cv = sf.cross_validation(
+                h=horizon,
+                df=history.to_pandas(),
+                n_windows=n_windows,
+                step_size=step_size,
+                id_col="unique_id",
+                time_col="ds",
+                target_col="y",
+            )
     ds_type = history.schema["ds"]
     return pl.from_pandas(cv).with_columns(
         pl.col("ds").cast(ds_type), pl.col("cutoff").cast(ds_type)

@@ -9,6 +9,7 @@ held-out time. ``export_forecast`` writes the latest run as CSV.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -23,6 +24,12 @@ from sqlalchemy.engine import Engine
 
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.forecasting.backtest import backtest
+from tradepilot.forecasting.censoring import (
+    AVAILABILITY,
+    CensoredDemandCorrector,
+    availability_from_snapshots,
+)
+from tradepilot.forecasting.distributed import open_engine
 from tradepilot.forecasting.selection import AutoForecaster
 from tradepilot.forecasting.series import (
     PANDAS_FREQ,
@@ -61,6 +68,10 @@ class ForecastSettings:
     n_windows: int = 3
     n_jobs: int = 1
     engine: str = "local"
+    # Dask or Ray scheduler of ``engine`` (Settings.cluster_address); None starts a
+    # local cluster for the run.
+    cluster_address: str | None = None
+    stockout_correction: bool = True
 
     def check(self) -> None:
         """Refuse settings that cannot run, with the allowed values."""
@@ -90,6 +101,7 @@ class ForecastSettings:
             "pool_min_units": self.pooling.min_units,
             "n_windows": self.n_windows,
             "engine": self.engine,
+            "stockout_correction": self.stockout_correction,
         }
 
 
@@ -126,40 +138,111 @@ def read_order_lines_of(conn: Connection, *, sku: str | None) -> pl.DataFrame:
 
 
 def demand_panel(engine: Engine, settings: ForecastSettings) -> pl.DataFrame:
-    """The demand panel of the workspace for ``settings``."""
+    """The demand panel of the workspace for ``settings``.
+
+    With ``settings.stockout_correction``, ``y`` is the estimated demand
+    (:func:`correct_stockouts`) and the panel also has ``y_observed``, ``censored``
+    and ``lost``; without it, ``y`` is the units sold.
+    """
     with engine.connect() as conn:
         lines = read_order_lines(conn)
-    return build_panel(
+        snapshots = read_snapshots(conn) if settings.stockout_correction else None
+    panel = build_panel(
         demand_lines(lines),
         freq=settings.freq,
         cutoff=settings.cutoff,
         level=settings.level,
         pooling=settings.pooling,
     )
+    if snapshots is None or panel.height == 0:
+        return panel
+    return correct_stockouts(panel, snapshots, settings.freq)
+
+
+def read_snapshots(conn: Connection) -> pl.DataFrame:
+    """Stock counts ``sku, date, on_hand`` (every warehouse), for availability."""
+    return read_snapshots_of(conn, sku=None)
+
+
+def read_snapshots_of(conn: Connection, *, sku: str | None) -> pl.DataFrame:
+    """:func:`read_snapshots`, of one SKU when ``sku`` is given."""
+    where = "" if sku is None else " WHERE sku = :sku"
+    return read_frame(
+        conn,
+        f"SELECT sku, date, on_hand FROM inventory_snapshots{where}",
+        {"sku": sku},
+        schema={"sku": pl.String, "date": pl.Date, "on_hand": pl.Int64},
+    )
+
+
+def correct_stockouts(
+    panel: pl.DataFrame, snapshots: pl.DataFrame, freq: str
+) -> pl.DataFrame:
+    """Replace stock-censored sales in ``panel`` by estimated demand.
+
+    Stock is held per SKU, not per country, so availability is read off the SKU's
+    counts (summed over warehouses, against its sales in all countries) and applies
+    to each of its series. Periods without counts, and workspaces without any, are
+    left to inference: a steady seller suddenly at zero (see
+    :class:`~tradepilot.forecasting.censoring.CensoredDemandCorrector`).
+
+    Parameters
+    ----------
+    panel : polars.DataFrame
+        ``unique_id, sku, country, ds, y`` from :func:`build_panel`.
+    snapshots : polars.DataFrame
+        ``sku, date, on_hand``; may be empty.
+    freq : str
+        ``D``, ``W`` or ``M``.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``panel`` with ``y`` the demand, ``y_observed`` the units sold, ``censored``
+        and ``lost`` (units).
+    """
+    if snapshots.height:
+        totals = panel.group_by(pl.col("sku").alias("unique_id"), "ds").agg(
+            pl.col("y").sum()
+        )
+        available = availability_from_snapshots(
+            snapshots, totals, id_column="sku", freq=freq
+        ).select(pl.col("unique_id").alias("sku"), "ds", *AVAILABILITY)
+        panel = panel.join(available, on=["sku", "ds"], how="left")
+    corrector = CensoredDemandCorrector().fit(panel)
+    return corrector.transform(panel).drop(AVAILABILITY, strict=False)
 
 
 def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any]:
     """Forecast every SKU x country series and store the run.
 
+    Without ``settings.cutoff``, the cutoff is the day after the last order, so the
+    forecast starts at the period that order falls in unless it ends that period.
+
     Returns
     -------
     dict
-        ``run_id``, ``series``, ``periods``, ``model_choices`` (model -> series),
-        ``class_counts``, ``first_period``, ``seconds``.
+        ``run_id``, ``series``, ``periods``, ``first_period``, ``model_choices``
+        (model -> series), ``class_counts``, ``stockouts`` (periods, series and
+        units of demand the correction added back), ``seconds``.
     """
     settings.check()
     started = time.perf_counter()
+    if settings.cutoff is None:
+        settings = dataclasses.replace(settings, cutoff=_after_last_order(engine))
     panel = demand_panel(engine, settings)
     if panel.height == 0:
         raise DataValidationError("no demand to forecast: import orders first")
-    model = AutoForecaster(
-        freq=PANDAS_FREQ[settings.freq],
-        season_length=SEASON_LENGTH[settings.freq],
-        horizon=settings.horizon,
-        levels=settings.levels,
-        n_windows=settings.n_windows,
-        n_jobs=settings.n_jobs,
-    ).fit(panel.select("unique_id", "ds", "y"))
+    with open_engine(settings.engine, settings.cluster_address) as cluster:
+        model = AutoForecaster(
+            freq=PANDAS_FREQ[settings.freq],
+            season_length=SEASON_LENGTH[settings.freq],
+            horizon=settings.horizon,
+            levels=settings.levels,
+            n_windows=settings.n_windows,
+            n_jobs=settings.n_jobs,
+            engine=cluster,
+        ).fit(panel.select("unique_id", "ds", "y"))
     forecasts = model.predict()
     keys = panel.select("unique_id", "sku", "country").unique()
     summary = {
@@ -168,6 +251,7 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
         "first_period": str(forecasts["ds"].min()),
         "model_choices": _counts(model.choices_, "model"),
         "class_counts": _counts(model.choices_, "demand_class"),
+        "stockouts": _stockout_summary(panel),
     }
     summary["seconds"] = round(time.perf_counter() - started, 2)
     with engine.begin() as conn:
@@ -175,7 +259,8 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
         _save_forecasts(
             conn, run_id, forecasts.join(keys, on="unique_id"), settings.levels
         )
-        _save_choices(conn, run_id, model.choices_.join(keys, on="unique_id"))
+        _save_choices(conn, run_id, _choices_with_losses(model.choices_, panel, keys))
+        _save_scores(conn, run_id, model.scores_)
     return {"run_id": run_id, **summary}
 
 
@@ -187,8 +272,13 @@ def backtest_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
     settings.check()
     panel = demand_panel(
         engine,
+        # Scored against units sold, the only demand a backtest can verify; the
+        # correction is measured on the simulator, whose true demand is known.
         ForecastSettings(
-            freq=settings.freq, level=settings.level, pooling=settings.pooling
+            freq=settings.freq,
+            level=settings.level,
+            pooling=settings.pooling,
+            stockout_correction=False,
         ),
     )
     metrics = backtest(
@@ -207,16 +297,24 @@ def backtest_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
 
 
 def _default_cutoff(engine: Engine, settings: ForecastSettings) -> dt.date:
+    days = {"D": 1, "W": 7, "M": 31}[settings.freq] * settings.horizon
+    return _last_order_date(engine) - dt.timedelta(days=days)
+
+
+def _after_last_order(engine: Engine) -> dt.date:
+    """The day after the last order: as a cutoff, it leaves out a partial last period
+    (a week the export ends in the middle of would look like a sales dip)."""
+    return _last_order_date(engine) + dt.timedelta(days=1)
+
+
+def _last_order_date(engine: Engine) -> dt.date:
     with engine.connect() as conn:
         last = conn.execute(sa.select(sa.func.max(tables.orders.c.ordered_at))).scalar()
     if last is None:
-        raise DataValidationError("no orders to backtest on: import orders first")
-    days = {"D": 1, "W": 7, "M": 31}[settings.freq] * settings.horizon
-    return (
-        last.date()
-        if isinstance(last, dt.datetime)
-        else dt.date.fromisoformat(str(last)[:10])
-    ) - dt.timedelta(days=days)
+        raise DataValidationError("no orders in this workspace: import orders first")
+    if isinstance(last, dt.datetime):
+        return last.date()
+    return dt.date.fromisoformat(str(last)[:10])
 
 
 def latest_run(conn: Connection, kind: str = "forecast") -> dict[str, Any] | None:
@@ -290,6 +388,19 @@ def export_forecast(engine: Engine, out: Path) -> int:
     return frame.height
 
 
+def _stockout_summary(panel: pl.DataFrame) -> dict[str, Any]:
+    """Censored periods, series touched and units of demand recovered."""
+    if "censored" not in panel.columns:
+        return {"corrected": False}
+    censored = panel.filter(pl.col("censored"))
+    return {
+        "corrected": True,
+        "censored_periods": censored.height,
+        "series_with_stockouts": censored["unique_id"].n_unique(),
+        "lost_units": round(float(censored["lost"].sum()), 1),
+    }
+
+
 def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
     counted = frame[column].value_counts(sort=True)
     return dict(zip(counted[column].to_list(), counted["count"].to_list(), strict=True))
@@ -359,5 +470,28 @@ def _save_choices(conn: Connection, run_id: int, choices: pl.DataFrame) -> None:
             "cv_rmsse",
             "cv_mae",
             "n_windows",
+            "interval_method",
+            "lost_units",
         ),
     )
+
+
+def _save_scores(conn: Connection, run_id: int, scores: pl.DataFrame) -> None:
+    insert_frame(
+        conn,
+        "forecast_scores",
+        scores.select(
+            pl.lit(run_id).alias("run_id"), "unique_id", "model", "cv_rmsse", "cv_mae"
+        ),
+    )
+
+
+def _choices_with_losses(
+    choices: pl.DataFrame, panel: pl.DataFrame, keys: pl.DataFrame
+) -> pl.DataFrame:
+    """Model choices with the series' keys and the lost demand added back."""
+    if "lost" in panel.columns:
+        lost = panel.group_by("unique_id").agg(lost_units=pl.col("lost").sum())
+    else:
+        lost = keys.select("unique_id", lost_units=pl.lit(None, pl.Float64))
+    return choices.join(keys, on="unique_id").join(lost, on="unique_id", how="left")

@@ -311,4 +311,18 @@ forecast_choices = Table(
     Column("cv_rmsse", Float),
     Column("cv_mae", Float),
     Column("n_windows", Integer, nullable=False),
+    Column("interval_method", String(32)),
+    Column("lost_units", Float),  # demand added back where stock ran out
+)
+
+# Cross-validation error of every candidate model of every series: why a model won.
+forecast_scores = Table(
+    "forecast_scores",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", ForeignKey("forecast_runs.id"), nullable=False, index=True),
+    Column("unique_id", String(140), nullable=False),
+    Column("model", String(64), nullable=False),
+    Column("cv_rmsse", Float),
+    Column("cv_mae", Float),
 )

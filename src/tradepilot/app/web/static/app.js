@@ -98,7 +98,10 @@ function drawFans() {
       traces.push({ x: f.ds, y: band.lo, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
       traces.push({ x: f.ds, y: band.hi, mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: color, name: level + "% interval" });
     });
-    traces.push({ x: data.history.ds, y: data.history.y, mode: "lines+markers", name: "Demand", line: { color: "#1f2933" }, marker: { size: 4 } });
+    if (data.history.demand) {
+      traces.push({ x: data.history.ds, y: data.history.demand, mode: "lines", name: "Demand (stockouts corrected)", line: { color: "#d97706", dash: "dot" } });
+    }
+    traces.push({ x: data.history.ds, y: data.history.y, mode: "lines+markers", name: "Units sold", line: { color: "#1f2933" }, marker: { size: 4 } });
     traces.push({ x: f.ds, y: f.y, mode: "lines+markers", name: "Forecast", line: { color: "#2563eb" }, marker: { size: 4 } });
     const layout = { margin: { t: 10, r: 10, b: 40, l: 50 }, height: 280, legend: { orientation: "h", y: -0.25 }, yaxis: { rangemode: "tozero" } };
     window.Plotly.newPlot(target, traces, layout, PLOT_CONFIG);

@@ -1,4 +1,4 @@
-"""forecast runs, values, intervals and model choices
+"""forecast runs, values, intervals, model choices and candidate scores
 
 Revision ID: 0003
 Revises: 0002
@@ -49,6 +49,8 @@ def upgrade() -> None:
         sa.Column("cv_rmsse", sa.Float(), nullable=True),
         sa.Column("cv_mae", sa.Float(), nullable=True),
         sa.Column("n_windows", sa.Integer(), nullable=False),
+        sa.Column("interval_method", sa.String(length=32), nullable=True),
+        sa.Column("lost_units", sa.Float(), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"],
             ["forecast_runs.id"],
@@ -80,6 +82,26 @@ def upgrade() -> None:
     with op.batch_alter_table("forecast_intervals", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_forecast_intervals_run_id"), ["run_id"], unique=False
+        )
+
+    op.create_table(
+        "forecast_scores",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("unique_id", sa.String(length=140), nullable=False),
+        sa.Column("model", sa.String(length=64), nullable=False),
+        sa.Column("cv_rmsse", sa.Float(), nullable=True),
+        sa.Column("cv_mae", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["forecast_runs.id"],
+            name=op.f("fk_forecast_scores_run_id_forecast_runs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forecast_scores")),
+    )
+    with op.batch_alter_table("forecast_scores", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_forecast_scores_run_id"), ["run_id"], unique=False
         )
 
     op.create_table(
@@ -117,6 +139,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_forecast_values_run_id"))
 
     op.drop_table("forecast_values")
+    with op.batch_alter_table("forecast_scores", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forecast_scores_run_id"))
+
+    op.drop_table("forecast_scores")
     with op.batch_alter_table("forecast_intervals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_forecast_intervals_run_id"))
 

@@ -1,0 +1,71 @@
+"""The forecasts API and the Forecasts page, before and after a run."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from tests.app.test_web import login
+from tests.simstore import import_store
+
+from tradepilot.forecasting.service import (
+    ForecastSettings,
+    backtest_demand,
+    forecast_demand,
+)
+
+
+def test_api_before_a_run_says_what_to_do(client):
+    response = client.get("/api/v1/forecasts/latest")
+
+    assert response.status_code == 404
+    assert "tradepilot forecast run" in response.json()["detail"]
+    assert client.get("/api/v1/forecasts/latest/series").json()["count"] == 0
+
+
+def test_api_serves_the_run_its_series_and_one_series(app, client, sim_files):
+    engine = app.state.tradepilot.engine
+    import_store(engine, sim_files)
+    run = forecast_demand(engine, ForecastSettings(horizon=4))
+
+    latest = client.get("/api/v1/forecasts/latest").json()
+    listed = client.get("/api/v1/forecasts/latest/series", params={"limit": 5}).json()
+    sku = listed["data"][0]["sku"]
+    of_sku = client.get("/api/v1/forecasts/latest/series", params={"sku": sku}).json()
+    one = client.get(f"/api/v1/forecasts/latest/series/{listed['data'][0]['unique_id']}")
+    missing = client.get("/api/v1/forecasts/latest/series/NOPE|XX")
+    unauthorised = TestClient(app).get("/api/v1/forecasts/latest")
+
+    assert latest["run"]["id"] == run["run_id"]
+    assert latest["run"]["metrics"]["series"] == run["series"]
+    assert latest["backtest"] is None
+    assert listed["count"] == run["series"]
+    assert len(listed["data"]) == 5
+    assert {r["sku"] for r in of_sku["data"]} == {sku}
+    assert one.status_code == 200
+    assert len(one.json()["forecast"]["ds"]) == 4
+    assert missing.status_code == 422
+    assert unauthorised.status_code == 401
+
+
+def test_forecasts_page_shows_accuracy_choices_and_a_fan_per_country(
+    app, token, sim_files
+):
+    engine = app.state.tradepilot.engine
+    client = TestClient(app)
+    login(client)
+    empty = client.get("/forecasts")
+    import_store(engine, sim_files)
+    forecast_demand(engine, ForecastSettings(horizon=4))
+    backtest_demand(engine, ForecastSettings(horizon=4))
+
+    page = client.get("/forecasts")
+    sku = page.text.split('href="/forecasts?sku=')[1].split('"')[0]
+    detail = client.get("/forecasts", params={"sku": sku})
+
+    assert "No forecast yet" in empty.text
+    assert page.status_code == 200
+    assert 'id="accuracy"' in page.text
+    assert "MovingAverage8" in page.text
+    assert "Hardest series first" in page.text
+    assert detail.status_code == 200
+    assert 'class="fan-data"' in detail.text
+    assert "Cross-validation error of every candidate" in detail.text

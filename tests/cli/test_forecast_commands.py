@@ -1,0 +1,110 @@
+"""``tradepilot forecast run|backtest|export|series`` end to end on a SQLite workspace."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+from tests.simstore import import_store
+from typer.testing import CliRunner
+
+from tradepilot.cli.main import app
+from tradepilot.config import Settings
+from tradepilot.workspace import init_workspace
+
+
+def invoke(*args: str) -> dict:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def test_run_backtest_and_export(tmp_path: Path, sim_files):
+    home = tmp_path / "ws"
+    engine = init_workspace(Settings(home=home, database_url=None), base_currency="EUR")
+    import_store(engine, sim_files)
+    engine.dispose()
+    out = tmp_path / "forecast.csv"
+
+    run = invoke("forecast", "run", "--horizon", "4", "-w", str(home), "--json")
+    backtest = invoke(
+        "forecast", "backtest", "--horizon", "4", "-w", str(home), "--json"
+    )
+    exported = invoke(
+        "forecast", "export", "--out", str(out), "-w", str(home), "--json"
+    )
+    text = CliRunner().invoke(
+        app, ["forecast", "run", "--horizon", "2", "-w", str(home)]
+    )
+
+    assert run["series"] > 0 and run["stockouts"]["censored_periods"] > 0
+    assert {
+        "series",
+        "rmsse",
+        "mase",
+        "wape",
+        "bias",
+        "coverage",
+        "baselines",
+        "seconds",
+    } <= set(backtest)
+    assert set(backtest["coverage"]) == {"80", "95"}
+    assert 0 <= backtest["coverage"]["80"] <= backtest["coverage"]["95"] <= 1
+    assert {"Naive", "MovingAverage8", "AutoETS", "CrostonOptimized", "TSB"} <= set(
+        backtest["baselines"]
+    )
+    assert exported["rows"] == run["series"] * 4
+    with out.open(newline="") as handle:
+        header = next(csv.reader(handle))
+    assert (
+        header
+        == "sku,country,period_start,forecast,lo_80,hi_80,lo_95,hi_95,model".split(",")
+    )
+    assert text.exit_code == 0 and "Model chosen" in text.stdout
+
+
+def test_series_forecasts_any_long_table_in_its_own_frequency(tmp_path: Path):
+    fridays = [dt.date(2024, 1, 5) + dt.timedelta(weeks=w) for w in range(60)]
+    table = pl.DataFrame(
+        {
+            "listing": [name for name in ("mug", "tee") for _ in fridays],
+            "week_ending": fridays * 2,
+            "units": [float(5 + w % 4) for w in range(60)]
+            + [float(20 + (w % 2) * 3) for w in range(60)],
+        }
+    )
+    source, out = tmp_path / "weekly.csv", tmp_path / "out.csv"
+    table.write_csv(source)
+
+    result = invoke(
+        "forecast", "series", str(source), "--id", "listing", "--time", "week_ending",
+        "--target", "units", "--horizon", "6", "--out", str(out), "--json",
+    )  # fmt: skip
+
+    written = pl.read_csv(out, try_parse_dates=True)
+    assert result["series"] == 2
+    assert written.columns == [
+        "listing", "week_ending", "forecast", "lo_80", "hi_80", "lo_95", "hi_95", "model",
+    ]  # fmt: skip
+    assert written.height == 12
+    assert {d.weekday() for d in written["week_ending"]} == {4}  # still Fridays
+    assert written.filter(pl.col("listing") == "mug")["week_ending"].min() == (
+        fridays[-1] + dt.timedelta(weeks=1)
+    )
+
+
+def test_wrong_table_gets_a_message_not_a_traceback(tmp_path: Path):
+    source = tmp_path / "weekly.csv"
+    source.write_text("a,b\n1,2\n")
+
+    result = CliRunner().invoke(
+        app,
+        ["forecast", "series", str(source), "--id", "listing", "--time", "week",
+         "--target", "units", "--horizon", "4", "--out", str(tmp_path / "o.csv")],
+    )  # fmt: skip
+
+    assert result.exit_code != 0
+    assert "listing" in result.stderr and "Traceback" not in result.stderr
