@@ -16,7 +16,13 @@ Targets (issue 4): RMSSE ratio to the best baseline <= 1.00 at both levels; WAPE
 SeasonalNaive and the stockout correction cuts the recovery error by >= 40%; all Online
 Retail series, cross-validation included, in under 5 minutes; peak memory under 4 GB.
 
-Usage: ``python bench/forecast_bench.py [--file PATH] [--n-jobs 2] [--json]``
+3. ``tradepilot forecast run``'s own path on every Online Retail series at the same
+   cutoff (all ~20k SKU x country series, stockout correction and CV included): wall
+   time and peak memory; and SKU totals bottom-up from it against a direct SKU-level
+   run, scored on held-out weeks.
+
+Usage: ``python bench/forecast_bench.py [--file PATH] [--n-jobs 2] [--json]
+[--global-model]``
 """
 
 from __future__ import annotations
@@ -44,7 +50,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def online_retail(path: str, level: str, n_jobs: int) -> dict[str, Any]:
+def online_retail(
+    path: str, level: str, n_jobs: int, global_model: bool = False
+) -> dict[str, Any]:
     """Backtest at ``level`` on the Online Retail file (in its own process)."""
     from tradepilot.config import Settings
     from tradepilot.forecasting.backtest import backtest
@@ -70,13 +78,74 @@ def online_retail(path: str, level: str, n_jobs: int) -> dict[str, Any]:
         levels=(80, 95),
         min_nonzero=8,
         n_jobs=n_jobs,
+        global_model=global_model,
     )
     metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
     metrics["peak_mb"] = round(_peak_mb())
     return metrics
 
 
-def simulator(n_jobs: int) -> dict[str, Any]:
+def full_run(path: str, n_jobs: int) -> dict[str, Any]:
+    """``forecast_demand`` on every Online Retail series (the product's own path:
+    read, stockout correction, classification, cross-validation, forecast, save),
+    timed; then SKU totals, bottom-up from the SKU x country run against a direct
+    SKU-level run, scored on the SKUs with 8 non-zero weeks before the cutoff."""
+    import polars as pl
+
+    from tradepilot.config import Settings
+    from tradepilot.forecasting.backtest import split
+    from tradepilot.forecasting.classify import to_panel
+    from tradepilot.forecasting.metrics import evaluate
+    from tradepilot.forecasting.service import (
+        ForecastSettings,
+        demand_panel,
+        export_frame,
+        forecast_demand,
+    )
+    from tradepilot.ingest.service import import_file
+    from tradepilot.workspace import init_workspace
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as home:
+        engine = init_workspace(Settings(home=Path(home), database_url=None))
+        import_file(engine, fmt="online-retail", path=Path(path))
+        started = time.perf_counter()
+        run = forecast_demand(
+            engine, ForecastSettings(cutoff=CUTOFF, horizon=HORIZON, n_jobs=n_jobs)
+        )
+        out["seconds"] = round(time.perf_counter() - started, 1)
+        out["peak_mb"] = round(_peak_mb())
+        out["run"] = run
+        by_country = export_frame(engine)
+        forecast_demand(
+            engine,
+            ForecastSettings(
+                cutoff=CUTOFF, horizon=HORIZON, n_jobs=n_jobs, level="sku"
+            ),
+        )
+        direct = export_frame(engine)
+        sold = demand_panel(
+            engine, ForecastSettings(level="sku", stockout_correction=False)
+        ).select("unique_id", "ds", "y")
+        engine.dispose()
+    train, test = split(to_panel(sold, freq="W-MON"), CUTOFF, HORIZON, 8)
+
+    def as_sku(frame: pl.DataFrame) -> pl.DataFrame:
+        return (
+            frame.group_by("sku", pl.col("period_start").alias("ds"))
+            .agg(
+                pl.col("forecast").sum(),
+                *(pl.col(c).sum() for c in ("lo_80", "hi_80", "lo_95", "hi_95")),
+            )
+            .with_columns(unique_id=pl.col("sku") + "|ALL")
+        )
+
+    out["bottom_up"] = evaluate(as_sku(by_country), test, train)
+    out["direct"] = evaluate(as_sku(direct), test, train)
+    return out
+
+
+def simulator(n_jobs: int, global_model: bool = False) -> dict[str, Any]:
     """Backtest on the demo simulator and measure the stockout correction."""
     import polars as pl
 
@@ -106,6 +175,7 @@ def simulator(n_jobs: int) -> dict[str, Any]:
         levels=(80, 95),
         min_nonzero=8,
         n_jobs=n_jobs,
+        global_model=global_model,
     )
     metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
     metrics["censoring"] = evaluate_on_simulation(store)
@@ -115,8 +185,16 @@ def simulator(n_jobs: int) -> dict[str, Any]:
 def in_child(target: Any, *args: Any) -> Any:
     """``target(*args)`` in a fresh process, so peak memory is its own. Not a Pool:
     its daemonic workers may not start statsforecast's worker processes."""
-    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        1, mp_context=mp.get_context("spawn"), initializer=_fork_workers
+    ) as pool:
         return pool.submit(target, *args).result()
+
+
+def _fork_workers() -> None:
+    """A spawned process inherits "spawn" as its default start method, and
+    statsforecast would then start a fresh interpreter per call for its workers."""
+    mp.set_start_method("fork", force=True)
 
 
 def main() -> None:
@@ -124,19 +202,45 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--global-model",
+        action="store_true",
+        help="let the global LightGBM model compete in the selection",
+    )
     args = parser.parse_args()
+    glob = args.global_model
     results = {
         "sku_country": in_child(
-            online_retail, str(args.file), "sku_country", args.n_jobs
+            online_retail, str(args.file), "sku_country", args.n_jobs, glob
         ),
-        "sku": in_child(online_retail, str(args.file), "sku", args.n_jobs),
-        "simulator": in_child(simulator, args.n_jobs),
+        "sku": in_child(online_retail, str(args.file), "sku", args.n_jobs, glob),
+        "simulator": in_child(simulator, args.n_jobs, glob),
     }
+    full = in_child(full_run, str(args.file), args.n_jobs)
     if args.json:
-        print(json.dumps(results, indent=2, default=str))
+        print(json.dumps({**results, "full_run": full}, indent=2, default=str))
         return
     for name, metrics in results.items():
         print_table(name, metrics)
+    print_full_run(full)
+
+
+def print_full_run(f: dict[str, Any]) -> None:
+    run = f["run"]
+    print(
+        f"\n== forecast run on every Online Retail series: {run['series']:,} series,"
+        f" {f['seconds']} s (read, stockout correction, CV, forecast, save),"
+        f" peak {f['peak_mb']} MB"
+    )
+    print(f"stockouts inferred: {run['stockouts']}")
+    print(f"model choices: {run['model_choices']}")
+    print("SKU totals, scored on SKUs with 8 non-zero weeks before the cutoff:")
+    for name in ("bottom_up", "direct"):
+        m = f[name]
+        print(
+            f"  {name:<10} {m['series']:,} SKUs  RMSSE {m['rmsse']:.3f}  MASE"
+            f" {m['mase']:.3f}  WAPE {m['wape']:.3f}  bias {m['bias']:+.3f}"
+        )
 
 
 def print_table(name: str, m: dict[str, Any]) -> None:

@@ -3,7 +3,8 @@
 :func:`build_demo` simulates a store (:mod:`tradepilot.simulate`), writes its exports
 in their real formats, and imports them through the same importers a seller uses:
 ECB-format rates, the product catalogue, Shopify and Amazon orders, purchase orders
-and inventory snapshots. The simulator's ground truth is kept beside the exports in
+and inventory snapshots; then it forecasts demand per SKU x country
+(:func:`tradepilot.forecasting.service.forecast_demand`). The simulator's ground truth is kept beside the exports in
 ``demo-data/truth`` for later capabilities to measure themselves against.
 """
 
@@ -19,6 +20,7 @@ from tradepilot.auth.secrets import new_secret
 from tradepilot.auth.service import create_owner
 from tradepilot.config import Settings
 from tradepilot.domain.errors import WorkspaceError
+from tradepilot.forecasting.service import ForecastSettings, forecast_demand
 from tradepilot.ingest.report import ImportReport
 from tradepilot.ingest.service import import_file
 from tradepilot.simulate import SimulationConfig, simulate_store, write_store
@@ -49,6 +51,7 @@ class DemoResult:
     status: dict[str, Any] = field(default_factory=dict)
     owner_email: str = DEMO_OWNER
     owner_password: str = ""
+    forecast: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_home(home: Path) -> None:
@@ -75,6 +78,7 @@ def build_demo(
     *,
     config: SimulationConfig | None = None,
     progress: Callable[[str], None] = lambda _stage: None,
+    forecast: bool = True,
 ) -> DemoResult:
     """Simulate a store into ``home`` and import it into an embedded SQLite store.
 
@@ -84,6 +88,8 @@ def build_demo(
         Demo workspace directory (emptied first; see :func:`prepare_home`).
     config : SimulationConfig, optional
         Simulator settings; the default is the full demo store.
+    forecast : bool, default True
+        Also run a demand forecast, as a seller would next.
     """
     prepare_home(home)
     progress("simulating the demo store")
@@ -103,6 +109,9 @@ def build_demo(
             progress(f"importing {files[key].name}")
             result.imports.append(import_file(engine, fmt=fmt, path=files[key]))
         result.status = workspace_status(engine)
+        if forecast:
+            progress("forecasting demand per SKU x country (model chosen per series)")
+            result.forecast = forecast_demand(engine, ForecastSettings(n_jobs=2))
     finally:
         engine.dispose()
     return result

@@ -30,7 +30,9 @@ def test_api_serves_the_run_its_series_and_one_series(app, client, sim_files):
     listed = client.get("/api/v1/forecasts/latest/series", params={"limit": 5}).json()
     sku = listed["data"][0]["sku"]
     of_sku = client.get("/api/v1/forecasts/latest/series", params={"sku": sku}).json()
-    one = client.get(f"/api/v1/forecasts/latest/series/{listed['data'][0]['unique_id']}")
+    one = client.get(
+        f"/api/v1/forecasts/latest/series/{listed['data'][0]['unique_id']}"
+    )
     missing = client.get("/api/v1/forecasts/latest/series/NOPE|XX")
     unauthorised = TestClient(app).get("/api/v1/forecasts/latest")
 
@@ -69,3 +71,48 @@ def test_forecasts_page_shows_accuracy_choices_and_a_fan_per_country(
     assert detail.status_code == 200
     assert 'class="fan-data"' in detail.text
     assert "Cross-validation error of every candidate" in detail.text
+
+
+def test_api_runs_a_forecast_in_the_background_and_exports_it(app, client, sim_files):
+    import_store(app.state.tradepilot.engine, sim_files)
+
+    refused = client.post("/api/v1/forecasts/runs", json={"horizon": 0})
+    started = client.post(
+        "/api/v1/forecasts/runs", json={"horizon": 3, "levels": [95, 80]}
+    )
+    job = app.state.tradepilot.jobs[started.json()["id"]]
+    assert job.wait(timeout=300)
+    done = client.get(f"/api/v1/forecasts/jobs/{job.id}").json()
+    export = client.get("/api/v1/forecasts/latest/export")
+    unknown = client.get("/api/v1/forecasts/jobs/nope")
+
+    assert refused.status_code == 422
+    assert started.status_code == 202
+    assert started.json()["params"]["levels"] == [80, 95]
+    assert done["state"] == "done", done["error"]
+    assert done["result"]["periods"] == 3
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("text/csv")
+    lines = export.text.splitlines()
+    assert lines[0] == "sku,country,period_start,forecast,lo_80,hi_80,lo_95,hi_95,model"
+    assert len(lines) == 1 + 3 * done["result"]["series"]
+    assert unknown.status_code == 404
+
+
+def test_forecasts_page_runs_a_forecast_with_csrf(app, token, sim_files):
+    import_store(app.state.tradepilot.engine, sim_files)
+    client = TestClient(app)
+    login(client)
+    page = client.get("/forecasts").text
+    csrf_token = page.split('"X-CSRF-Token": "')[1].split('"')[0]
+
+    without = client.post("/forecasts/run")
+    started = client.post("/forecasts/run", headers={"X-CSRF-Token": csrf_token})
+    job_id = started.text.split('hx-get="/forecasts/jobs/')[1].split('"')[0]
+    assert app.state.tradepilot.jobs[job_id].wait(timeout=300)
+    finished = client.get(f"/forecasts/jobs/{job_id}")
+
+    assert without.status_code == 403
+    assert started.status_code == 200
+    assert "Forecast run 1:" in finished.text
+    assert "Run a forecast now" in client.get("/forecasts").text

@@ -40,7 +40,8 @@ def test_run_backtest_and_export(tmp_path: Path, sim_files):
         app, ["forecast", "run", "--horizon", "2", "-w", str(home)]
     )
 
-    assert run["series"] > 0 and run["stockouts"]["censored_periods"] > 0
+    assert run["series"] > 0
+    assert run["stockouts"]["censored_periods"] > 0
     assert {
         "series",
         "rmsse",
@@ -63,7 +64,8 @@ def test_run_backtest_and_export(tmp_path: Path, sim_files):
         header
         == "sku,country,period_start,forecast,lo_80,hi_80,lo_95,hi_95,model".split(",")
     )
-    assert text.exit_code == 0 and "Model chosen" in text.stdout
+    assert text.exit_code == 0
+    assert "Model chosen" in text.stdout
 
 
 def test_series_forecasts_any_long_table_in_its_own_frequency(tmp_path: Path):
@@ -107,4 +109,5 @@ def test_wrong_table_gets_a_message_not_a_traceback(tmp_path: Path):
     )  # fmt: skip
 
     assert result.exit_code != 0
-    assert "listing" in result.stderr and "Traceback" not in result.stderr
+    assert "listing" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -43,9 +43,7 @@ def test_find_a_sku_and_see_its_fan_per_country(
     expect(page.locator("#accuracy tbody tr").first.locator("td").first).to_have_text(
         "TradePilot"
     )
-    expect(page.locator("#series-table tbody tr")).to_have_count(
-        min(25, run["series"])
-    )
+    expect(page.locator("#series-table tbody tr")).to_have_count(min(25, run["series"]))
     page.screenshot(path=screenshots / "forecasts.png", full_page=True)
 
     # and searching a SKU draws a fan chart (history, forecast, two bands) per country

@@ -53,7 +53,10 @@ def weekly_panel(seed: int = 11) -> pl.DataFrame:
 def cluster() -> Iterator[LocalCluster]:
     """Two single-threaded in-process workers; no fixed ports (xdist-safe)."""
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address="127.0.0.1:0",  # its HTTP server binds 8787 if None
     ) as local:
         yield local
 
@@ -145,25 +148,21 @@ def test_cli_run_on_dask_stores_the_local_forecast(
     store.dispose()
     monkeypatch.setenv("TRADEPILOT_CLUSTER_ADDRESS", cluster.scheduler_address)
 
+    # One process locally: a process pool takes longer to start than the run.
+    forecast = ["forecast", "run", "--horizon", "4", "--n-jobs", "1"]
+
     def run_and_export(engine: str) -> tuple[dict[str, object], str]:
         out = tmp_path / f"{engine}.csv"
         common = ["-w", str(home), "--json"]
         runner = CliRunner()
-        run = runner.invoke(
-            app, ["forecast", "run", "--horizon", "4", "--n-jobs", "1", "--engine", engine, *common]
-        )
+        run = runner.invoke(app, [*forecast, "--engine", engine, *common])
         assert run.exit_code == 0, run.stdout + run.stderr
         export = runner.invoke(app, ["forecast", "export", "--out", str(out), *common])
         assert export.exit_code == 0, export.stdout + export.stderr
         return json.loads(run.stdout), out.read_text()
 
-    import time
-    t = time.time()
     local, local_csv = run_and_export("local")
-    print("LOCAL", time.time() - t)
-    t = time.time()
     remote, remote_csv = run_and_export("dask")
-    print("DASK", time.time() - t)
 
     assert remote["series"] == local["series"] > 0
     assert remote["model_choices"] == local["model_choices"]

@@ -14,6 +14,7 @@ from tradepilot.forecasting.global_model import (
     MIN_GLOBAL_PERIODS,
     cross_validate_global,
     forecast_global,
+    forecaster,
 )
 from tradepilot.forecasting.models import baselines, forecast_with_intervals
 from tradepilot.forecasting.selection import AutoForecaster, cross_validate
@@ -23,6 +24,7 @@ SEASON = 52  # longer than the panel: no statistical candidate sees the 4-week c
 HORIZON = 4
 WEEKS = 48
 SHAPE = np.array([3.0, 1.0, 0.5, 1.5])  # a 4-week cycle every series shares
+CYCLE = pl.col("unique_id").str.contains(r"^s\d+$")  # the series sharing it
 
 
 def weekly(series: dict[str, np.ndarray]) -> pl.DataFrame:
@@ -66,16 +68,16 @@ def panel() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def fitted(panel: pl.DataFrame) -> AutoForecaster:
-    model = AutoForecaster(season_length=SEASON, horizon=HORIZON, n_windows=2)
+    model = AutoForecaster(
+        season_length=SEASON, horizon=HORIZON, n_windows=2, global_model=True
+    )
     return model.fit(panel)
 
 
 def test_cv_windows_match_the_statistical_cv(panel: pl.DataFrame) -> None:
-    history = since_first_sale(panel.filter(pl.col("unique_id").str.starts_with("s")))
+    history = since_first_sale(panel.filter(CYCLE))
     windows = {"horizon": HORIZON, "n_windows": 3, "step_size": 2}
-    ours = cross_validate_global(
-        history, freq="W-MON", season_length=SEASON, **windows
-    )
+    ours = cross_validate_global(history, freq="W-MON", season_length=SEASON, **windows)
     theirs = cross_validate(
         history, [baselines(SEASON)["Naive"]], freq="W-MON", **windows
     )
@@ -87,7 +89,7 @@ def test_cv_windows_match_the_statistical_cv(panel: pl.DataFrame) -> None:
 
 
 def test_shared_cycle_makes_the_global_model_win(fitted: AutoForecaster) -> None:
-    chosen = fitted.choices_.filter(pl.col("unique_id").str.starts_with("s"))
+    chosen = fitted.choices_.filter(CYCLE)
     share = (chosen["model"] == GLOBAL_MODEL).mean()
     assert share is not None
     assert share >= 0.8
@@ -123,7 +125,7 @@ def test_winners_forecast_the_cycle_with_nested_intervals(
 def test_forecast_global_has_the_statistical_output_format(
     panel: pl.DataFrame,
 ) -> None:
-    history = since_first_sale(panel.filter(pl.col("unique_id") < "s05"))
+    history = since_first_sale(panel.filter(CYCLE, pl.col("unique_id") < "s05"))
     ours = forecast_global(
         history, freq="W-MON", season_length=SEASON, horizon=HORIZON, levels=[80, 95]
     )
@@ -138,10 +140,29 @@ def test_forecast_global_has_the_statistical_output_format(
     assert ours.select("unique_id", "ds").equals(theirs.select("unique_id", "ds"))
 
 
-def test_switched_off_leaves_no_trace(panel: pl.DataFrame) -> None:
-    model = AutoForecaster(
-        season_length=SEASON, horizon=HORIZON, n_windows=2, global_model=False
-    ).fit(panel)
+def test_off_by_default_and_then_leaves_no_trace() -> None:
+    model = AutoForecaster(season_length=SEASON, horizon=HORIZON, n_windows=2)
+    assert model.global_model is False
+    model.fit(cycle_panel(n_series=5))
     assert GLOBAL_MODEL not in model.scores_["model"].to_list()
     assert GLOBAL_MODEL not in model.choices_["model"].to_list()
     assert GLOBAL_MODEL not in model.predict()["model"].to_list()
+
+
+def test_two_seasons_add_the_seasonal_lag_and_calendar(panel: pl.DataFrame) -> None:
+    history = since_first_sale(panel.filter(CYCLE, pl.col("unique_id") < "s10"))
+    short_season = forecaster(history, freq="W-MON", season_length=8)
+    assert short_season.ts.lags == [1, 2, 3, 4, 8]
+    assert len(short_season.ts.date_features) == 2
+    long_season = forecaster(history, freq="W-MON", season_length=SEASON)
+    assert long_season.ts.lags == [1, 2, 3, 4]
+    assert not long_season.ts.date_features
+    cv = cross_validate_global(
+        history,
+        freq="W-MON",
+        season_length=8,
+        horizon=HORIZON,
+        n_windows=2,
+        step_size=HORIZON,
+    )
+    assert cv[GLOBAL_MODEL].is_finite().all()

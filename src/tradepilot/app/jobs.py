@@ -1,7 +1,8 @@
-"""Import jobs: an uploaded file imported in a background thread, with progress.
+"""Background jobs: an uploaded file imported, or a forecast run, with progress.
 
-The web page and the API start a job and poll it; the import itself is the same
-atomic ``import_file`` the CLI runs.
+The web pages and the API start a job and poll it; the work itself is the same
+``import_file`` / ``forecast_demand`` the CLI runs. One job writes at a time per
+process (SQLite has one writer).
 """
 
 from __future__ import annotations
@@ -10,26 +11,30 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from tradepilot.app.cached import warm_caches
 from tradepilot.app.state import AppState
 from tradepilot.domain.errors import TradePilotError
+from tradepilot.forecasting.service import ForecastSettings, forecast_demand
 from tradepilot.ingest.service import import_file
+
+Progress = Callable[[str], None]
+
+_WRITE_LOCK = threading.Lock()
 
 
 @dataclass
-class ImportJob:
-    """One upload being imported."""
+class Job:
+    """Work running in a background thread; ``result`` once ``state`` is done."""
 
-    id: str
-    format: str
-    filename: str
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
     state: str = "queued"  # queued, running, done, failed
     stage: str = "waiting"
-    report: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
     error: str | None = None
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -37,11 +42,8 @@ class ImportJob:
         """JSON-ready view."""
         return {
             "id": self.id,
-            "format": self.format,
-            "filename": self.filename,
             "state": self.state,
             "stage": self.stage,
-            "report": self.report,
             "error": self.error,
         }
 
@@ -50,9 +52,35 @@ class ImportJob:
         return self._done.wait(timeout)
 
 
-_IMPORT_LOCK = (
-    threading.Lock()
-)  # one import at a time per process: SQLite has one writer
+@dataclass
+class ImportJob(Job):
+    """One upload being imported."""
+
+    format: str = ""
+    filename: str = ""
+
+    def public(self) -> dict[str, Any]:
+        """JSON-ready view, with the import report as ``report``."""
+        return {
+            **super().public(),
+            "format": self.format,
+            "filename": self.filename,
+            "report": self.result,
+        }
+
+
+@dataclass
+class ForecastJob(Job):
+    """One forecast run."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        """JSON-ready view, with the run summary as ``result``."""
+        return {**super().public(), "params": self.params, "result": self.result}
+
+
+JobT = TypeVar("JobT", bound=Job)
 
 
 def start_import(
@@ -64,7 +92,7 @@ def start_import(
     mapping: bytes | None = None,
 ) -> ImportJob:
     """Spool ``upload`` to a temporary file and import it in a background thread."""
-    job = ImportJob(id=uuid.uuid4().hex, format=fmt, filename=Path(filename).name)
+    job = ImportJob(format=fmt, filename=Path(filename).name)
     folder = Path(tempfile.mkdtemp(prefix="tradepilot-upload-"))
     path = folder / job.filename
     with path.open("wb") as out:
@@ -73,33 +101,53 @@ def start_import(
     if mapping:
         mapping_path = folder / "mapping.yaml"
         mapping_path.write_bytes(mapping)
-    state.jobs[job.id] = job
-    thread = threading.Thread(
-        target=_run, args=(state, job, path, mapping_path, folder), daemon=True
-    )
-    thread.start()
-    return job
 
-
-def _run(
-    state: AppState, job: ImportJob, path: Path, mapping: Path | None, folder: Path
-) -> None:
-    def progress(stage: str) -> None:
-        job.stage = stage
-
-    try:
-        with _IMPORT_LOCK:
-            job.state = "running"
+    def work(progress: Progress) -> dict[str, Any]:
+        try:
             report = import_file(
                 state.engine,
                 fmt=job.format,
                 path=path,
-                mapping=mapping,
+                mapping=mapping_path,
                 progress=progress,
             )
-        job.report = report.to_dict()
-        job.stage = "updating reports"
-        warm_caches(state)
+            progress("updating reports")
+            warm_caches(state)
+            return report.to_dict()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    return _start(state, job, work)
+
+
+def start_forecast(state: AppState, settings: ForecastSettings) -> ForecastJob:
+    """Run :func:`forecast_demand` with ``settings`` in a background thread."""
+    settings.check()
+    job = ForecastJob(params=settings.as_params())
+
+    def work(progress: Progress) -> dict[str, Any]:
+        progress("choosing a model per series by cross-validation")
+        return forecast_demand(state.engine, settings)
+
+    return _start(state, job, work)
+
+
+def _start(
+    state: AppState, job: JobT, work: Callable[[Progress], dict[str, Any]]
+) -> JobT:
+    state.jobs[job.id] = job
+    threading.Thread(target=_run, args=(job, work), daemon=True).start()
+    return job
+
+
+def _run(job: Job, work: Callable[[Progress], dict[str, Any]]) -> None:
+    def progress(stage: str) -> None:
+        job.stage = stage
+
+    try:
+        with _WRITE_LOCK:
+            job.state = "running"
+            job.result = work(progress)
         job.state, job.stage = "done", "done"
     except TradePilotError as exc:
         job.error, job.state, job.stage = str(exc), "failed", "failed"
@@ -107,5 +155,4 @@ def _run(
         job.error, job.state, job.stage = f"internal error: {exc}", "failed", "failed"
         raise
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
         job._done.set()

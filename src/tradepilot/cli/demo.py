@@ -15,6 +15,8 @@ from tradepilot.cli.output import (
     progress_reporter,
     stdout,
 )
+from tradepilot.cli.serve import run_server
+from tradepilot.config import Settings
 from tradepilot.demo import DEFAULT_DEMO_HOME, DemoResult, build_demo
 
 
@@ -41,14 +43,18 @@ def demo(
                 "workspace": str(home.resolve()),
                 "imports": [r.to_dict() for r in result.imports],
                 "status": result.status,
+                "forecast": result.forecast,
             }
         )
         return
     _summary(result)
+    stdout.print(
+        f"Log in as [bold]{result.owner_email}[/] with password"
+        f" [bold]{result.owner_password}[/] (also in {home / 'demo-login.txt'})"
+    )
     if not no_serve:
-        stdout.print(
-            "(The web dashboard is not built yet, so there is nothing to serve.)"
-        )
+        with errors_as_messages():
+            run_server(Settings(home=home, database_url=None), host=host, port=port)
 
 
 def _summary(result: DemoResult) -> None:
@@ -84,6 +90,13 @@ def _summary(result: DemoResult) -> None:
         f"{s['date_min'][:10]} to {s['date_max'][:10]}; revenue "
         f"[bold]{s['revenue_base']:,.2f} {s['base_currency']}[/] (at ECB-format daily rates)"
     )
+    if result.forecast:
+        f = result.forecast
+        stdout.print(
+            f"Forecast: {f['series']:,} series x {f['periods']} weeks from"
+            f" {f['first_period']} in {f['seconds']} s; models chosen:"
+            f" {', '.join(f'{m} {n}' for m, n in f['model_choices'].items())}"
+        )
     stdout.print(
         f"Workspace: {result.home.resolve()}  (try: tradepilot status -w {result.home})"
     )

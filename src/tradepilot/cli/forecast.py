@@ -98,6 +98,13 @@ def run(
             help="Learn from estimated demand where stock ran out.",
         ),
     ] = True,
+    global_model: Annotated[
+        bool,
+        typer.Option(
+            "--global-model",
+            help="Let a global LightGBM model (mlforecast) compete per series.",
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -105,6 +112,7 @@ def run(
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         settings = _settings(horizon, freq, cutoff, level, engine, n_jobs, pool)
         settings.stockout_correction = stockouts
+        settings.global_model = global_model
         workspace_settings = settings_for(workspace)
         settings.cluster_address = workspace_settings.cluster_address
         store = open_store(workspace_settings)

@@ -39,7 +39,7 @@ def backtest(
     levels: Sequence[int] = (80, 95),
     min_nonzero: int = 8,
     n_jobs: int = 1,
-    global_model: bool = True,
+    global_model: bool = False,
 ) -> dict[str, Any]:
     """Backtest :class:`AutoForecaster` and the baselines at one forecast origin.
 
@@ -61,7 +61,7 @@ def backtest(
         Series need this many periods with a sale before the cutoff.
     n_jobs : int, default 1
         Processes statsforecast uses.
-    global_model : bool, default True
+    global_model : bool, default False
         Whether the selection's global LightGBM candidate competes (see
         :class:`AutoForecaster`).
 
@@ -80,7 +80,7 @@ def backtest(
     DataValidationError
         No series has ``min_nonzero`` sales before the cutoff and a test period.
     """
-    train, test = _split(to_panel(panel, freq=freq), cutoff, horizon, min_nonzero)
+    train, test = split(to_panel(panel, freq=freq), cutoff, horizon, min_nonzero)
     started = time.perf_counter()
     auto = AutoForecaster(
         freq=freq,
@@ -121,9 +121,12 @@ def backtest(
     }
 
 
-def _split(
+def split(
     data: pl.DataFrame, cutoff: dt.date | dt.datetime, horizon: int, min_nonzero: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Training periods before ``cutoff`` and the next ``horizon`` test periods, of
+    the series with ``min_nonzero`` periods with a sale before it and a test period.
+    """
     origin = pl.lit(cutoff).cast(data.schema["ds"])
     train = data.filter(pl.col("ds") < origin)
     test = data.filter(pl.col("ds") >= origin).group_by("unique_id").head(horizon)

@@ -8,8 +8,10 @@ local cluster started for the run and closed after it. The statsforecast calls o
 forecasts with levels and conformal intervals) then go to the engine: it sends the
 panel to the cluster partitioned by series, statsforecast's ``FugueBackend`` fits
 each series on a worker, and the result comes back as the pandas frame a local run
-returns (same columns, dtypes and row order, forecasts in float64), so choices and
-forecasts equal those of ``--engine local``.
+returns (same columns, dtypes and row order), so choices and forecasts equal those
+of ``--engine local``. The engine calls the backend itself, as ``StatsForecast``
+does when given a Dask frame, but keeps its output in float64 (statsforecast
+declares float32 there).
 
 Workers need the same ``tradepilot`` and statsforecast as the client: the median
 ensemble is a tradepilot class, sent to them by reference. ``n_jobs`` does not
@@ -80,12 +82,6 @@ class ClusterEngine:
         Fugue's execution engine of the cluster.
     distribute : callable
         Turns a pandas panel into the cluster's data frame.
-
-    Examples
-    --------
-    >>> with open_engine("local") as engine:
-    ...     print(engine)
-    None
     """
 
     def __init__(
@@ -218,6 +214,12 @@ def open_engine(
     ------
     DataValidationError
         Unknown engine, its libraries not installed, or the cluster unreachable.
+
+    Examples
+    --------
+    >>> with open_engine("local") as engine:
+    ...     print(engine)
+    None
     """
     if name == "local":
         yield None
@@ -248,7 +250,8 @@ def _dask_engine(address: str | None) -> Iterator[ClusterEngine]:
                     n_workers=os.cpu_count() or 1,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    # The scheduler serves HTTP even without a dashboard: any port.
+                    dashboard_address="127.0.0.1:0",
                 )
             )
         else:

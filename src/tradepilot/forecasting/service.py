@@ -72,6 +72,7 @@ class ForecastSettings:
     # local cluster for the run.
     cluster_address: str | None = None
     stockout_correction: bool = True
+    global_model: bool = False  # measured slightly worse; see forecasting.global_model
 
     def check(self) -> None:
         """Refuse settings that cannot run, with the allowed values."""
@@ -102,6 +103,7 @@ class ForecastSettings:
             "n_windows": self.n_windows,
             "engine": self.engine,
             "stockout_correction": self.stockout_correction,
+            "global_model": self.global_model,
         }
 
 
@@ -242,6 +244,7 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
             n_windows=settings.n_windows,
             n_jobs=settings.n_jobs,
             engine=cluster,
+            global_model=settings.global_model,
         ).fit(panel.select("unique_id", "ds", "y"))
     forecasts = model.predict()
     keys = panel.select("unique_id", "sku", "country").unique()
@@ -382,10 +385,17 @@ def export_frame(engine: Engine) -> pl.DataFrame:
 def export_forecast(engine: Engine, out: Path) -> int:
     """Write the latest forecast run to ``out`` (CSV); return the rows written."""
     frame = export_frame(engine)
-    frame.with_columns(pl.col("period_start").dt.strftime("%Y-%m-%d")).write_csv(
-        out, float_precision=4
-    )
+    _as_csv_text(frame).write_csv(out, float_precision=4)
     return frame.height
+
+
+def export_csv(engine: Engine) -> str:
+    """The latest forecast run as CSV text (see :func:`export_forecast`)."""
+    return _as_csv_text(export_frame(engine)).write_csv(float_precision=4)
+
+
+def _as_csv_text(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col("period_start").dt.strftime("%Y-%m-%d"))
 
 
 def _stockout_summary(panel: pl.DataFrame) -> dict[str, Any]:

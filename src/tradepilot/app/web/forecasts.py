@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tradepilot.app.security import CurrentSession, State
+from tradepilot.app.jobs import ForecastJob, start_forecast
+from tradepilot.app.security import CsrfSession, CurrentSession, State
 from tradepilot.app.web.pages import render
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.forecasting.reports import list_series, run_summary, series_detail
+from tradepilot.forecasting.service import ForecastSettings
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,3 +43,21 @@ def forecasts_page(
         offset=max(offset, 0),
         charts=charts,
     )
+
+
+@router.post("/forecasts/run", response_class=HTMLResponse)
+def forecasts_run(request: Request, state: State, session: CsrfSession) -> Response:
+    """Start a forecast run with the default settings; answers with its progress."""
+    job = start_forecast(state, ForecastSettings(n_jobs=1))
+    return render(request, "partials/forecast_job.html", session=session, job=job)
+
+
+@router.get("/forecasts/jobs/{job_id}", response_class=HTMLResponse)
+def forecasts_job(
+    request: Request, state: State, session: CurrentSession, job_id: str
+) -> Response:
+    """Progress of a forecast run (polled by htmx), then its summary."""
+    job = state.jobs.get(job_id)
+    if not isinstance(job, ForecastJob):
+        raise HTTPException(404, "no such forecast job")
+    return render(request, "partials/forecast_job.html", session=session, job=job)

@@ -1,0 +1,52 @@
+"""``tradepilot demo``: a workspace built from the simulator, imported and forecast."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.simstore import SIM
+from typer.testing import CliRunner
+
+from tradepilot.cli.main import app
+from tradepilot.demo import build_demo
+from tradepilot.domain.errors import WorkspaceError
+
+
+def test_demo_imports_every_export_and_forecasts(tmp_path: Path):
+    home = tmp_path / "demo"
+
+    result = build_demo(home, config=SIM)
+
+    assert [r.format for r in result.imports] == [
+        "fx", "products", "shopify", "amazon", "purchase-orders", "inventory",
+    ]  # fmt: skip
+    assert all(r.accepted > 0 for r in result.imports)
+    assert result.status["orders"] > 0
+    assert result.forecast["series"] > 0
+    assert result.forecast["stockouts"]["censored_periods"] > 0
+    login = (home / "demo-login.txt").read_text()
+    assert result.owner_password in login
+    assert len(result.owner_password) == 16
+
+
+def test_demo_refuses_a_directory_that_is_not_a_demo(tmp_path: Path):
+    (tmp_path / "precious.csv").write_text("a,b\n")
+
+    with pytest.raises(WorkspaceError, match="not a demo workspace"):
+        build_demo(tmp_path, config=SIM)
+    assert (tmp_path / "precious.csv").exists()
+
+
+def test_demo_command_reports_json_without_serving(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("tradepilot.demo.SimulationConfig", lambda: SIM)
+
+    result = CliRunner().invoke(
+        app, ["demo", "--no-serve", "-w", str(tmp_path / "d"), "--json"]
+    )
+
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["forecast"]["series"] > 0
+    assert out["status"]["orders"] > 0
