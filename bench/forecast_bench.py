@@ -96,6 +96,7 @@ def full_run(path: str, n_jobs: int) -> dict[str, Any]:
     from tradepilot.forecasting.backtest import split
     from tradepilot.forecasting.classify import to_panel
     from tradepilot.forecasting.metrics import evaluate
+    from tradepilot.forecasting.reconcile import bottom_up, top_down
     from tradepilot.forecasting.service import (
         ForecastSettings,
         demand_panel,
@@ -124,24 +125,33 @@ def full_run(path: str, n_jobs: int) -> dict[str, Any]:
             ),
         )
         direct = export_frame(engine)
-        sold = demand_panel(
+        sold_sku = demand_panel(
             engine, ForecastSettings(level="sku", stockout_correction=False)
         ).select("unique_id", "ds", "y")
+        sold_cc = demand_panel(
+            engine, ForecastSettings(stockout_correction=False)
+        ).select("unique_id", "ds", "y")
         engine.dispose()
-    train, test = split(to_panel(sold, freq="W-MON"), CUTOFF, HORIZON, 8)
 
-    def as_sku(frame: pl.DataFrame) -> pl.DataFrame:
-        return (
-            frame.group_by("sku", pl.col("period_start").alias("ds"))
-            .agg(
-                pl.col("forecast").sum(),
-                *(pl.col(c).sum() for c in ("lo_80", "hi_80", "lo_95", "hi_95")),
-            )
-            .with_columns(unique_id=pl.col("sku") + "|ALL")
+    def scored(frame: pl.DataFrame, unique_id: pl.Expr, sold: pl.DataFrame) -> Any:
+        train, test = split(to_panel(sold, freq="W-MON"), CUTOFF, HORIZON, 8)
+        forecasts = frame.with_columns(unique_id=unique_id).rename(
+            {"period_start": "ds"}
         )
+        return evaluate(forecasts, test, train)
 
-    out["bottom_up"] = evaluate(as_sku(by_country), test, train)
-    out["direct"] = evaluate(as_sku(direct), test, train)
+    sku_id = pl.col("sku") + "|ALL"
+    cc_id = pl.col("sku") + "|" + pl.col("country")
+    top = top_down(by_country, direct)
+    out["sku_totals"] = {
+        "bottom_up": scored(bottom_up(by_country), sku_id, sold_sku),
+        "direct": scored(bottom_up(direct), sku_id, sold_sku),
+        "top_down": scored(bottom_up(top), sku_id, sold_sku),
+    }
+    out["sku_country"] = {
+        "bottom_up": scored(by_country, cc_id, sold_cc),
+        "top_down": scored(top, cc_id, sold_cc),
+    }
     return out
 
 
@@ -207,8 +217,14 @@ def main() -> None:
         action="store_true",
         help="let the global LightGBM model compete in the selection",
     )
+    parser.add_argument(
+        "--only-full-run", action="store_true", help="only part 3 (the full run)"
+    )
     args = parser.parse_args()
     glob = args.global_model
+    if args.only_full_run:
+        print_full_run(in_child(full_run, str(args.file), args.n_jobs))
+        return
     results = {
         "sku_country": in_child(
             online_retail, str(args.file), "sku_country", args.n_jobs, glob
@@ -234,13 +250,17 @@ def print_full_run(f: dict[str, Any]) -> None:
     )
     print(f"stockouts inferred: {run['stockouts']}")
     print(f"model choices: {run['model_choices']}")
-    print("SKU totals, scored on SKUs with 8 non-zero weeks before the cutoff:")
-    for name in ("bottom_up", "direct"):
-        m = f[name]
-        print(
-            f"  {name:<10} {m['series']:,} SKUs  RMSSE {m['rmsse']:.3f}  MASE"
-            f" {m['mase']:.3f}  WAPE {m['wape']:.3f}  bias {m['bias']:+.3f}"
-        )
+    print("held-out weeks, series with 8 non-zero weeks before the cutoff:")
+    for level, methods in (
+        ("SKU", f["sku_totals"]),
+        ("SKU x country", f["sku_country"]),
+    ):
+        for name, m in methods.items():
+            print(
+                f"  {level:<14}{name:<10} {m['series']:>6,} series  RMSSE {m['rmsse']:.3f}"
+                f"  MASE {m['mase']:.3f}  WAPE {m['wape']:.3f}  bias {m['bias']:+.3f}"
+                f"  cov80 {m['coverage']['80']:.2f}"
+            )
 
 
 def print_table(name: str, m: dict[str, Any]) -> None:

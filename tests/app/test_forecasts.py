@@ -116,3 +116,25 @@ def test_forecasts_page_runs_a_forecast_with_csrf(app, token, sim_files):
     assert started.status_code == 200
     assert "Forecast run 1:" in finished.text
     assert "Run a forecast now" in client.get("/forecasts").text
+
+
+def test_one_forecast_at_a_time(app, client, sim_files):
+    import_store(app.state.tradepilot.engine, sim_files)
+
+    first = client.post("/api/v1/forecasts/runs", json={"horizon": 2})
+    second = client.post("/api/v1/forecasts/runs", json={"horizon": 2})
+    app.state.tradepilot.jobs[first.json()["id"]].wait(timeout=300)
+    third = client.post("/api/v1/forecasts/runs", json={"horizon": 2})
+    app.state.tradepilot.jobs[third.json()["id"]].wait(timeout=300)
+
+    assert first.status_code == 202
+    assert second.status_code == 409
+    assert first.json()["id"] in second.json()["detail"]
+    assert third.status_code == 202
+
+
+def test_a_cutoff_out_of_range_is_refused_before_starting(client):
+    response = client.post("/api/v1/forecasts/runs", json={"cutoff": "0001-01-01"})
+
+    assert response.status_code == 422
+    assert "--cutoff must be between" in response.json()["detail"]

@@ -28,6 +28,8 @@ def api(sqlite_settings, sample_file):
 
     import_file(engine, fmt="online-retail", path=sample_file)  # data to page through
     yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app), token
+    for job in list(app.state.tradepilot.jobs.values()):  # forecast runs it started
+        assert job.wait(timeout=120)
     engine.dispose()
 
 

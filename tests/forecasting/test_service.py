@@ -217,3 +217,18 @@ def test_a_stock_count_of_zero_marks_every_country_of_the_sku():
     assert gb["y"][6] >= 10
     assert fr["y"][6] >= 4
     assert out.filter(~pl.col("censored"))["lost"].sum() == 0
+
+
+def test_export_of_a_run_at_other_levels_leaves_80_and_95_empty(
+    engine, sim_files, tmp_path: Path
+):
+    import_store(engine, sim_files)
+    forecast_demand(engine, ForecastSettings(horizon=2, levels=(90,)))
+
+    out = tmp_path / "f.csv"
+    export_forecast(engine, out)
+    table = pl.read_csv(out)
+
+    assert table.columns == EXPORT_COLUMNS
+    assert table["lo_80"].null_count() == table.height
+    assert table["forecast"].null_count() == 0

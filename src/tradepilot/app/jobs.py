@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from tradepilot.app.cached import warm_caches
 from tradepilot.app.state import AppState
-from tradepilot.domain.errors import TradePilotError
+from tradepilot.domain.errors import BusyError, TradePilotError
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
 from tradepilot.ingest.service import import_file
 
@@ -121,8 +121,25 @@ def start_import(
 
 
 def start_forecast(state: AppState, settings: ForecastSettings) -> ForecastJob:
-    """Run :func:`forecast_demand` with ``settings`` in a background thread."""
+    """Run :func:`forecast_demand` with ``settings`` in a background thread.
+
+    Raises
+    ------
+    BusyError
+        If a forecast is already queued or running (one at a time: a second would
+        only wait for the first and then redo its work).
+    """
     settings.check()
+    running = [
+        j
+        for j in state.jobs.values()
+        if isinstance(j, ForecastJob) and j.state in ("queued", "running")
+    ]
+    if running:
+        raise BusyError(
+            f"a forecast is already running (job {running[0].id}); poll it and"
+            " start another when it is done"
+        )
     job = ForecastJob(params=settings.as_params())
 
     def work(progress: Progress) -> dict[str, Any]:

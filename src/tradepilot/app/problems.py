@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from tradepilot.domain.errors import (
+    BusyError,
     DataValidationError,
     ImportFormatError,
     MissingRateError,
@@ -25,6 +26,7 @@ _STATUS = {
     ImportFormatError: 422,
     DataValidationError: 422,
     MissingRateError: 409,
+    BusyError: 409,
     WorkspaceError: 503,
 }
 

@@ -88,6 +88,12 @@ class WorkspaceError(TradePilotError):
     code = "workspace"
 
 
+class BusyError(TradePilotError):
+    """The same kind of work is already running (e.g. a forecast run)."""
+
+    code = "busy"
+
+
 class NotFittedError(TradePilotError, ValueError, AttributeError):
     """An estimator was used before ``fit``."""
 

@@ -86,13 +86,16 @@ class AutoForecaster:
         (constant history), its MAE decides.
     dead_after, new_within : int, default 13, 8
         Life-cycle thresholds of :func:`~.classify.classify_series`.
-    ensemble_margin : float, default 0.2
+    ensemble_margin : float, default 0.4
         How much lower (relative) a single model's CV score must be than that of
         the class's median ensemble for it to be chosen instead; 0 picks the plain
         minimum. With one or two windows the minimum mostly picks noise: on
         simulated panels (stationary Poisson / negative-binomial, and with dying
         and trending series) a margin of 0.2 cut the held-out RMSSE by 2-7%
-        against 0, to within 1% of always using the ensemble.
+        against 0, to within 1% of always using the ensemble. On Online Retail
+        at a validation cutoff (2011-06-06, 12 weeks) the held-out RMSSE was
+        flat for margins 0.3-1 and 0.4% lower than at 0.2 (2.4% lower than at
+        0); on the demo simulator 0.2-1 tie.
     engine : ClusterEngine, optional
         Cluster that runs statsforecast (see
         :func:`~tradepilot.forecasting.distributed.open_engine`); None runs it in
@@ -148,7 +151,7 @@ class AutoForecaster:
         metric: str = "rmsse",
         dead_after: int = 13,
         new_within: int = 8,
-        ensemble_margin: float = 0.2,
+        ensemble_margin: float = 0.4,
         engine: ClusterEngine | None = None,
         global_model: bool = False,
     ) -> None:

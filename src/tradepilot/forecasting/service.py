@@ -42,6 +42,7 @@ from tradepilot.forecasting.series import (
 from tradepilot.store import tables
 from tradepilot.store.bulk import insert_frame, read_frame
 
+EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 1, 1)  # cutoffs that make sense
 EXPORT_COLUMNS = [
     "sku",
     "country",
@@ -85,6 +86,10 @@ class ForecastSettings:
         if any(not 50 <= lv < 100 for lv in self.levels):
             raise DataValidationError(
                 f"--level values must be 50 to 99, got {self.levels}"
+            )
+        if self.cutoff is not None and not EARLIEST <= self.cutoff <= LATEST:
+            raise DataValidationError(
+                f"--cutoff must be between {EARLIEST} and {LATEST}, got {self.cutoff}"
             )
         if self.engine not in ("local", "dask", "ray"):
             raise DataValidationError(
@@ -361,14 +366,21 @@ def export_frame(engine: Engine) -> pl.DataFrame:
             "SELECT unique_id, sku, country, period_start, forecast, model"
             " FROM forecast_values WHERE run_id = :r",
             {"r": run["id"]},
-            schema={"period_start": pl.Date},
+            schema={"unique_id": pl.String, "period_start": pl.Date},
         )
+        # A run at other levels (say --level 90) has empty 80/95 columns.
         bounds = read_frame(
             conn,
             "SELECT unique_id, period_start, level, lo, hi FROM forecast_intervals"
             " WHERE run_id = :r AND level IN (80, 95)",
             {"r": run["id"]},
-            schema={"period_start": pl.Date},
+            schema={
+                "unique_id": pl.String,
+                "period_start": pl.Date,
+                "level": pl.Int64,
+                "lo": pl.Float64,
+                "hi": pl.Float64,
+            },
         )
     wide = values
     for level in (80, 95):
