@@ -21,6 +21,7 @@ from tradepilot.forecasting.service import (
     demand_panel,
     export_forecast,
     forecast_demand,
+    return_rates,
 )
 from tradepilot.store import tables
 
@@ -232,3 +233,27 @@ def test_export_of_a_run_at_other_levels_leaves_80_and_95_empty(
     assert table.columns == EXPORT_COLUMNS
     assert table["lo_80"].null_count() == table.height
     assert table["forecast"].null_count() == 0
+
+
+def test_cancellations_and_returns_are_their_own_series(engine, sim_files):
+    import_store(engine, sim_files)
+    with engine.connect() as conn:
+        o, lines = tables.orders, tables.order_lines
+        returned = conn.execute(
+            sa.select(sa.func.sum(-lines.c.quantity))
+            .select_from(lines.join(o, lines.c.order_id == o.c.id))
+            .where(
+                o.c.kind.in_(["cancellation", "return"]),
+                lines.c.kind == "product",
+                lines.c.quantity < 0,
+            )
+        ).scalar_one()
+
+    rates = return_rates(engine, ForecastSettings())
+    run = forecast_demand(engine, ForecastSettings(horizon=2))
+
+    assert returned > 0
+    assert rates["returned"].sum() == pytest.approx(float(returned))
+    assert (rates["sold"] >= 0).all()
+    assert run["returns"]["units_returned"] == pytest.approx(float(returned), abs=0.1)
+    assert 0 < run["returns"]["return_rate"] < 1

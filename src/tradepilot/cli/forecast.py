@@ -135,6 +135,13 @@ def run(
             f" {lost['series_with_stockouts']:,} series;"
             f" {lost['lost_units']:,} units of lost demand added back"
         )
+    returns = result["returns"]
+    if returns["return_rate"] is not None:
+        stdout.print(
+            f"Returns and cancellations: {returns['units_returned']:,} of"
+            f" {returns['units_sold']:,} units sold ({returns['return_rate']:.1%}),"
+            " kept out of demand"
+        )
     stdout.print(_counts_table("Model chosen", result["model_choices"]))
     stdout.print(_counts_table("Demand class", result["class_counts"]))
 

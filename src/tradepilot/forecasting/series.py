@@ -1,7 +1,7 @@
 """Demand series per SKU x country (and per SKU) from order lines (pure, no I/O).
 
 Demand is the units of product lines with a positive quantity and price on sale
-orders; cancellations and returns are their own series (:func:`return_panel`), so a
+orders; cancellations and returns are their own series (:func:`return_lines`), so a
 cancelled order never lowers demand and return rates can be read off later.
 
 Periods are weeks starting on Monday by default (``W``), or days (``D``) or calendar

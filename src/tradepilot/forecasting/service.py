@@ -38,6 +38,7 @@ from tradepilot.forecasting.series import (
     build_panel,
     cutoff_period,
     demand_lines,
+    return_lines,
 )
 from tradepilot.store import tables
 from tradepilot.store.bulk import insert_frame, read_frame
@@ -166,6 +167,46 @@ def demand_panel(engine: Engine, settings: ForecastSettings) -> pl.DataFrame:
     return correct_stockouts(panel, snapshots, settings.freq)
 
 
+def return_rates(engine: Engine, settings: ForecastSettings) -> pl.DataFrame:
+    """Units sold and units cancelled or returned per series, before the cutoff.
+
+    Cancellations and returns are their own series (never negative demand); their
+    ratio to sales is the return rate later capabilities (margins, restock) use.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``unique_id, sku, country, sold, returned, return_rate`` (rate null where
+        nothing was sold), one row per series with a sale or a return.
+    """
+    with engine.connect() as conn:
+        lines = read_order_lines(conn)
+    keys = ["unique_id", "sku", "country"]
+
+    def total(selected: pl.DataFrame, name: str) -> pl.DataFrame:
+        panel = build_panel(
+            selected,
+            freq=settings.freq,
+            cutoff=settings.cutoff,
+            level=settings.level,
+            pooling=settings.pooling,
+        )
+        return panel.group_by(keys).agg(pl.col("y").sum().alias(name))
+
+    sold = total(demand_lines(lines), "sold")
+    returned = total(return_lines(lines), "returned")
+    return (
+        sold.join(returned, on=keys, how="full", coalesce=True)
+        .with_columns(pl.col("sold", "returned").fill_null(0.0))
+        .with_columns(
+            return_rate=pl.when(pl.col("sold") > 0).then(
+                pl.col("returned") / pl.col("sold")
+            )
+        )
+        .sort(keys)
+    )
+
+
 def read_snapshots(conn: Connection) -> pl.DataFrame:
     """Stock counts ``sku, date, on_hand`` (every warehouse), for availability."""
     return read_snapshots_of(conn, sku=None)
@@ -260,6 +301,7 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
         "model_choices": _counts(model.choices_, "model"),
         "class_counts": _counts(model.choices_, "demand_class"),
         "stockouts": _stockout_summary(panel),
+        "returns": _returns_summary(return_rates(engine, settings)),
     }
     summary["seconds"] = round(time.perf_counter() - started, 2)
     with engine.begin() as conn:
@@ -408,6 +450,16 @@ def export_csv(engine: Engine) -> str:
 
 def _as_csv_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col("period_start").dt.strftime("%Y-%m-%d"))
+
+
+def _returns_summary(rates: pl.DataFrame) -> dict[str, Any]:
+    """Units sold and returned over the history, and their ratio."""
+    sold, returned = float(rates["sold"].sum()), float(rates["returned"].sum())
+    return {
+        "units_sold": round(sold, 1),
+        "units_returned": round(returned, 1),
+        "return_rate": round(returned / sold, 4) if sold else None,
+    }
 
 
 def _stockout_summary(panel: pl.DataFrame) -> dict[str, Any]:
