@@ -152,19 +152,7 @@ def demand_panel(engine: Engine, settings: ForecastSettings) -> pl.DataFrame:
     (:func:`correct_stockouts`) and the panel also has ``y_observed``, ``censored``
     and ``lost``; without it, ``y`` is the units sold.
     """
-    with engine.connect() as conn:
-        lines = read_order_lines(conn)
-        snapshots = read_snapshots(conn) if settings.stockout_correction else None
-    panel = build_panel(
-        demand_lines(lines),
-        freq=settings.freq,
-        cutoff=settings.cutoff,
-        level=settings.level,
-        pooling=settings.pooling,
-    )
-    if snapshots is None or panel.height == 0:
-        return panel
-    return correct_stockouts(panel, snapshots, settings.freq)
+    return _panels(engine, settings)[0]
 
 
 def return_rates(engine: Engine, settings: ForecastSettings) -> pl.DataFrame:
@@ -179,23 +167,33 @@ def return_rates(engine: Engine, settings: ForecastSettings) -> pl.DataFrame:
         ``unique_id, sku, country, sold, returned, return_rate`` (rate null where
         nothing was sold), one row per series with a sale or a return.
     """
+    return _panels(engine, settings)[1]
+
+
+def _panels(
+    engine: Engine, settings: ForecastSettings
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`demand_panel` and :func:`return_rates` from one read of the store."""
     with engine.connect() as conn:
         lines = read_order_lines(conn)
-    keys = ["unique_id", "sku", "country"]
+        snapshots = read_snapshots(conn) if settings.stockout_correction else None
 
-    def total(selected: pl.DataFrame, name: str) -> pl.DataFrame:
-        panel = build_panel(
+    def panel_of(selected: pl.DataFrame) -> pl.DataFrame:
+        return build_panel(
             selected,
             freq=settings.freq,
             cutoff=settings.cutoff,
             level=settings.level,
             pooling=settings.pooling,
         )
-        return panel.group_by(keys).agg(pl.col("y").sum().alias(name))
 
-    sold = total(demand_lines(lines), "sold")
-    returned = total(return_lines(lines), "returned")
-    return (
+    demand = panel_of(demand_lines(lines))
+    keys = ["unique_id", "sku", "country"]
+    sold = demand.group_by(keys).agg(sold=pl.col("y").sum())
+    returned = (
+        panel_of(return_lines(lines)).group_by(keys).agg(returned=pl.col("y").sum())
+    )
+    rates = (
         sold.join(returned, on=keys, how="full", coalesce=True)
         .with_columns(pl.col("sold", "returned").fill_null(0.0))
         .with_columns(
@@ -205,6 +203,9 @@ def return_rates(engine: Engine, settings: ForecastSettings) -> pl.DataFrame:
         )
         .sort(keys)
     )
+    if snapshots is not None and demand.height:
+        demand = correct_stockouts(demand, snapshots, settings.freq)
+    return demand, rates
 
 
 def read_snapshots(conn: Connection) -> pl.DataFrame:
@@ -278,7 +279,7 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
     started = time.perf_counter()
     if settings.cutoff is None:
         settings = dataclasses.replace(settings, cutoff=_after_last_order(engine))
-    panel = demand_panel(engine, settings)
+    panel, rates = _panels(engine, settings)
     if panel.height == 0:
         raise DataValidationError("no demand to forecast: import orders first")
     with open_engine(settings.engine, settings.cluster_address) as cluster:
@@ -301,7 +302,7 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
         "model_choices": _counts(model.choices_, "model"),
         "class_counts": _counts(model.choices_, "demand_class"),
         "stockouts": _stockout_summary(panel),
-        "returns": _returns_summary(return_rates(engine, settings)),
+        "returns": _returns_summary(rates),
     }
     summary["seconds"] = round(time.perf_counter() - started, 2)
     with engine.begin() as conn:
