@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import polars as pl
 import pytest
+from tests.forecasting.test_selection import weekly
 
 from tradepilot.forecasting.classify import since_first_sale
 from tradepilot.forecasting.global_model import (
@@ -19,25 +18,11 @@ from tradepilot.forecasting.global_model import (
 from tradepilot.forecasting.models import baselines, forecast_with_intervals
 from tradepilot.forecasting.selection import AutoForecaster, cross_validate
 
-MONDAY = dt.date(2023, 1, 2)
 SEASON = 52  # longer than the panel: no statistical candidate sees the 4-week cycle
 HORIZON = 4
 WEEKS = 48
 SHAPE = np.array([3.0, 1.0, 0.5, 1.5])  # a 4-week cycle every series shares
 CYCLE = pl.col("unique_id").str.contains(r"^s\d+$")  # the series sharing it
-
-
-def weekly(series: dict[str, np.ndarray]) -> pl.DataFrame:
-    return pl.concat(
-        pl.DataFrame(
-            {
-                "unique_id": uid,
-                "ds": [MONDAY + dt.timedelta(weeks=i) for i in range(len(y))],
-                "y": np.asarray(y, dtype=float),
-            }
-        )
-        for uid, y in series.items()
-    )
 
 
 def cycle_panel(n_series: int = 40, seed: int = 3) -> pl.DataFrame:
