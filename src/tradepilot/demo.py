@@ -4,8 +4,9 @@
 in their real formats, and imports them through the same importers a seller uses:
 ECB-format rates, the product catalogue, Shopify and Amazon orders, purchase orders
 and inventory snapshots; then it forecasts demand per SKU x country
-(:func:`tradepilot.forecasting.service.forecast_demand`). The simulator's ground truth is kept beside the exports in
-``demo-data/truth`` for later capabilities to measure themselves against.
+(:func:`tradepilot.forecasting.service.forecast_demand`). The simulator's ground
+truth is kept beside the exports in ``demo-data/truth`` for later capabilities to
+measure themselves against.
 """
 
 from __future__ import annotations

@@ -130,14 +130,9 @@ def start_forecast(state: AppState, settings: ForecastSettings) -> ForecastJob:
         only wait for the first and then redo its work).
     """
     settings.check()
-    running = [
-        j
-        for j in state.jobs.values()
-        if isinstance(j, ForecastJob) and j.state in ("queued", "running")
-    ]
-    if running:
+    if running := running_forecast(state):
         raise BusyError(
-            f"a forecast is already running (job {running[0].id}); poll it and"
+            f"a forecast is already running (job {running.id}); poll it and"
             " start another when it is done"
         )
     job = ForecastJob(params=settings.as_params())
@@ -147,6 +142,18 @@ def start_forecast(state: AppState, settings: ForecastSettings) -> ForecastJob:
         return forecast_demand(state.engine, settings)
 
     return _start(state, job, work)
+
+
+def running_forecast(state: AppState) -> ForecastJob | None:
+    """The forecast job queued or running in this process, if any."""
+    return next(
+        (
+            j
+            for j in state.jobs.values()
+            if isinstance(j, ForecastJob) and j.state in ("queued", "running")
+        ),
+        None,
+    )
 
 
 def _start(

@@ -9,17 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tradepilot.domain.errors import DataValidationError
-from tradepilot.forecasting.series import (
-    SEPARATOR,
-    Pooling,
-    build_panel,
-    demand_lines,
-)
+from tradepilot.forecasting.series import SEPARATOR, demand_lines
 from tradepilot.forecasting.service import (
     correct_stockouts,
     latest_run,
+    panel_of,
     read_order_lines_of,
     read_snapshots_of,
+    run_settings,
 )
 from tradepilot.store import tables
 from tradepilot.store.bulk import read_frame
@@ -126,15 +123,21 @@ def series_detail(
             params,
         )
         lines = read_order_lines_of(conn, sku=choice["sku"])
-        corrected = run["params"].get("stockout_correction", False)
+        settings = run_settings(run)
+        corrected = settings.stockout_correction
         snapshots = read_snapshots_of(conn, sku=choice["sku"]) if corrected else None
-    past = _history(run, choice, lines, snapshots).tail(history)
+    panel = panel_of(demand_lines(lines), settings)
+    if snapshots is not None and panel.height:
+        panel = correct_stockouts(panel, snapshots, settings.freq)
+    past = panel.filter(
+        pl.col("unique_id") == f"{choice['sku']}{SEPARATOR}{choice['country']}"
+    ).tail(history)
     return {
         "choice": dict(choice),
         "candidates": scores.to_dicts(),
         "history": {
             "ds": [str(d) for d in past["ds"]],
-            "y": past["y_observed"].to_list(),
+            "y": past["y_observed" if corrected else "y"].to_list(),
             "demand": past["y"].to_list() if corrected else None,
         },
         "forecast": {
@@ -149,25 +152,3 @@ def series_detail(
             },
         },
     }
-
-
-def _history(
-    run: dict[str, Any],
-    choice: Any,
-    lines: pl.DataFrame,
-    snapshots: pl.DataFrame | None,
-) -> pl.DataFrame:
-    """The series' past as the run saw it: ``ds, y_observed, y`` (demand)."""
-    sku, country = choice["sku"], choice["country"]
-    panel = build_panel(
-        demand_lines(lines),
-        freq=run["freq"],
-        cutoff=run["cutoff"],
-        level="sku" if country == "ALL" else "sku_country",
-        pooling=Pooling(min_units=run["params"].get("pool_min_units", 0.0)),
-    )
-    if snapshots is not None and panel.height:
-        panel = correct_stockouts(panel, snapshots, run["freq"])
-    else:
-        panel = panel.with_columns(y_observed=pl.col("y"))
-    return panel.filter(pl.col("unique_id") == f"{sku}{SEPARATOR}{country}")

@@ -177,21 +177,13 @@ def _panels(
     with engine.connect() as conn:
         lines = read_order_lines(conn)
         snapshots = read_snapshots(conn) if settings.stockout_correction else None
-
-    def panel_of(selected: pl.DataFrame) -> pl.DataFrame:
-        return build_panel(
-            selected,
-            freq=settings.freq,
-            cutoff=settings.cutoff,
-            level=settings.level,
-            pooling=settings.pooling,
-        )
-
-    demand = panel_of(demand_lines(lines))
+    demand = panel_of(demand_lines(lines), settings)
     keys = ["unique_id", "sku", "country"]
     sold = demand.group_by(keys).agg(sold=pl.col("y").sum())
     returned = (
-        panel_of(return_lines(lines)).group_by(keys).agg(returned=pl.col("y").sum())
+        panel_of(return_lines(lines), settings)
+        .group_by(keys)
+        .agg(returned=pl.col("y").sum())
     )
     rates = (
         sold.join(returned, on=keys, how="full", coalesce=True)
@@ -206,6 +198,32 @@ def _panels(
     if snapshots is not None and demand.height:
         demand = correct_stockouts(demand, snapshots, settings.freq)
     return demand, rates
+
+
+def panel_of(lines: pl.DataFrame, settings: ForecastSettings) -> pl.DataFrame:
+    """:func:`~tradepilot.forecasting.series.build_panel` of ``lines`` with the
+    period, cutoff, level and pooling of ``settings``."""
+    return build_panel(
+        lines,
+        freq=settings.freq,
+        cutoff=settings.cutoff,
+        level=settings.level,
+        pooling=settings.pooling,
+    )
+
+
+def run_settings(run: dict[str, Any]) -> ForecastSettings:
+    """The settings a stored run (:func:`latest_run`) was made with."""
+    params = run["params"]
+    return ForecastSettings(
+        horizon=run["horizon"],
+        freq=run["freq"],
+        cutoff=run["cutoff"],
+        levels=tuple(params.get("levels", (80, 95))),
+        level=params.get("level", "sku_country"),
+        pooling=Pooling(min_units=params.get("pool_min_units", 0.0)),
+        stockout_correction=params.get("stockout_correction", False),
+    )
 
 
 def read_snapshots(conn: Connection) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from tradepilot.app.jobs import start_forecast
+from tradepilot.app.jobs import ForecastJob, start_forecast
 from tradepilot.app.security import State, require_token
 from tradepilot.forecasting.reports import list_series, run_summary, series_detail
 from tradepilot.forecasting.service import ForecastSettings, export_csv
@@ -91,9 +91,9 @@ def post_run(state: State, request: ForecastRequest) -> dict[str, Any]:
 def get_job(state: State, job_id: str) -> dict[str, Any]:
     """Progress of a forecast run, then its summary."""
     job = state.jobs.get(job_id)
-    if job is None or "params" not in job.public():
+    if not isinstance(job, ForecastJob):
         raise HTTPException(404, f"no forecast job {job_id!r}")
-    return dict(job.public())
+    return job.public()
 
 
 @router.get(

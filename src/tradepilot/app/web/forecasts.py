@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tradepilot.app.jobs import ForecastJob, start_forecast
+from tradepilot.app.jobs import ForecastJob, running_forecast, start_forecast
 from tradepilot.app.security import CsrfSession, CurrentSession, State
 from tradepilot.app.web.pages import render
-from tradepilot.domain.errors import BusyError, DataValidationError
+from tradepilot.domain.errors import DataValidationError
 from tradepilot.forecasting.reports import list_series, run_summary, series_detail
 from tradepilot.forecasting.service import ForecastSettings
 
@@ -49,14 +49,7 @@ def forecasts_page(
 def forecasts_run(request: Request, state: State, session: CsrfSession) -> Response:
     """Start a forecast run with the default settings; answers with its progress
     (that of the run already going, if one is)."""
-    try:
-        job = start_forecast(state, ForecastSettings(n_jobs=1))
-    except BusyError:
-        job = next(
-            j
-            for j in state.jobs.values()
-            if isinstance(j, ForecastJob) and j.state in ("queued", "running")
-        )
+    job = running_forecast(state) or start_forecast(state, ForecastSettings(n_jobs=1))
     return render(request, "partials/forecast_job.html", session=session, job=job)
 
 
