@@ -24,6 +24,8 @@ from tradepilot.domain.errors import WorkspaceError
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
 from tradepilot.ingest.report import ImportReport
 from tradepilot.ingest.service import import_file
+from tradepilot.replenishment.config import CONFIG_FILENAME, load_purchasing_config
+from tradepilot.replenishment.service import plan_restock
 from tradepilot.simulate import SimulationConfig, simulate_store, write_store
 from tradepilot.workspace import init_workspace, workspace_status
 
@@ -42,6 +44,34 @@ IMPORTS = [
 
 DEMO_OWNER = "owner@demo.tradepilot"
 
+# What the demo seller knows of its suppliers: minimum order values, and that the
+# Chinese factory closes for the lunar new year (a public calendar, not the
+# simulator's ground truth, which stays in demo-data/truth).
+DEMO_PURCHASING = """\
+# Purchasing settings of the demo shop (see tradepilot.replenishment.config).
+service_level = 0.95
+horizon_weeks = 8
+holding_rate = 0.25
+order_cost = 40.0
+
+[modes.sea]
+freight_per_kg = 0.9
+[modes.air]
+freight_per_kg = 5.0
+
+[suppliers."Shenzhen Brightway Trading Co"]
+min_order_value = 500.0
+lunar_new_year = true
+[suppliers."Hanoi Greenleaf Manufacturing"]
+min_order_value = 400.0
+[suppliers."Jaipur Heritage Exports"]
+min_order_value = 300.0
+[suppliers."Denizli Tekstil AS"]
+min_order_value = 250.0
+[suppliers."Porto Ceramica Lda"]
+min_order_value = 150.0
+"""
+
 
 @dataclass
 class DemoResult:
@@ -53,6 +83,7 @@ class DemoResult:
     owner_email: str = DEMO_OWNER
     owner_password: str = ""
     forecast: dict[str, Any] = field(default_factory=dict)
+    plan: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_home(home: Path) -> None:
@@ -97,6 +128,7 @@ def build_demo(
     files = write_store(
         simulate_store(config or SimulationConfig()), home / "demo-data"
     )
+    (home / CONFIG_FILENAME).write_text(DEMO_PURCHASING, encoding="utf-8")
     settings = Settings(home=home, database_url=None)
     engine = init_workspace(settings, base_currency="EUR")
     # A fresh random password per demo, kept in the demo folder (never a fixed secret).
@@ -113,6 +145,8 @@ def build_demo(
         if forecast:
             progress("forecasting demand per SKU x country (model chosen per series)")
             result.forecast = forecast_demand(engine, ForecastSettings(n_jobs=2))
+            progress("planning purchases under the demo's purchasing settings")
+            result.plan = plan_restock(engine, load_purchasing_config(home))
     finally:
         engine.dispose()
     return result

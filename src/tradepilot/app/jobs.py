@@ -21,6 +21,8 @@ from tradepilot.app.state import AppState
 from tradepilot.domain.errors import BusyError, TradePilotError
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
 from tradepilot.ingest.service import import_file
+from tradepilot.replenishment.config import load_purchasing_config
+from tradepilot.replenishment.simulate_service import simulate_policies_of
 
 Progress = Callable[[str], None]
 
@@ -78,6 +80,11 @@ class ForecastJob(Job):
     def public(self) -> dict[str, Any]:
         """JSON-ready view, with the run summary as ``result``."""
         return {**super().public(), "params": self.params, "result": self.result}
+
+
+@dataclass
+class SimulationJob(Job):
+    """One policy simulation."""
 
 
 JobT = TypeVar("JobT", bound=Job)
@@ -144,13 +151,33 @@ def start_forecast(state: AppState, settings: ForecastSettings) -> ForecastJob:
     return _start(state, job, work)
 
 
+def start_simulation(state: AppState) -> SimulationJob:
+    """Run the policy simulation of the workspace in a background thread (one at a
+    time: a second request gets the job already going)."""
+    if running := _running(state, SimulationJob):
+        return running
+    home = state.settings.home
+
+    def work(progress: Progress) -> dict[str, Any]:
+        progress("replaying history day by day with four policies")
+        config = load_purchasing_config(home)
+        return simulate_policies_of(state.engine, config, home=home)
+
+    return _start(state, SimulationJob(), work)
+
+
 def running_forecast(state: AppState) -> ForecastJob | None:
     """The forecast job queued or running in this process, if any."""
+    return _running(state, ForecastJob)
+
+
+def _running(state: AppState, kind: type[JobT]) -> JobT | None:
+    """The job of ``kind`` queued or running in this process, if any."""
     return next(
         (
             j
             for j in state.jobs.values()
-            if isinstance(j, ForecastJob) and j.state in ("queued", "running")
+            if isinstance(j, kind) and j.state in ("queued", "running")
         ),
         None,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tradepilot.cli import demo, forecast, imports, serve, workspace
+from tradepilot.cli import demo, forecast, imports, plan, serve, workspace
 
 app = typer.Typer(
     name="tradepilot",
@@ -18,6 +18,7 @@ imports.register(app)
 demo.register(app)
 serve.register(app)
 forecast.register(app)
+plan.register(app)
 
 
 def main() -> None:

@@ -326,3 +326,59 @@ forecast_scores = Table(
     Column("cv_rmsse", Float),
     Column("cv_mae", Float),
 )
+
+# --- replenishment -----------------------------------------------------------------------
+
+# A restock plan: what to buy, made from a forecast run, the stock position and the
+# purchasing settings of the day. Amounts are planning estimates (floats, rounded to
+# cents); an approved line becomes a purchase order with exact decimals.
+restock_plans = Table(
+    "restock_plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("base_currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),  # optimal, feasible, infeasible
+    Column("explanation", Text, nullable=False),
+    Column("budget", Float),  # None: no cash limit
+    Column("spent_base", Float, nullable=False),
+    Column("forecast_run_id", ForeignKey("forecast_runs.id")),
+    Column("params", Text, nullable=False),  # JSON: service level, horizon, ...
+    Column("summary", Text, nullable=False),  # JSON: positions, stockouts, solver
+    Column("seconds", Float, nullable=False),
+)
+
+restock_lines = Table(
+    "restock_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", ForeignKey("restock_plans.id"), nullable=False, index=True),
+    Column("sku", String(64), nullable=False),
+    Column("supplier", String(128), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("order_by", Date, nullable=False),
+    Column("arrival", Date, nullable=False),
+    Column("unit_cost", Float, nullable=False),  # supplier currency
+    Column("cost", Float, nullable=False),  # qty x unit cost, supplier currency
+    Column("currency", String(3), nullable=False),
+    Column("cost_base", Float, nullable=False),  # goods + freight, base currency
+    Column("freight_base", Float, nullable=False),
+    Column("expected_margin", Float),
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # proposed, approved
+    Column("approved_by", String(254)),
+    Column("approved_at", UTCDateTime),
+    Column("po_number", String(64)),
+)
+
+policy_simulations = Table(
+    "policy_simulations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("params", Text, nullable=False),  # JSON
+    Column("report", Text, nullable=False),  # JSON: days, policies
+    Column("seconds", Float, nullable=False),
+)

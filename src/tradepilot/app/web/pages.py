@@ -23,7 +23,7 @@ NAVIGATION = [
     ("/imports", "Imports"),
     ("/quality", "Data quality"),
     ("/forecasts", "Forecasts"),
-    (None, "Restock"),
+    ("/restock", "Restock"),
     (None, "Margins & Markets"),
     (None, "Customers"),
     (None, "Inbox"),

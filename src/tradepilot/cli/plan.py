@@ -1,0 +1,280 @@
+"""``tradepilot plan restock|allocate|export|approve|simulate|positions|config`` and
+``tradepilot leadtimes``."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlalchemy.engine import Engine
+
+from tradepilot.cli.output import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    errors_as_messages,
+    progress_reporter,
+    settings_for,
+    stdout,
+)
+from tradepilot.replenishment.config import PurchasingConfig, load_purchasing_config
+from tradepilot.replenishment.service import (
+    allocate_cash,
+    approve_lines,
+    export_plan,
+    learn_lead_times,
+    plan_restock,
+    stock_positions,
+)
+from tradepilot.replenishment.simulate_service import simulate_policies_of
+from tradepilot.workspace import open_store
+
+plan_app = typer.Typer(
+    help="Restock plans: what to buy, from whom, by sea or air, with the cash you have.",
+    no_args_is_help=True,
+)
+
+
+@contextmanager
+def _store(
+    workspace: Path | None,
+) -> Iterator[tuple[Engine, PurchasingConfig, Path]]:
+    settings = settings_for(workspace)
+    config = load_purchasing_config(settings.home)
+    engine = open_store(settings)
+    try:
+        yield engine, config, settings.home
+    finally:
+        engine.dispose()
+
+
+def restock(
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            help="Cash for goods and freight (base currency); none: no limit."
+        ),
+    ] = None,
+    service_level: Annotated[
+        float | None, typer.Option(help="Target service level, e.g. 0.95.")
+    ] = None,
+    horizon_weeks: Annotated[
+        int | None, typer.Option(help="Weeks of demand an order covers after arrival.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make a restock plan from the latest forecast and save it."""
+    with errors_as_messages(), progress_reporter(not as_json) as progress:
+        progress("optimising purchases")
+        with _store(workspace) as (engine, config, _):
+            plan = plan_restock(
+                engine,
+                config,
+                budget=budget,
+                service_level=service_level,
+                horizon_weeks=horizon_weeks,
+            )
+    if as_json:
+        emit_json(plan)
+        return
+    stdout.print(
+        f"Plan {plan['id']} as of {plan['as_of']}: [bold]{plan['status']}[/] —"
+        f" {plan['explanation']}"
+    )
+    stdout.print(
+        _table(
+            f"{len(plan['lines'])} lines, {plan['spent_base']:,.2f}"
+            f" {plan['base_currency']}",
+            plan["lines"][:60],
+            [
+                "id",
+                "sku",
+                "supplier",
+                "mode",
+                "qty",
+                "order_by",
+                "arrival",
+                "cost_base",
+                "reason",
+            ],  # fmt: skip
+        )
+    )
+
+
+def allocate(
+    cash: Annotated[float, typer.Option(help="Cash to place (base currency).")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Where the next CASH earns most: SKU x market, by expected return per cash."""
+    with errors_as_messages(), _store(workspace) as (engine, config, _):
+        result = allocate_cash(engine, config, cash=cash)
+    if as_json:
+        emit_json(result)
+        return
+    stdout.print(
+        f"{result['allocated_base']:,.2f} of {result['cash']:,.2f}"
+        f" {result['base_currency']} placed"
+    )
+    stdout.print(
+        _table(
+            "Best first",
+            result["allocations"][:40],
+            ["sku", "market", "qty", "cash_base", "expected_return_base"],
+        )
+    )
+
+
+def export(
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the latest plan's lines to a CSV file."""
+    with errors_as_messages(), _store(workspace) as (engine, _, _home):
+        rows = export_plan(engine, out)
+    if as_json:
+        emit_json({"rows": rows, "out": str(out)})
+    else:
+        stdout.print(f"Wrote {rows:,} plan lines to {out}")
+
+
+def approve(
+    line_ids: Annotated[list[int], typer.Argument(help="Plan line ids to approve.")],
+    by: Annotated[
+        str | None, typer.Option(help="Who approves (default: your user name).")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Approve plan lines: draft purchase orders, counted as on order from now on."""
+    with errors_as_messages(), _store(workspace) as (engine, _, _home):
+        result = approve_lines(engine, line_ids, approved_by=by or getpass.getuser())
+    if as_json:
+        emit_json(result)
+        return
+    for po in result["purchase_orders"]:
+        stdout.print(
+            f"Draft {po['po_number']}: {po['supplier']} by {po['mode']},"
+            f" {po['lines']} lines, {po['units']:,} units, {po['cost_base']:,.2f}"
+        )
+
+
+def simulate(
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Replay history with TradePilot's policy and three baselines."""
+    with errors_as_messages(), progress_reporter(not as_json) as progress:
+        progress("replaying history day by day")
+        with _store(workspace) as (engine, config, home):
+            report = simulate_policies_of(engine, config, home=home)
+    if as_json:
+        emit_json(report)
+        return
+    rows = [{"policy": name, **values} for name, values in report["policies"].items()]
+    stdout.print(
+        _table(
+            f"{report['days']} days replayed ({report.get('demand_source', '')})",
+            rows,
+            [
+                "policy",
+                "fill_rate",
+                "stockout_days",
+                "lost_units",
+                "avg_inventory_value",
+                "total_cost",
+            ],  # fmt: skip
+        )
+    )
+
+
+def positions(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """Stock position, days of cover and projected stockout date per SKU."""
+    with errors_as_messages(), _store(workspace) as (engine, config, _):
+        result = stock_positions(engine, config)
+    if as_json:
+        emit_json(result)
+        return
+    soonest = sorted(
+        result["positions"],
+        key=lambda r: (r["stockout_date"] is None, str(r["stockout_date"])),
+    )
+    stdout.print(
+        _table(
+            f"Positions as of {result['as_of']} (soonest stockout first)",
+            soonest[:50],
+            [
+                "sku",
+                "on_hand",
+                "on_order",
+                "position",
+                "demand_per_day",
+                "days_of_cover",
+                "stockout_date",
+            ],  # fmt: skip
+        )
+    )
+
+
+def show_config(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """The purchasing settings in effect (purchasing.toml in the workspace)."""
+    settings = settings_for(workspace)
+    with errors_as_messages():
+        config = load_purchasing_config(settings.home)
+    data = config.model_dump(mode="json")
+    if as_json:
+        emit_json(data)
+    else:
+        for key, value in data.items():
+            stdout.print(f"{key} = {value}")
+
+
+def leadtimes(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """Lead time per supplier and mode, learned from purchase-order history."""
+    with errors_as_messages(), _store(workspace) as (engine, config, home):
+        result = learn_lead_times(engine, config, home=home)
+    if as_json:
+        emit_json(result)
+        return
+    columns = ["supplier", "mode", "n_pos", "mean_days", "std_days", "p50_days",
+               "p90_days", "source"]  # fmt: skip
+    if any("true_mean_days" in r for r in result["suppliers"]):
+        columns.append("true_mean_days")
+    stdout.print(
+        _table(f"Lead times as of {result['as_of']}", result["suppliers"], columns)
+    )
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.2f}" if isinstance(value, float) else str(value)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``plan`` and ``leadtimes`` to ``app``."""
+    plan_app.command()(restock)
+    plan_app.command()(allocate)
+    plan_app.command()(export)
+    plan_app.command()(approve)
+    plan_app.command()(simulate)
+    plan_app.command()(positions)
+    plan_app.command("config")(show_config)
+    app.add_typer(plan_app, name="plan")
+    app.command()(leadtimes)

@@ -1,0 +1,198 @@
+"""Policy simulation of a workspace: replay its history with TradePilot's policy and
+the baselines (:mod:`tradepilot.replenishment.simulation`), and store the report.
+
+Demand is the workspace's daily units sold per SKU (sales censored by stockouts
+understate demand; a demo workspace replays the simulator's true demand from
+``demo-data/truth/demand.parquet``). Lead times the policies believe are the ones
+learned from the workspace's purchase orders, with the purchasing settings as
+fallbacks; the real world draws from the same estimates, or from the simulator's
+truth in a demo workspace. The last year is replayed when there are two years of
+history, else the second half. Costs and prices are those of a restock plan
+(base currency; unknown costs at ``default_cost_share`` of the price).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tradepilot.domain.errors import DataValidationError
+from tradepilot.replenishment import inputs
+from tradepilot.replenishment.config import PurchasingConfig
+from tradepilot.replenishment.leadtimes import LeadTime
+from tradepilot.replenishment.service import (
+    TRUTH_FILE,
+    lead_of,
+    lead_time_estimates,
+    priced_products,
+)
+from tradepilot.replenishment.simulation import (
+    SimulationInput,
+    simulate_policies,
+    simulation_report,
+)
+from tradepilot.store import tables
+from tradepilot.workspace import base_currency
+
+TRUTH_DEMAND = Path("demo-data") / "truth" / "demand.parquet"
+MIN_DAYS = 120
+"""Days of sales needed to replay anything (half of it is history)."""
+
+
+def simulate_policies_of(
+    engine: Engine, config: PurchasingConfig, *, home: Path
+) -> dict[str, Any]:
+    """Replay the workspace's history under four policies and save the report.
+
+    Returns
+    -------
+    dict
+        ``{"days", "policies": {"tradepilot" | "min_max" | "days_of_cover" |
+        "oracle": {"fill_rate", "stockout_days", "lost_units",
+        "avg_inventory_value", "total_cost", ...}}, "demand_source", "start",
+        "end", "skus", "seconds"}``.
+    """
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        sales = inputs.daily_sales(conn)
+        if sales.height == 0:
+            raise DataValidationError("no sales imported: nothing to replay")
+        first, last = sales["day"].min(), sales["day"].max()
+        assert isinstance(first, dt.date)
+        assert isinstance(last, dt.date)
+        base = base_currency(conn) or "EUR"
+        products = priced_products(
+            conn, config, base=base, as_of=last + dt.timedelta(days=1)
+        )
+        receipts = inputs.read_receipts(conn)
+    n_days = (last - first).days + 1
+    if n_days < MIN_DAYS:
+        raise DataValidationError(
+            f"a simulation needs at least {MIN_DAYS} days of sales; found {n_days}"
+        )
+    start = n_days - 365 if n_days >= 730 else n_days // 2
+    as_of = first + dt.timedelta(days=start)
+    estimates, _ = lead_time_estimates(
+        receipts.filter(pl.col("ordered_date") < as_of),
+        config,
+        as_of,
+        extra_suppliers=products["supplier"].unique().to_list(),
+    )
+    products = products.filter(pl.col("sku").is_in(sales["sku"].unique())).sort("sku")
+    skus = products["sku"].to_list()
+    observed = _matrix(sales, skus, first, n_days)
+    demand, source = _demand(home, skus, first, n_days, observed)
+    suppliers = sorted(set(products["supplier"].to_list()))
+    # the policies take mode 0 as the default (slow, cheap) one
+    modes = tuple(sorted(config.modes, key=lambda m: m != "sea"))
+    believed = [[lead_of(estimates, s, m, config) for m in modes] for s in suppliers]
+    simulation = SimulationInput(
+        demand=demand,
+        dates=np.datetime64(first, "D") + np.arange(n_days),
+        start=start,
+        sku=skus,
+        unit_cost=products["unit_cost_base"].to_numpy(),
+        price=products["price_base"].to_numpy(),
+        case_pack=products["case_pack"].to_numpy().astype(np.int64),
+        moq=products["moq"].to_numpy().astype(np.int64),
+        supplier=np.array([suppliers.index(s) for s in products["supplier"]]),
+        freight=np.outer(
+            products["weight"].to_numpy(),
+            [config.modes[m].freight_per_kg for m in modes],
+        )
+        + np.array([config.modes[m].freight_per_unit for m in modes]),
+        modes=modes,
+        true_lead=_true_leads(home, suppliers, modes) or believed,
+        believed_lead=believed,
+        holding_rate=config.holding_rate,
+        order_cost=config.order_cost,
+        service_level=config.service_level,
+        history_sales=observed[:start],
+    )
+    report: dict[str, Any] = dict(
+        simulation_report(simulate_policies(simulation), days=n_days - start)
+    )
+    report.update(
+        demand_source=source,
+        start=as_of.isoformat(),
+        end=last.isoformat(),
+        skus=len(skus),
+        base_currency=base,
+        seconds=round(time.perf_counter() - started, 2),
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(tables.policy_simulations).values(
+                created_at=dt.datetime.now(dt.UTC),
+                params=json.dumps({"start": report["start"], "modes": list(modes)}),
+                report=json.dumps(report, default=str),
+                seconds=report["seconds"],
+            )
+        )
+    return report
+
+
+def latest_simulation(engine: Engine) -> dict[str, Any] | None:
+    """The newest stored simulation report, or None."""
+    sims = tables.policy_simulations
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(sims.c.report).order_by(sims.c.id.desc()).limit(1)
+        ).first()
+    return None if row is None else dict(json.loads(row[0]))
+
+
+def _matrix(
+    frame: pl.DataFrame, skus: list[str], first: dt.date, n_days: int
+) -> np.ndarray:
+    """Units per (day, SKU) from a long ``sku, day, units`` frame."""
+    index = {sku: i for i, sku in enumerate(skus)}
+    matrix = np.zeros((n_days, len(skus)), dtype=np.int64)
+    known = frame.filter(pl.col("sku").is_in(skus))
+    offset = (pl.col("day") - pl.lit(first)).dt.total_days()
+    rows = known.select(offset).to_series().to_numpy()
+    cols = np.array([index[s] for s in known["sku"]], dtype=np.int64)
+    inside = (rows >= 0) & (rows < n_days)
+    np.add.at(matrix, (rows[inside], cols[inside]), known["units"].to_numpy()[inside])
+    return matrix
+
+
+def _demand(
+    home: Path, skus: list[str], first: dt.date, n_days: int, observed: np.ndarray
+) -> tuple[np.ndarray, str]:
+    """True demand in a demo workspace, else the units sold."""
+    path = home / TRUTH_DEMAND
+    if not path.exists():
+        return observed, "units sold (stockouts not corrected)"
+    truth = (
+        pl.read_parquet(path, columns=["date", "sku", "true_demand"])
+        .group_by("sku", "date")
+        .agg(pl.col("true_demand").sum().alias("units"))
+        .rename({"date": "day"})
+    )
+    return _matrix(truth, skus, first, n_days), "the simulator's true demand"
+
+
+def _true_leads(
+    home: Path, suppliers: list[str], modes: tuple[str, ...]
+) -> list[list[LeadTime]] | None:
+    """The simulator's true lead times in a demo workspace (else None)."""
+    path = home / TRUTH_FILE
+    if not path.exists():
+        return None
+    truth = json.loads(path.read_text(encoding="utf-8"))
+    table = {
+        (d["supplier"], d["mode"]): LeadTime(float(d["mean"]), float(d["std"]))
+        for d in truth["distributions"]
+    }
+    if not all((s, m) in table for s in suppliers for m in modes):
+        return None
+    return [[table[(s, m)] for m in modes] for s in suppliers]
