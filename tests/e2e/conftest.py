@@ -188,6 +188,11 @@ def _watch(context: BrowserContext, problems: BrowserProblems) -> None:
         route.abort()
 
     def failed(request: Request) -> None:
+        if request.failure == "net::ERR_ABORTED":
+            # The browser cancels a page's pending fetches (the map's topojson,
+            # say) when a test moves on to another page; not a failure of ours.
+            # Foreign requests are aborted by ``block`` and recorded there.
+            return
         problems.failed_requests.append(
             f"{request.method} {request.url}: {request.failure}"
         )
