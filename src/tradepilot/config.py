@@ -7,13 +7,19 @@ pass it down.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tradepilot.domain.errors import DataValidationError
 
 DEFAULT_WORKSPACE = Path("tradepilot-data")
 SQLITE_FILENAME = "tradepilot.db"
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Settings(BaseSettings):
@@ -57,3 +63,28 @@ def load_settings(workspace: Path | None = None) -> Settings:
     if workspace is not None:
         settings = settings.model_copy(update={"home": workspace})
     return settings
+
+
+def read_toml_settings(path: Path, model: type[M]) -> M:
+    """Validate a seller-edited TOML settings file (``model()`` if it is absent).
+
+    Raises
+    ------
+    DataValidationError
+        If the file is not valid TOML or a setting is out of range; the message
+        names the file, the setting, what is allowed and what was found.
+    """
+    if not path.exists():
+        return model()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return model.model_validate(data)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataValidationError(f"{path} is not valid TOML: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']} (found {e['input']!r})"
+            for e in exc.errors()
+        )
+        raise DataValidationError(f"{path}: {problems}") from None
+

@@ -9,10 +9,13 @@ exit code in the CLI, problem+json in the API.
 
     TradePilotError
     ├── DataValidationError        a value breaks a domain rule
-    │   └── CurrencyMismatch       arithmetic across two currencies
+    │   ├── CurrencyMismatch       arithmetic across two currencies
+    │   └── ReferenceDataError     a VAT, import-rule, duty, fee or lane row is
+    │                              malformed, or no rule covers a country and date
     ├── ImportFormatError          a file is not what its importer expects
     ├── MissingRateError           no FX rate for a currency on a date
     ├── WorkspaceError             workspace missing, not initialised, wrong settings
+    ├── NoRouteError               no shipping lane reaches a destination in time
     ├── NotFittedError             an estimator used before ``fit`` (also ValueError,
     │                              AttributeError, as in scikit-learn)
     └── ExternalServiceError       an outside system failed (LLM endpoint, marketplace)
@@ -80,6 +83,18 @@ class MissingRateError(TradePilotError):
         super().__init__(message)
         self.currency = currency
         self.date = date
+
+
+class ReferenceDataError(DataValidationError):
+    """A reference row (VAT, import rule, duty, fee, lane) is malformed or missing."""
+
+    code = "reference_data"
+
+
+class NoRouteError(TradePilotError):
+    """No shipping route joins two places, or none arrives within the target."""
+
+    code = "no_route"
 
 
 class WorkspaceError(TradePilotError):

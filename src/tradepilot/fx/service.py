@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Iterable
+from decimal import Decimal
 
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from tradepilot.domain.errors import MissingRateError
 from tradepilot.fx.rates import ANCHOR, RateTable
 from tradepilot.store import tables
 
@@ -27,3 +31,46 @@ def load_rate_table(conn: Connection, currencies: Iterable[str]) -> RateTable:
         orient="row",
     )
     return RateTable(frame)
+
+
+class LatestRates:
+    """Conversion at the newest rates on or before a day (no carry-forward limit).
+
+    For figures *as of* a day (a plan or a margin report for today), where the
+    newest loaded rate is the best estimate; transactions use :class:`RateTable`,
+    whose carry-forward is bounded.
+
+    Raises
+    ------
+    MissingRateError
+        When converting a currency with no rate on or before ``day``.
+    """
+
+    def __init__(self, conn: Connection, currencies: Iterable[str], day: dt.date):
+        self.day = day
+        rates = load_rate_table(conn, currencies).rates.filter(pl.col("date") <= day)
+        newest = rates.group_by("currency").agg(pl.all().sort_by("date").last())
+        self.per_eur = {ANCHOR: 1.0} | dict(
+            zip(newest["currency"], newest["per_eur"], strict=True)
+        )
+        self.dates = dict(zip(newest["currency"], newest["date"], strict=True))
+
+    def rate(self, source: str, target: str) -> float:
+        """Units of ``target`` per unit of ``source``."""
+        if source == target:
+            return 1.0
+        for code in (source, target):
+            if code not in self.per_eur:
+                raise MissingRateError(
+                    code, self.day, f"no {code} rate on or before {self.day}"
+                )
+        value = self.per_eur[target] / self.per_eur[source]
+        if not math.isfinite(value):
+            raise MissingRateError(source, self.day, "rate is not a number")
+        return value
+
+    def convert(self, amount: Decimal, source: str, target: str) -> Decimal:
+        """``amount`` of ``source`` in ``target`` (unrounded)."""
+        if source == target:
+            return amount
+        return amount * Decimal(repr(self.rate(source, target)))

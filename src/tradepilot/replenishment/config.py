@@ -36,12 +36,11 @@ Amounts are in the workspace's base currency.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from tradepilot.domain.errors import DataValidationError
+from tradepilot.config import read_toml_settings
 from tradepilot.replenishment.calendar import (
     LUNAR_NEW_YEAR,
     Closure,
@@ -154,17 +153,4 @@ def load_purchasing_config(home: Path) -> PurchasingConfig:
         If the file is not valid TOML or a setting is out of range; the message
         names the setting, what is allowed and what was found.
     """
-    path = home / CONFIG_FILENAME
-    if not path.exists():
-        return PurchasingConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return PurchasingConfig.model_validate(data)
-    except tomllib.TOMLDecodeError as exc:
-        raise DataValidationError(f"{path} is not valid TOML: {exc}") from None
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']} (found {e['input']!r})"
-            for e in exc.errors()
-        )
-        raise DataValidationError(f"{path}: {problems}") from None
+    return read_toml_settings(home / CONFIG_FILENAME, PurchasingConfig)

@@ -9,15 +9,13 @@ workspace has no such data).
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import polars as pl
 from sqlalchemy import Connection
 
-from tradepilot.domain.errors import DataValidationError, MissingRateError
+from tradepilot.domain.errors import DataValidationError
 from tradepilot.forecasting.service import latest_run
-from tradepilot.fx.rates import ANCHOR
-from tradepilot.fx.service import load_rate_table
+from tradepilot.fx.service import LatestRates, load_rate_table
 from tradepilot.store.bulk import read_frame
 
 UNASSIGNED = "(no supplier)"
@@ -330,19 +328,4 @@ def rate_to_base(conn: Connection, currency: str, base: str, day: dt.date) -> fl
     MissingRateError
         If either currency has no rate on or before ``day``.
     """
-    if currency == base:
-        return 1.0
-    rates = load_rate_table(conn, [currency, base]).rates
-
-    def per_eur(code: str) -> float:
-        if code == ANCHOR:
-            return 1.0
-        found = rates.filter((pl.col("currency") == code) & (pl.col("date") <= day))
-        if found.height == 0:
-            raise MissingRateError(code, day, f"no {code} rate on or before {day}")
-        return float(found["per_eur"][-1])
-
-    value = per_eur(base) / per_eur(currency)
-    if not math.isfinite(value):
-        raise MissingRateError(currency, day, "rate is not a number")
-    return value
+    return LatestRates(conn, [currency, base], day).rate(currency, base)
