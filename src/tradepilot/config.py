@@ -87,4 +87,3 @@ def read_toml_settings(path: Path, model: type[M]) -> M:
             for e in exc.errors()
         )
         raise DataValidationError(f"{path}: {problems}") from None
-

@@ -60,14 +60,14 @@ def expected_import(sample: Path) -> ExpectedImport:
     return ExpectedImport(rows=rows, quarantined=quarantined)
 
 
-def arrive(page: Page, url: str) -> None:
+def arrive(page: Page, url: str, timeout: float = 5_000) -> None:
     """Wait for ``url`` and its page's scripts, styles and images.
 
     Leaving a page before it has loaded would abort its requests, which the
     ``page`` fixture rightly counts as failures.
     """
-    expect(page).to_have_url(url)
-    page.wait_for_load_state("load")
+    expect(page).to_have_url(url, timeout=timeout)
+    page.wait_for_load_state("load", timeout=timeout)
 
 
 def log_in(page: Page, password: str = PASSWORD) -> None:

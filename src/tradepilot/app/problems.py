@@ -17,6 +17,7 @@ from tradepilot.domain.errors import (
     DataValidationError,
     ImportFormatError,
     MissingRateError,
+    NoRouteError,
     TradePilotError,
     WorkspaceError,
 )
@@ -26,6 +27,7 @@ _STATUS = {
     ImportFormatError: 422,
     DataValidationError: 422,
     MissingRateError: 409,
+    NoRouteError: 422,
     BusyError: 409,
     WorkspaceError: 503,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tradepilot.cli import demo, forecast, imports, plan, serve, workspace
+from tradepilot.cli import demo, forecast, imports, plan, serve, trade, workspace
 
 app = typer.Typer(
     name="tradepilot",
@@ -19,6 +19,7 @@ demo.register(app)
 serve.register(app)
 forecast.register(app)
 plan.register(app)
+trade.register(app)
 
 
 def main() -> None:

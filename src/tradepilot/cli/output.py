@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from tradepilot.config import Settings, load_settings
 from tradepilot.domain.errors import TradePilotError
@@ -72,3 +73,19 @@ def progress_reporter(enabled: bool) -> Iterator[Callable[[str], None]]:
     with Progress(*columns, console=stderr, transient=True) as progress:
         task = progress.add_task("starting", total=None)
         yield lambda stage: progress.update(task, description=stage)
+
+
+def rows_table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Table:
+    """A Rich table of ``columns`` of ``rows`` (floats with two decimals)."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.2f}" if isinstance(value, float) else str(value)

@@ -7,10 +7,9 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from tradepilot.cli.output import (
@@ -19,6 +18,7 @@ from tradepilot.cli.output import (
     emit_json,
     errors_as_messages,
     progress_reporter,
+    rows_table,
     settings_for,
     stdout,
 )
@@ -88,7 +88,7 @@ def restock(
         f" {plan['explanation']}"
     )
     stdout.print(
-        _table(
+        rows_table(
             f"{len(plan['lines'])} lines, {plan['spent_base']:,.2f}"
             f" {plan['base_currency']}",
             plan["lines"][:60],
@@ -123,7 +123,7 @@ def allocate(
         f" {result['base_currency']} placed"
     )
     stdout.print(
-        _table(
+        rows_table(
             "Best first",
             result["allocations"][:40],
             ["sku", "market", "qty", "cash_base", "expected_return_base"],
@@ -180,7 +180,7 @@ def simulate(
         return
     rows = [{"policy": name, **values} for name, values in report["policies"].items()]
     stdout.print(
-        _table(
+        rows_table(
             f"{report['days']} days replayed ({report.get('demand_source', '')})",
             rows,
             [
@@ -207,7 +207,7 @@ def positions(workspace: WorkspaceOption = None, as_json: JsonOption = False) ->
         key=lambda r: (r["stockout_date"] is None, str(r["stockout_date"])),
     )
     stdout.print(
-        _table(
+        rows_table(
             f"Positions as of {result['as_of']} (soonest stockout first)",
             soonest[:50],
             [
@@ -248,23 +248,8 @@ def leadtimes(workspace: WorkspaceOption = None, as_json: JsonOption = False) ->
     if any("true_mean_days" in r for r in result["suppliers"]):
         columns.append("true_mean_days")
     stdout.print(
-        _table(f"Lead times as of {result['as_of']}", result["suppliers"], columns)
+        rows_table(f"Lead times as of {result['as_of']}", result["suppliers"], columns)
     )
-
-
-def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    return table
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "–"
-    return f"{value:,.2f}" if isinstance(value, float) else str(value)
 
 
 def register(app: typer.Typer) -> None:

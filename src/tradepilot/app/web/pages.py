@@ -24,7 +24,7 @@ NAVIGATION = [
     ("/quality", "Data quality"),
     ("/forecasts", "Forecasts"),
     ("/restock", "Restock"),
-    (None, "Margins & Markets"),
+    ("/markets", "Margins & Markets"),
     (None, "Customers"),
     (None, "Inbox"),
     (None, "Risk"),

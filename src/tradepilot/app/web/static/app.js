@@ -34,19 +34,16 @@ function drawMonthChart() {
   window.Plotly.newPlot(node, traces, layout, PLOT_CONFIG);
 }
 
-function drawCountryMap() {
-  const data = readData("data-map");
-  const node = document.getElementById("chart-map");
-  if (!data || !node || !window.Plotly) return;
+function drawChoropleth(node, data, colors, suffix) {
   const trace = {
     type: "choropleth",
     locationmode: "ISO-3",
     locations: data.locations,
     z: data.z,
     text: data.text,
-    colorscale: [[0, "#bfdbfe"], [1, "#1d4ed8"]],
-    hovertemplate: "%{text}<br>%{z:,.0f} " + data.currency + "<extra></extra>",
-    colorbar: { title: { text: data.currency }, thickness: 10 },
+    colorscale: colors,
+    hovertemplate: "%{text}<br>%{z:,.0f} " + suffix + "<extra></extra>",
+    colorbar: { title: { text: suffix }, thickness: 10 },
   };
   const layout = {
     geo: {
@@ -62,6 +59,39 @@ function drawCountryMap() {
     height: 340,
   };
   window.Plotly.newPlot(node, [trace], layout, PLOT_CONFIG);
+}
+
+function drawCountryMap() {
+  const data = readData("data-map");
+  const node = document.getElementById("chart-map");
+  if (!data || !node || !window.Plotly) return;
+  drawChoropleth(node, data, [[0, "#bfdbfe"], [1, "#1d4ed8"]], data.currency);
+}
+
+// Margins & Markets page: score maps and margin waterfalls, also after htmx swaps.
+// Their data sits in a data-chart attribute: htmx drops script tags it swaps in.
+function drawScoreMaps() {
+  if (!window.Plotly) return;
+  document.querySelectorAll(".score-map[data-chart]").forEach((target) => {
+    const colors = [[0, "#fee2e2"], [0.5, "#fef9c3"], [1, "#15803d"]];
+    drawChoropleth(target, JSON.parse(target.dataset.chart), colors, "points");
+  });
+}
+
+function drawWaterfalls() {
+  if (!window.Plotly) return;
+  document.querySelectorAll(".waterfall[data-chart]").forEach((target) => {
+    const data = JSON.parse(target.dataset.chart);
+    const trace = {
+      type: "waterfall", x: data.x, y: data.y, measure: data.measure,
+      decreasing: { marker: { color: "#dc2626" } },
+      increasing: { marker: { color: "#2563eb" } },
+      totals: { marker: { color: "#15803d" } },
+      hovertemplate: "%{x}: %{y:,.2f} " + data.currency + "<extra></extra>",
+    };
+    const layout = { margin: { t: 10, r: 10, b: 60, l: 60 }, height: 300, yaxis: { title: { text: data.currency } } };
+    window.Plotly.newPlot(target, [trace], layout, PLOT_CONFIG);
+  });
 }
 
 function watchUploads() {
@@ -80,7 +110,12 @@ function watchUploads() {
 document.addEventListener("DOMContentLoaded", () => {
   drawMonthChart();
   drawCountryMap();
+  drawScoreMaps();
   watchUploads();
+  document.body.addEventListener("htmx:afterSwap", () => {
+    drawScoreMaps();
+    drawWaterfalls();
+  });
 });
 
 // Forecasts page: history, forecast and interval bands (95% outer, 80% inner).

@@ -1,0 +1,301 @@
+"""``tradepilot landed-cost``, ``margins``, ``markets score``, ``lanes best`` and
+``rules impact``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.engine import Engine
+
+from tradepilot.cli.output import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    errors_as_messages,
+    progress_reporter,
+    rows_table,
+    settings_for,
+    stdout,
+)
+from tradepilot.domain.errors import DataValidationError
+from tradepilot.domain.money import parse_decimal
+from tradepilot.logistics.impact import rule_impact
+from tradepilot.logistics.quotes import best_lane, quote_parcel, quote_sku
+from tradepilot.logistics.service import margins as margin_report
+from tradepilot.markets.service import score_workspace
+from tradepilot.workspace import open_store
+
+DateOption = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--date", formats=["%Y-%m-%d"], help="Rules and FX of this day (default today)."
+    ),
+]
+markets_app = typer.Typer(help="Which countries to sell to next.", no_args_is_help=True)
+lanes_app = typer.Typer(help="Shipping lanes and routes.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Duty, VAT and de minimis rule changes.", no_args_is_help=True
+)
+
+
+@contextmanager
+def _store(workspace: Path | None) -> Iterator[tuple[Engine, Path]]:
+    settings = settings_for(workspace)
+    engine = open_store(settings)
+    try:
+        yield engine, settings.home
+    finally:
+        engine.dispose()
+
+
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+def landed_cost(
+    sku: Annotated[str | None, typer.Option(help="A SKU of the catalogue.")] = None,
+    country: Annotated[str, typer.Option(help="Buyer's country (ISO 2).")] = "",
+    qty: Annotated[int, typer.Option(help="Units of the SKU.")] = 1,
+    value: Annotated[
+        str | None, typer.Option(help="Parcel: goods value, excluding VAT.")
+    ] = None,
+    currency: Annotated[str | None, typer.Option(help="Parcel: its currency.")] = None,
+    weight_kg: Annotated[float | None, typer.Option(help="Parcel: weight.")] = None,
+    hs: Annotated[str | None, typer.Option(help="Parcel: HS code.")] = None,
+    shipping: Annotated[
+        str | None, typer.Option(help="Parcel: shipping cost (default: best lane).")
+    ] = None,
+    origin: Annotated[
+        str | None, typer.Option(help="Parcel: country it ships from (trade.toml).")
+    ] = None,
+    incoterm: Annotated[
+        str | None, typer.Option(help="DDP (seller pays duty/tax) or DAP (buyer).")
+    ] = None,
+    date: DateOption = None,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Landed cost of a SKU to a country, or of a hypothetical parcel, with every
+    rule applied and its source."""
+    with errors_as_messages(), _store(workspace) as (engine, home):
+        code = _country(country)
+        term = _incoterm(incoterm)
+        if sku is not None:
+            result = quote_sku(
+                engine, home=home, sku=sku, country=code, quantity=qty,
+                incoterm=term, day=_day(date),
+            )  # fmt: skip
+        else:
+            result = _parcel(
+                engine, home, code, value, currency, weight_kg, hs, shipping,
+                term, _day(date), origin,
+            )  # fmt: skip
+    if as_json:
+        emit_json(result)
+        return
+    _print_landed(result)
+
+
+def _parcel(
+    engine: Engine,
+    home: Path,
+    country: str,
+    value: str | None,
+    currency: str | None,
+    weight_kg: float | None,
+    hs: str | None,
+    shipping: str | None,
+    incoterm: str | None,
+    day: dt.date | None,
+    origin: str | None,
+) -> dict[str, Any]:
+    if value is None or currency is None or weight_kg is None:
+        raise DataValidationError(
+            "give either --sku SKU, or a parcel: --value AMOUNT --currency CUR "
+            "--weight-kg W (with --country CC)"
+        )
+    return quote_parcel(
+        engine,
+        home=home,
+        value=parse_decimal(value),
+        currency=currency,
+        country=country,
+        weight_kg=weight_kg,
+        hs_code=hs,
+        incoterm=incoterm,
+        day=day,
+        shipping=parse_decimal(shipping) if shipping is not None else None,
+        origin=_country(origin) if origin else None,
+    )
+
+
+def _country(code: str) -> str:
+    if len(code) != 2 or not code.isalpha():
+        raise DataValidationError(
+            f"--country must be an ISO 3166 alpha-2 code such as DE; received {code!r}"
+        )
+    return code.upper()
+
+
+def _incoterm(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.upper() not in ("DDP", "DAP"):
+        raise DataValidationError(f"--incoterm must be DDP or DAP; received {value!r}")
+    return value.upper()
+
+
+def _print_landed(result: dict[str, Any]) -> None:
+    cur = result["currency"]
+    stdout.print(
+        f"[bold]{result.get('sku') or 'parcel'} to {result['country']}[/] on "
+        f"{result['date']}, {result['incoterm']}: {result['reason']}"
+    )
+    parts = ["product_cost", "inbound_freight", "shipping", "duty", "vat", "fees", "fx"]
+    for name in parts:
+        stdout.print(f"  {name.replace('_', ' '):<16} {cur} {result[name]:>10}")
+    stdout.print(f"  {'landed cost':<16} {cur} {result['landed_cost']:>10}")
+    if Decimal(result["revenue"]) > 0 and result.get("sku"):
+        stdout.print(f"  {'revenue':<16} {cur} {result['revenue']:>10}")
+        stdout.print(f"  {'margin':<16} {cur} {result['margin']:>10}")
+    if Decimal(result["buyer_pays"]) > 0:
+        stdout.print(f"  buyer pays at the door: {cur} {result['buyer_pays']}")
+    for rule in result["rules"]:
+        stdout.print(
+            f"  rule: {rule['kind']} {rule.get('country', '')} — {rule['source']}"
+        )
+
+
+def margins(
+    date: DateOption = None,
+    limit: Annotated[int, typer.Option(help="Rows to show (best and worst).")] = 10,
+    incoterm: Annotated[str | None, typer.Option(help="DDP or DAP.")] = None,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Contribution margin per SKU x country, with a per-unit breakdown, yearly
+    volume and a suggested price keeping the target margin."""
+    with errors_as_messages(), progress_reporter(not as_json) as progress:
+        progress("pricing every SKU x country")
+        with _store(workspace) as (engine, home):
+            report = margin_report(
+                engine, home=home, day=_day(date), incoterm=_incoterm(incoterm)
+            )
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    rows = report.rows.to_dicts()
+    columns = ["sku", "country", "units", "unit_price", "price_currency", "landed_cost",
+               "margin", "margin_rate", "yearly_margin", "suggested_price"]  # fmt: skip
+    title = f"margins per unit ({report.currency}), rules of {report.day}"
+    stdout.print(rows_table(f"Best {title}", rows[:limit], columns))
+    stdout.print(rows_table(f"Worst {title}", rows[-limit:][::-1], columns))
+    for note in report.assumptions:
+        stdout.print(f"  assumed: {note}")
+
+
+def score(
+    weight: Annotated[
+        list[str] | None,
+        typer.Option(help="A weight override NAME=VALUE, e.g. margin=0.5 (repeat)."),
+    ] = None,
+    date: DateOption = None,
+    limit: Annotated[int, typer.Option(help="Countries to show.")] = 25,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rank every country for market entry, component by component."""
+    with errors_as_messages(), progress_reporter(not as_json) as progress:
+        weights = _weights(weight or [])
+        progress("scoring markets")
+        with _store(workspace) as (engine, home):
+            ranked = score_workspace(engine, home=home, weights=weights, day=_day(date))
+    if as_json:
+        emit_json({"count": ranked.height, "data": ranked.to_dicts()})
+        return
+    columns = ["rank", "country", "name", "score", "explanation"]
+    stdout.print(
+        rows_table("Market-entry score", ranked.head(limit).to_dicts(), columns)
+    )
+
+
+def _weights(pairs: list[str]) -> dict[str, float]:
+    found = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep:
+            raise DataValidationError(f"--weight must be NAME=VALUE; received {pair!r}")
+        found[name.strip()] = float(parse_decimal(text.strip()))
+    return found
+
+
+def best(
+    origin: Annotated[str, typer.Option("--from", help="Origin country or node id.")],
+    destination: Annotated[str, typer.Option("--to", help="Buyer's country.")],
+    max_days: Annotated[
+        float | None, typer.Option(help="Deliver within this many days.")
+    ] = None,
+    weight_kg: Annotated[float, typer.Option(help="Parcel weight.")] = 1.0,
+    probability: Annotated[
+        float | None, typer.Option(help="Chance of meeting max-days (default 0.9).")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The cheapest route that meets a delivery time, multi-leg routes included."""
+    with errors_as_messages(), _store(workspace) as (engine, home):
+        result = best_lane(
+            engine, home=home, origin=origin, destination=_country(destination),
+            weight_kg=weight_kg, max_days=max_days, probability=probability,
+        )  # fmt: skip
+    if as_json:
+        emit_json(result)
+        return
+    for i, route in enumerate([result["best"], *result["alternatives"]]):
+        stdout.print(("best: " if i == 0 else "  or: ") + route["description"])
+
+
+def impact(
+    what_if: Annotated[
+        Path, typer.Option(help="YAML of new rule rows (see reference/examples).")
+    ],
+    date: DateOption = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Which SKUs and countries gain or lose how much margin per year under a
+    rule change, largest loss first."""
+    with errors_as_messages(), progress_reporter(not as_json) as progress:
+        progress("pricing before and after the change")
+        with _store(workspace) as (engine, home):
+            result = rule_impact(engine, home=home, what_if=what_if, day=_day(date))
+    if as_json:
+        emit_json(result)
+        return
+    stdout.print(
+        f"[bold]{result['name']}[/] from {result['day']}: "
+        f"{result['total_yearly_change']:,.2f} {result['currency']} a year over "
+        f"{result['count']} SKU x country cells"
+    )
+    columns = ["sku", "country", "margin", "margin_after", "change_per_unit",
+               "yearly_units", "yearly_change"]  # fmt: skip
+    stdout.print(rows_table("Largest changes", result["data"][:limit], columns))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``landed-cost``, ``margins``, ``markets``, ``lanes`` and ``rules``."""
+    app.command("landed-cost")(landed_cost)
+    app.command()(margins)
+    markets_app.command()(score)
+    lanes_app.command()(best)
+    rules_app.command()(impact)
+    app.add_typer(markets_app, name="markets")
+    app.add_typer(lanes_app, name="lanes")
+    app.add_typer(rules_app, name="rules")

@@ -1,0 +1,1 @@
+"""Logistics: shipping lanes and routing, landed cost, unit economics, rule changes."""

@@ -1,0 +1,272 @@
+"""Single quotes: the landed cost of a SKU to a country, of a parcel, the best lane.
+
+Each answer is JSON-ready (amounts as strings) with the rule rows applied and the
+route taken, for the ``landed-cost`` and ``lanes best`` commands and their API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine
+
+from tradepilot.domain.errors import DataValidationError
+from tradepilot.domain.money import quantize, validate_currency
+from tradepilot.fx.service import LatestRates
+from tradepilot.logistics.landed import Consignment, Line, landed_cost
+from tradepilot.logistics.service import Shipper, terms_of, trade_context
+from tradepilot.store.bulk import read_frame
+
+
+def quote_sku(
+    engine: Engine,
+    *,
+    home: Path,
+    sku: str,
+    country: str,
+    quantity: int = 1,
+    incoterm: str | None = None,
+    day: dt.date | None = None,
+) -> dict[str, Any]:
+    """Landed cost and margin of ``quantity`` units of ``sku`` sold to ``country``.
+
+    The price is the mean price paid for the SKU in that country (in the currency
+    most of its units there sold in). A SKU never sold there is refused with a
+    pointer to the parcel form, which takes a value.
+    """
+    day = day or dt.datetime.now(dt.UTC).date()
+    _check_quantity(quantity)
+    with engine.connect() as conn:
+        context = trade_context(conn, home)
+        product = _product(conn, sku)
+        currency, unit_price, channel = _price_of(conn, sku, country)
+        wanted = {context.base, currency, product["cost_currency"] or context.base}
+        rates = LatestRates(conn, wanted | _regime_currencies(context), day)
+    config = context.config
+    weight = (product["weight_kg"] or config.default_weight_kg) * quantity
+    if product["unit_cost"] is None:
+        cost = (
+            unit_price * rates.rate(currency, context.base) * config.default_cost_share
+        )
+    else:
+        cost = product["unit_cost"] * rates.rate(product["cost_currency"], context.base)
+    inbound = (
+        product["weight_kg"] or config.default_weight_kg
+    ) * context.freight_per_kg + context.freight_per_unit
+    shipper = Shipper(context, rates)
+    route = shipper.route(country, weight)
+    line = Line(
+        sku=sku,
+        quantity=quantity,
+        price=Decimal(repr(unit_price)) * quantity,
+        product_cost=quantize(Decimal(repr(cost)) * quantity, context.base),
+        inbound_freight=quantize(Decimal(repr(inbound)) * quantity, context.base),
+        hs_code=product["hs_code"],
+        weight_kg=weight,
+    )
+    consignment = Consignment(
+        origin=config.origin,
+        destination=country,
+        day=day,
+        currency=currency,
+        lines=(line,),
+        shipping=route.cost,
+        includes_tax=config.includes_tax(country),
+        fees=context.reference.fees_of(config.fee_channel(channel), day),
+    )
+    result = landed_cost(
+        consignment,
+        reference=context.reference,
+        terms=terms_of(config, context.base, incoterm),
+        convert=rates.convert,
+    )
+    return {
+        "sku": sku,
+        "country": country,
+        "quantity": quantity,
+        "date": day.isoformat(),
+        "incoterm": incoterm or config.incoterm,
+        "price": {"unit": f"{unit_price:.2f}", "currency": currency},
+        "channel": channel,
+        **result.as_dict(),
+        "fx": str(result.total("fx")),
+        "route": route.as_dict(),
+        "delivery_missed": shipper.missed.get(country),
+    }
+
+
+def quote_parcel(
+    engine: Engine,
+    *,
+    home: Path,
+    value: Decimal,
+    currency: str,
+    country: str,
+    weight_kg: float,
+    hs_code: str | None = None,
+    incoterm: str | None = None,
+    day: dt.date | None = None,
+    shipping: Decimal | None = None,
+    origin: str | None = None,
+) -> dict[str, Any]:
+    """Landed cost of a hypothetical parcel of goods worth ``value`` (ex VAT).
+
+    Figures are in the parcel's currency. Shipping is the best lane's cost for the
+    weight unless ``shipping`` gives it. No channel fees; no FX (one currency).
+    """
+    day = day or dt.datetime.now(dt.UTC).date()
+    currency = validate_currency(currency)
+    if value <= 0 or weight_kg <= 0:
+        raise DataValidationError(
+            f"--value and --weight-kg must be positive; received {value} and {weight_kg}"
+        )
+    with engine.connect() as conn:
+        context = trade_context(conn, home)
+        rates = LatestRates(
+            conn, {currency, context.base} | _regime_currencies(context), day
+        )
+    route = None
+    if shipping is None:
+        shipper = Shipper(context, rates)
+        route = shipper.route(country, weight_kg)
+        shipping = quantize(rates.convert(route.cost, context.base, currency), currency)
+    line = Line("parcel", 1, value, value, hs_code=hs_code, weight_kg=weight_kg)
+    consignment = Consignment(
+        origin=origin or context.config.origin,
+        destination=country,
+        day=day,
+        currency=currency,
+        lines=(line,),
+        shipping=shipping,
+    )
+    result = landed_cost(
+        consignment,
+        reference=context.reference,
+        terms=terms_of(context.config, currency, incoterm),
+        convert=rates.convert,
+    )
+    return {
+        "value": str(value),
+        "country": country,
+        "date": day.isoformat(),
+        "incoterm": incoterm or context.config.incoterm,
+        **result.as_dict(),
+        "route": route.as_dict() if route else None,
+    }
+
+
+def best_lane(
+    engine: Engine,
+    *,
+    home: Path,
+    origin: str,
+    destination: str,
+    weight_kg: float = 1.0,
+    max_days: float | None = None,
+    probability: float | None = None,
+    day: dt.date | None = None,
+) -> dict[str, Any]:
+    """The cheapest route from ``origin`` to ``destination`` within ``max_days``,
+    with the alternatives that also meet it (cheapest first, up to ten)."""
+    day = day or dt.datetime.now(dt.UTC).date()
+    with engine.connect() as conn:
+        context = trade_context(conn, home)
+        currencies = {context.base, *(leg.card.currency for leg in context.lanes.legs)}
+        rates = LatestRates(conn, currencies, day)
+
+    def convert(amount: Decimal, currency: str) -> Decimal:
+        return rates.convert(amount, currency, context.base)
+
+    routes = context.lanes.routes(
+        origin,
+        destination,
+        weight_kg=weight_kg,
+        max_days=max_days,
+        probability=probability or context.config.delivery_probability,
+        currency=context.base,
+        convert=convert,
+    )
+    if not routes:
+        best = context.lanes.best(  # raises NoRouteError naming the fastest
+            origin,
+            destination,
+            weight_kg=weight_kg,
+            max_days=max_days,
+            probability=probability or context.config.delivery_probability,
+            currency=context.base,
+            convert=convert,
+        )
+        routes = [best]
+    return {
+        "from": origin,
+        "to": destination,
+        "weight_kg": weight_kg,
+        "max_days": max_days,
+        "best": routes[0].as_dict(),
+        "alternatives": [r.as_dict() for r in routes[1:10]],
+    }
+
+
+def _check_quantity(quantity: int) -> None:
+    if quantity < 1:
+        raise DataValidationError(f"--qty must be at least 1; received {quantity}")
+
+
+def _regime_currencies(context: Any) -> set[str]:
+    return {r.currency for r in context.reference.regimes}
+
+
+def _product(conn: Connection, sku: str) -> dict[str, Any]:
+    frame = read_frame(
+        conn,
+        "SELECT CAST(unit_cost AS FLOAT) AS unit_cost, cost_currency, weight_kg,"
+        " hs_code FROM products WHERE sku = :sku",
+        {"sku": sku},
+        schema={
+            "unit_cost": pl.Float64,
+            "cost_currency": pl.String,
+            "weight_kg": pl.Float64,
+            "hs_code": pl.String,
+        },
+    )
+    if frame.height == 0:
+        raise DataValidationError(f"unknown SKU {sku!r}: not in the product catalogue")
+    return frame.row(0, named=True)
+
+
+def _price_of(conn: Connection, sku: str, country: str) -> tuple[str, float, str]:
+    """Currency, mean unit price and main channel of the SKU's sales to ``country``."""
+    frame = read_frame(
+        conn,
+        "SELECT o.country, o.currency, c.name AS channel, l.quantity,"
+        " CAST(l.unit_price AS FLOAT) AS unit_price"
+        " FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        " JOIN channels c ON c.id = o.channel_id"
+        " WHERE l.sku = :sku AND o.kind = 'sale' AND l.kind = 'product'"
+        " AND l.quantity > 0 AND l.unit_price > 0",
+        {"sku": sku},
+        schema={
+            "country": pl.String,
+            "currency": pl.String,
+            "channel": pl.String,
+            "quantity": pl.Int64,
+            "unit_price": pl.Float64,
+        },
+    )
+    if frame.height == 0:
+        raise DataValidationError(f"SKU {sku!r} has no sales to take a price from")
+    there = frame.filter(pl.col("country") == country)
+    if there.height:
+        main = there.group_by("currency", "channel").agg(pl.col("quantity").sum())
+        top = main.sort("quantity", descending=True).row(0, named=True)
+        rows = there.filter(pl.col("currency") == top["currency"])
+        price = float((rows["unit_price"] * rows["quantity"]).sum())
+        return top["currency"], price / float(rows["quantity"].sum()), top["channel"]
+    raise DataValidationError(
+        f"SKU {sku!r} was never sold to {country}: give a price with "
+        f"`landed-cost --value AMOUNT --currency CUR --country {country} --weight-kg W`"
+    )

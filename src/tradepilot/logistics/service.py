@@ -1,0 +1,445 @@
+"""Landed cost and margins of a workspace: read the store, price, report.
+
+The coordinator around :mod:`~tradepilot.logistics.landed` and
+:mod:`~tradepilot.logistics.economics`: it reads sale lines, products, FX rates and
+the forecast, builds the :class:`~tradepilot.logistics.economics.Pricing` of a rule
+date from the workspace's settings (``trade.toml``, ``purchasing.toml``, reference
+overrides, ``lanes.yaml``) and returns frames the CLI, API and page render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine
+
+from tradepilot.domain.errors import DataValidationError, NoRouteError
+from tradepilot.domain.money import quantize
+from tradepilot.forecasting.service import latest_run
+from tradepilot.fx.service import LatestRates
+from tradepilot.logistics.config import TradeConfig, load_trade_config
+from tradepilot.logistics.economics import (
+    BREAKDOWN,
+    Pricing,
+    annual_units,
+    unit_economics,
+)
+from tradepilot.logistics.landed import Terms
+from tradepilot.logistics.lanes import LaneNetwork, Route, load_lanes
+from tradepilot.reference import ReferenceData, load_reference
+from tradepilot.replenishment.config import load_purchasing_config
+from tradepilot.replenishment.inputs import forecast_by_market
+from tradepilot.store.bulk import read_frame
+from tradepilot.workspace import base_currency
+
+PERIOD_DAYS = 365
+WEIGHT_STEP_KG = 0.1  # parcels are priced at their weight rounded up to this
+
+
+@dataclass(frozen=True)
+class TradeContext:
+    """A workspace's settings and reference data, loaded once."""
+
+    home: Path
+    base: str
+    config: TradeConfig
+    reference: ReferenceData
+    lanes: LaneNetwork
+    freight_per_kg: float
+    freight_per_unit: float
+
+
+def trade_context(conn: Connection, home: Path) -> TradeContext:
+    """Load settings, reference data and lanes of the workspace at ``home``."""
+    config = load_trade_config(home)
+    purchasing = load_purchasing_config(home)
+    mode = purchasing.modes.get(config.inbound_mode)
+    if mode is None:
+        raise DataValidationError(
+            f"trade.toml inbound_mode {config.inbound_mode!r} is not a mode of "
+            f"purchasing.toml; known: {sorted(purchasing.modes)}"
+        )
+    return TradeContext(
+        home=home,
+        base=base_currency(conn) or "EUR",
+        config=config,
+        reference=load_reference(home),
+        lanes=load_lanes(home),
+        freight_per_kg=mode.freight_per_kg,
+        freight_per_unit=mode.freight_per_unit,
+    )
+
+
+def terms_of(config: TradeConfig, base: str, incoterm: str | None = None) -> Terms:
+    """The seller's :class:`Terms` from its settings (``incoterm`` overrides)."""
+    return Terms(
+        base=base,
+        incoterm=incoterm or config.incoterm,
+        b2b=config.buyers == "B2B",
+        schemes=frozenset(config.schemes),
+        fx_spread=Decimal(repr(config.fx_spread)),
+    )
+
+
+@dataclass
+class Shipper:
+    """Outbound shipping for a parcel: the cheapest lane meeting the delivery target.
+
+    Falls back to the cheapest lane without a deadline when none meets it, and says
+    so in ``missed`` (country -> message). Results are cached per country and weight
+    step.
+    """
+
+    context: TradeContext
+    rates: LatestRates
+    missed: dict[str, str] = field(default_factory=dict)
+
+    def route(self, country: str, weight_kg: float) -> Route:
+        """The route a parcel of ``weight_kg`` to ``country`` takes."""
+        steps = max(1, -int(-weight_kg // WEIGHT_STEP_KG))
+        return self._route(country, steps)
+
+    def cost(self, country: str, weight_kg: float) -> Decimal:
+        """Its cost in the base currency."""
+        return self.route(country, weight_kg).cost
+
+    @functools.cache  # noqa: B019 - one Shipper per report; bounded by countries x weights
+    def _route(self, country: str, steps: int) -> Route:
+        config = self.context.config
+        kwargs: dict[str, Any] = {
+            "weight_kg": steps * WEIGHT_STEP_KG,
+            "probability": config.delivery_probability,
+            "currency": self.context.base,
+            "convert": self.to_base,
+        }
+        origin = config.origin_node or config.origin
+        try:
+            return self.context.lanes.best(
+                origin, country, max_days=config.delivery_days, **kwargs
+            )
+        except NoRouteError as exc:
+            self.missed[country] = str(exc)
+            return self.context.lanes.best(origin, country, max_days=None, **kwargs)
+
+    def to_base(self, amount: Decimal, currency: str) -> Decimal:
+        """``amount`` of ``currency`` in the base currency (lanes' converter)."""
+        return self.rates.convert(amount, currency, self.context.base)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def pricing_of(
+    context: TradeContext,
+    rates: LatestRates,
+    day: dt.date,
+    *,
+    reference: ReferenceData | None = None,
+    incoterm: str | None = None,
+    shipper: Shipper | None = None,
+) -> Pricing:
+    """The :class:`Pricing` of the workspace on rule date ``day``."""
+    config, ref = context.config, reference or context.reference
+    ship = shipper or Shipper(context, rates)
+    return Pricing(
+        reference=ref,
+        terms=terms_of(config, context.base, incoterm),
+        convert=rates.convert,
+        day=day,
+        origin=config.origin,
+        shipping=ship.cost,
+        fees_of=lambda channel: ref.fees_of(config.fee_channel(channel), day),
+        includes_tax=config.includes_tax,
+    )
+
+
+def read_sale_lines(
+    conn: Connection, *, since: dt.date, until: dt.date
+) -> pl.DataFrame:
+    """Product sale lines of ``[since, until)`` with order, channel and product data."""
+    return read_frame(
+        conn,
+        "SELECT o.id AS order_id, o.ordered_at, o.country, o.currency,"
+        " c.name AS channel,"
+        " l.sku, l.quantity, CAST(l.unit_price AS FLOAT) AS unit_price,"
+        " CAST(p.unit_cost AS FLOAT) AS unit_cost, p.cost_currency, p.weight_kg,"
+        " p.hs_code"
+        " FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        " JOIN channels c ON c.id = o.channel_id"
+        " LEFT JOIN products p ON p.sku = l.sku"
+        " WHERE o.kind = 'sale' AND l.kind = 'product' AND l.quantity > 0"
+        " AND l.unit_price > 0 AND o.ordered_at >= :since AND o.ordered_at < :until",
+        _window(since, until),
+        schema={
+            "order_id": pl.Int64,
+            "ordered_at": pl.Datetime("us", "UTC"),
+            "country": pl.String,
+            "currency": pl.String,
+            "channel": pl.String,
+            "sku": pl.String,
+            "quantity": pl.Int64,
+            "unit_price": pl.Float64,
+            "unit_cost": pl.Float64,
+            "cost_currency": pl.String,
+            "weight_kg": pl.Float64,
+            "hs_code": pl.String,
+        },
+    )
+
+
+def sales_period(
+    conn: Connection, until: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """``[since, until)``: the last :data:`PERIOD_DAYS` days of sales (or to ``until``)."""
+    if until is None:
+        frame = read_frame(
+            conn,
+            "SELECT MAX(ordered_at) AS last FROM orders WHERE kind = 'sale'",
+            schema={"last": pl.Datetime("us", "UTC")},
+        )
+        last = frame["last"][0]
+        if last is None:
+            raise DataValidationError(
+                "no sales in the workspace: import orders first (tradepilot import)"
+            )
+        until = last.date() + dt.timedelta(days=1)
+    return until - dt.timedelta(days=PERIOD_DAYS), until
+
+
+def cells_of(
+    lines: pl.DataFrame, context: TradeContext, rates: LatestRates
+) -> pl.DataFrame:
+    """The cells of :func:`~tradepilot.logistics.economics.unit_economics`.
+
+    Unknown unit costs are ``default_cost_share`` of the price paid (net of the
+    base conversion), unknown weights ``default_weight_kg``; ``cost_known`` says
+    which.
+    """
+    config = context.config
+    to_base = {c: rates.rate(c, context.base) for c in lines["currency"].unique()}
+    cost_rate = {
+        c: rates.rate(c, context.base)
+        for c in lines["cost_currency"].drop_nulls().unique()
+    }
+    lines = lines.with_columns(
+        weight_kg=pl.col("weight_kg").fill_null(config.default_weight_kg),
+        price_base=pl.col("unit_price") * pl.col("currency").replace_strict(to_base),
+        cost_base=pl.col("unit_cost")
+        * pl.col("cost_currency").replace_strict(cost_rate, default=None),
+    )
+    lines = lines.with_columns(
+        cost_known=pl.col("cost_base").is_not_null(),
+        cost_base=pl.col("cost_base").fill_null(
+            pl.col("price_base") * config.default_cost_share
+        ),
+    )
+    baskets = (
+        lines.group_by("order_id", "country", "channel")
+        .agg(
+            value=(pl.col("unit_price") * pl.col("quantity")).sum(),
+            weight=(pl.col("weight_kg") * pl.col("quantity")).sum(),
+        )
+        .group_by("country", "channel")
+        .agg(
+            basket_value=pl.col("value").median(),
+            basket_weight=pl.col("weight").median(),
+        )
+    )
+    inbound = pl.col("weight_kg") * context.freight_per_kg + context.freight_per_unit
+    return (
+        lines.group_by("sku", "country", "channel", "currency")
+        .agg(
+            units=pl.col("quantity").sum(),
+            lines=pl.len(),
+            revenue=(pl.col("unit_price") * pl.col("quantity")).sum(),
+            unit_cost_base=(pl.col("cost_base") * pl.col("quantity")).sum()
+            / pl.col("quantity").sum(),
+            inbound_base=inbound.first(),
+            weight_kg=pl.col("weight_kg").first(),
+            hs_code=pl.col("hs_code").first(),
+            cost_known=pl.col("cost_known").all(),
+        )
+        .join(baskets, on=["country", "channel"], how="left")
+        .sort("sku", "country", "channel", "currency")
+    )
+
+
+@dataclass(frozen=True)
+class MarginReport:
+    """Margins per SKU x country, with what they were computed from."""
+
+    rows: pl.DataFrame
+    day: dt.date
+    since: dt.date
+    until: dt.date
+    currency: str
+    volume_source: str
+    assumptions: tuple[str, ...]
+    delivery_missed: dict[str, str]
+
+    def as_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """JSON-ready: the settings used and ``data`` (rows, best margin first)."""
+        rows = self.rows if limit is None else self.rows.head(limit)
+        return {
+            "day": self.day.isoformat(),
+            "period": {
+                "since": self.since.isoformat(),
+                "until": self.until.isoformat(),
+            },
+            "currency": self.currency,
+            "volume_source": self.volume_source,
+            "assumptions": list(self.assumptions),
+            "delivery_missed": self.delivery_missed,
+            "count": self.rows.height,
+            "data": rows.to_dicts(),
+        }
+
+
+def margins(
+    engine: Engine,
+    *,
+    home: Path,
+    day: dt.date | None = None,
+    until: dt.date | None = None,
+    reference: ReferenceData | None = None,
+    incoterm: str | None = None,
+    suggest_prices: bool = True,
+) -> MarginReport:
+    """Margin per SKU x country under the rules of ``day`` (default today).
+
+    Volume and prices come from the last year of sales up to ``until`` (default: the
+    last sale); yearly volume from the latest forecast where it covers the cell,
+    else the trailing year. FX is the newest rate on or before ``day``.
+    """
+    day = day or dt.datetime.now(dt.UTC).date()
+    with engine.connect() as conn:
+        context = trade_context(conn, home)
+        since, until = sales_period(conn, until)
+        lines = read_sale_lines(conn, since=since, until=until)
+        if lines.height == 0:
+            raise DataValidationError(f"no sales between {since} and {until}")
+        currencies = {context.base, *lines["currency"].unique()}
+        currencies |= set(lines["cost_currency"].drop_nulls().unique())
+        currencies |= {r.currency for r in context.reference.regimes}
+        rates = LatestRates(conn, currencies, day)
+        yearly = _forecast_year(conn)
+    shipper = Shipper(context, rates)
+    pricing = pricing_of(
+        context, rates, day, reference=reference, incoterm=incoterm, shipper=shipper
+    )
+    cells = cells_of(lines, context, rates)
+    target = context.config.target_margin if suggest_prices else None
+    per_unit = unit_economics(cells, pricing, target_margin=target)
+    rows = _per_sku_country(per_unit, cells, yearly, days=(until - since).days)
+    return MarginReport(
+        rows=rows,
+        day=day,
+        since=since,
+        until=until,
+        currency=context.base,
+        volume_source="forecast" if yearly.height else "trailing year",
+        assumptions=_assumptions(context, cells),
+        delivery_missed=dict(shipper.missed),
+    )
+
+
+def _per_sku_country(
+    per_unit: pl.DataFrame, cells: pl.DataFrame, yearly: pl.DataFrame, *, days: int
+) -> pl.DataFrame:
+    """Channels and currencies of a SKU x country combined, weighted by units."""
+    known = cells.select("sku", "country", "channel", "currency", "cost_known")
+    frame = per_unit.join(known, on=["sku", "country", "channel", "currency"])
+    weighted = [
+        ((pl.col(c) * pl.col("units")).sum() / pl.col("units").sum()).alias(c)
+        for c in (*BREAKDOWN, "net_revenue")
+    ]
+    out = frame.group_by("sku", "country").agg(
+        pl.col("units").sum(),
+        *weighted,
+        pl.col("suggested_price").first()
+        if "suggested_price" in frame.columns
+        else pl.lit(None, pl.Float64).alias("suggested_price"),
+        pl.col("currency").first().alias("price_currency"),
+        pl.col("unit_price").first(),
+        pl.col("cost_known").all(),
+        pl.col("vat_by").first(),
+        pl.col("duty_rule").first(),
+        pl.col("reason").first(),
+        pl.col("channel").unique().sort().str.join(",").alias("channels"),
+    )
+    scale = annual_units(1.0, days)
+    out = out.join(yearly, on=["sku", "country"], how="left").with_columns(
+        yearly_units=pl.coalesce("forecast_year", pl.col("units") * scale),
+        margin_rate=pl.when(pl.col("net_revenue") > 0).then(
+            pl.col("margin") / pl.col("net_revenue")
+        ),
+    )
+    return out.with_columns(
+        yearly_margin=pl.col("margin") * pl.col("yearly_units")
+    ).sort(
+        "margin_rate",
+        "sku",
+        "country",
+        descending=[True, False, False],
+        nulls_last=True,
+    )
+
+
+def _forecast_year(conn: Connection) -> pl.DataFrame:
+    """Forecast units over the next year per SKU and country (empty without a run)."""
+    run = latest_run(conn)
+    empty = pl.DataFrame(
+        schema={"sku": pl.String, "country": pl.String, "forecast_year": pl.Float64}
+    )
+    if run is None:
+        return empty
+    step = {"W": 7, "D": 1, "M": 30.44}.get(str(run["freq"])[:1].upper(), 7)
+    horizon_days = float(run["horizon"]) * step
+    frame = forecast_by_market(conn, run_id=int(run["id"]))
+    return frame.select(
+        "sku",
+        pl.col("market").alias("country"),
+        (pl.col("mean") * 365.0 / horizon_days).alias("forecast_year"),
+    )
+
+
+def _assumptions(context: TradeContext, cells: pl.DataFrame) -> tuple[str, ...]:
+    config = context.config
+    unknown = int((~cells["cost_known"]).sum())
+    notes = [
+        f"ships from {config.origin_node or config.origin}, {config.incoterm}, "
+        f"{config.buyers} buyers; FX spread {config.fx_spread:.1%}",
+        f"inbound freight {context.freight_per_kg} {context.base}/kg "
+        f"({config.inbound_mode}, purchasing.toml)",
+        f"outbound: cheapest lane delivering within {config.delivery_days:g} days "
+        f"at {config.delivery_probability:.0%} (lanes.yaml)",
+        "prices include the seller's VAT except in "
+        + (", ".join(config.tax_exclusive) or "no country")
+        if config.prices_include_tax
+        else "prices exclude VAT",
+        "shipping charged to buyers is not counted as revenue",
+    ]
+    if unknown:
+        notes.append(
+            f"{unknown} of {cells.height} SKU x country cells have no unit cost: "
+            f"assumed {config.default_cost_share:.0%} of the price paid"
+        )
+    return tuple(notes)
+
+
+def _window(since: dt.date, until: dt.date) -> dict[str, dt.datetime]:
+    return {
+        "since": dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC),
+        "until": dt.datetime.combine(until, dt.time(), tzinfo=dt.UTC),
+    }
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """``amount`` rounded to ``currency``'s minor unit, as text."""
+    return str(quantize(amount, currency))

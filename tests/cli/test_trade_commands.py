@@ -1,0 +1,110 @@
+"""``tradepilot landed-cost|margins|markets score|lanes best|rules impact`` end to
+end on a SQLite workspace holding the small simulated store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.simstore import import_store
+from typer.testing import CliRunner
+
+from tradepilot.cli.main import app
+from tradepilot.config import Settings
+from tradepilot.logistics.impact import example_path
+from tradepilot.workspace import init_workspace
+
+
+def invoke(*args: str) -> dict:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def refused(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.stderr
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, sim_files) -> Path:
+    home = tmp_path_factory.mktemp("trade") / "ws"
+    engine = init_workspace(Settings(home=home, database_url=None), base_currency="EUR")
+    import_store(engine, sim_files)
+    engine.dispose()
+    return home
+
+
+def test_landed_cost_of_a_parcel_has_the_contract_fields(home: Path) -> None:
+    found = invoke(
+        "landed-cost", "--value", "200", "--currency", "USD", "--country", "US",
+        "--weight-kg", "1.5", "--hs", "610910", "--date", "2025-08-28",
+        "-w", str(home), "--json",
+    )  # fmt: skip
+
+    assert {"duty", "vat", "fees", "shipping", "fx", "landed_cost", "currency",
+            "rules"} <= set(found)  # fmt: skip
+    assert found["currency"] == "USD"
+    assert found["duty"] == "0.00"  # USD 800 de minimis until 2025-08-28
+    assert any(rule["kind"] == "import_regime" for rule in found["rules"])
+    assert found["route"]["legs"]
+
+
+def test_landed_cost_of_a_sku_and_margins(home: Path) -> None:
+    margins = invoke("margins", "--date", "2026-03-01", "-w", str(home), "--json")
+    row = next(r for r in margins["data"] if r["country"] == "FR")
+
+    quote = invoke(
+        "landed-cost", "--sku", row["sku"], "--country", "FR", "--qty", "3",
+        "--incoterm", "DAP", "--date", "2026-03-01", "-w", str(home), "--json",
+    )  # fmt: skip
+    text = CliRunner().invoke(app, ["margins", "-w", str(home)])
+
+    assert margins["count"] == len(margins["data"]) > 0
+    assert {"sku", "country", "units", "landed_cost", "margin", "margin_rate",
+            "yearly_margin", "suggested_price"} <= set(row)  # fmt: skip
+    assert quote["quantity"] == 3
+    assert quote["kind"] == "eu"
+    assert text.exit_code == 0
+    assert "Worst margins" in text.stdout
+
+
+def test_markets_lanes_and_rules(home: Path) -> None:
+    scores = invoke("markets", "score", "--weight", "margin=0.6", "-w", str(home),
+                    "--json")  # fmt: skip
+    lane = invoke("lanes", "best", "--from", "CN", "--to", "US", "--max-days", "60",
+                  "--weight-kg", "2", "-w", str(home), "--json")  # fmt: skip
+    impact = invoke("rules", "impact", "--what-if", str(example_path("de_vat_21")),
+                    "-w", str(home), "--json")  # fmt: skip
+
+    assert scores["count"] > 200  # every country, sold to or not
+    assert [r["rank"] for r in scores["data"][:3]] == [1, 2, 3]
+    assert scores["data"][0]["explanation"]
+    assert len(lane["best"]["legs"]) >= 1
+    assert impact["count"] > 0
+    assert {r["country"] for r in impact["data"]} == {"DE"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["landed-cost", "--country", "DE"], "give either --sku",
+                     id="nothing-to-price"),
+        pytest.param(["landed-cost", "--sku", "NOPE", "--country", "DE"],
+                     "unknown SKU", id="unknown-sku"),
+        pytest.param(["landed-cost", "--sku", "X", "--country", "Germany"],
+                     "alpha-2", id="bad-country"),
+        pytest.param(["landed-cost", "--value", "10", "--currency", "EUR",
+                      "--country", "DE", "--weight-kg", "1", "--incoterm", "FOB"],
+                     "DDP or DAP", id="bad-incoterm"),
+        pytest.param(["markets", "score", "--weight", "luck=1"], "luck",
+                     id="unknown-weight"),
+        pytest.param(["rules", "impact", "--what-if", "/nonexistent.yaml"],
+                     "nonexistent", id="missing-file"),
+    ],
+)  # fmt: skip
+def test_bad_input_gets_a_message_not_a_traceback(home, args, message) -> None:
+    assert message in refused(*args, "-w", str(home))
