@@ -22,6 +22,7 @@ from typing import Any
 
 import polars as pl
 
+from tradepilot.domain.errors import MissingRateError, NoRouteError
 from tradepilot.domain.money import minor_unit
 from tradepilot.logistics import taxes
 from tradepilot.logistics.landed import (
@@ -119,7 +120,11 @@ def price_cell(
 
 
 def unit_economics(
-    cells: pl.DataFrame, pricing: Pricing, *, target_margin: float | None = None
+    cells: pl.DataFrame,
+    pricing: Pricing,
+    *,
+    target_margin: float | None = None,
+    skipped: list[dict[str, Any]] | None = None,
 ) -> pl.DataFrame:
     """Per-unit breakdown and margin of every cell (see module docstring).
 
@@ -130,6 +135,9 @@ def unit_economics(
     target_margin : float, optional
         With it, each row gets ``suggested_price`` (sale currency, a local price
         point) keeping ``margin / net revenue`` at or above it.
+    skipped : list, optional
+        Collects the cells that cannot be priced (no lane reaches the country, no
+        FX rate for its threshold currency) with the reason; without it they raise.
 
     Returns
     -------
@@ -142,7 +150,15 @@ def unit_economics(
     rows = []
     for cell in cells.iter_rows(named=True):
         price = Decimal(repr(cell["revenue"] / cell["units"]))
-        cost = price_cell(cell, pricing, price)
+        try:
+            cost = price_cell(cell, pricing, price)
+        except (NoRouteError, MissingRateError) as exc:
+            if skipped is None:
+                raise
+            skipped.append(
+                {"sku": cell["sku"], "country": cell["country"], "reason": str(exc)}
+            )
+            continue
         row = {key: cell[key] for key in ("sku", "country", "channel", "currency")}
         row |= {"units": cell["units"], "unit_price": float(price)}
         row |= _per_unit(cost)

@@ -58,7 +58,7 @@ def quote_sku(
         product["weight_kg"] or config.default_weight_kg
     ) * context.freight_per_kg + context.freight_per_unit
     shipper = Shipper(context, rates)
-    route = shipper.route(country, weight)
+    route, parcels = shipper.route(country, weight)
     line = Line(
         sku=sku,
         quantity=quantity,
@@ -74,7 +74,7 @@ def quote_sku(
         day=day,
         currency=currency,
         lines=(line,),
-        shipping=route.cost,
+        shipping=route.cost * parcels,
         includes_tax=config.includes_tax(country),
         fees=context.reference.fees_of(config.fee_channel(channel), day),
     )
@@ -95,6 +95,7 @@ def quote_sku(
         **result.as_dict(),
         "fx": str(result.total("fx")),
         "route": route.as_dict(),
+        "parcels": parcels,
         "delivery_missed": shipper.missed.get(country),
     }
 
@@ -129,11 +130,11 @@ def quote_parcel(
         rates = LatestRates(
             conn, {currency, context.base} | _regime_currencies(context), day
         )
-    route = None
+    route, parcels = None, 1
     if shipping is None:
-        shipper = Shipper(context, rates)
-        route = shipper.route(country, weight_kg)
-        shipping = quantize(rates.convert(route.cost, context.base, currency), currency)
+        route, parcels = Shipper(context, rates).route(country, weight_kg)
+        cost = rates.convert(route.cost * parcels, context.base, currency)
+        shipping = quantize(cost, currency)
     line = Line("parcel", 1, value, value, hs_code=hs_code, weight_kg=weight_kg)
     consignment = Consignment(
         origin=origin or context.config.origin,
@@ -156,6 +157,7 @@ def quote_parcel(
         "incoterm": incoterm or context.config.incoterm,
         **result.as_dict(),
         "route": route.as_dict() if route else None,
+        "parcels": parcels,
     }
 
 

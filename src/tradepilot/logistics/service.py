@@ -40,6 +40,7 @@ from tradepilot.workspace import base_currency
 
 PERIOD_DAYS = 365
 WEIGHT_STEP_KG = 0.1  # parcels are priced at their weight rounded up to this
+PARCEL_SIZES_KG = (30.0, 20.0, 10.0, 2.0)  # heavy consignments are split into these
 
 
 @dataclass(frozen=True)
@@ -89,31 +90,50 @@ def terms_of(config: TradeConfig, base: str, incoterm: str | None = None) -> Ter
 
 @dataclass
 class Shipper:
-    """Outbound shipping for a parcel: the cheapest lane meeting the delivery target.
+    """Outbound shipping for a consignment: the cheapest lane meeting the delivery
+    target.
 
     Falls back to the cheapest lane without a deadline when none meets it, and says
-    so in ``missed`` (country -> message). Results are cached per country and weight
-    step.
+    so in ``missed`` (country -> message). A consignment too heavy for any lane is
+    split into equal parcels of at most the first of :data:`PARCEL_SIZES_KG` some
+    lane carries. Results are cached per country and weight step.
     """
 
     context: TradeContext
     rates: LatestRates
     missed: dict[str, str] = field(default_factory=dict)
 
-    def route(self, country: str, weight_kg: float) -> Route:
-        """The route a parcel of ``weight_kg`` to ``country`` takes."""
+    def route(self, country: str, weight_kg: float) -> tuple[Route, int]:
+        """The route each parcel of a ``weight_kg`` consignment takes, and how many
+        parcels it is split into."""
         steps = max(1, -int(-weight_kg // WEIGHT_STEP_KG))
         return self._route(country, steps)
 
     def cost(self, country: str, weight_kg: float) -> Decimal:
-        """Its cost in the base currency."""
-        return self.route(country, weight_kg).cost
+        """Shipping a ``weight_kg`` consignment costs this, in the base currency."""
+        route, parcels = self.route(country, weight_kg)
+        return route.cost * parcels
 
     @functools.cache  # noqa: B019 - one Shipper per report; bounded by countries x weights
-    def _route(self, country: str, steps: int) -> Route:
+    def _route(self, country: str, steps: int) -> tuple[Route, int]:
+        weight = steps * WEIGHT_STEP_KG
+        try:
+            return self._best(country, weight), 1
+        except NoRouteError as exc:
+            failure = exc
+        for size in PARCEL_SIZES_KG:
+            parcels = -int(-weight // size)
+            if parcels > 1:
+                try:
+                    return self._best(country, weight / parcels), parcels
+                except NoRouteError:
+                    continue
+        raise failure
+
+    def _best(self, country: str, weight_kg: float) -> Route:
         config = self.context.config
         kwargs: dict[str, Any] = {
-            "weight_kg": steps * WEIGHT_STEP_KG,
+            "weight_kg": weight_kg,
             "probability": config.delivery_probability,
             "currency": self.context.base,
             "convert": self.to_base,
@@ -124,8 +144,9 @@ class Shipper:
                 origin, country, max_days=config.delivery_days, **kwargs
             )
         except NoRouteError as exc:
+            found = self.context.lanes.best(origin, country, max_days=None, **kwargs)
             self.missed[country] = str(exc)
-            return self.context.lanes.best(origin, country, max_days=None, **kwargs)
+            return found
 
     def to_base(self, amount: Decimal, currency: str) -> Decimal:
         """``amount`` of ``currency`` in the base currency (lanes' converter)."""
@@ -282,6 +303,7 @@ class MarginReport:
     volume_source: str
     assumptions: tuple[str, ...]
     delivery_missed: dict[str, str]
+    skipped: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self, limit: int | None = None) -> dict[str, Any]:
         """JSON-ready: the settings used and ``data`` (rows, best margin first)."""
@@ -296,6 +318,7 @@ class MarginReport:
             "volume_source": self.volume_source,
             "assumptions": list(self.assumptions),
             "delivery_missed": self.delivery_missed,
+            "skipped": list(self.skipped),
             "count": self.rows.height,
             "data": rows.to_dicts(),
         }
@@ -335,7 +358,8 @@ def margins(
     )
     cells = cells_of(lines, context, rates)
     target = context.config.target_margin if suggest_prices else None
-    per_unit = unit_economics(cells, pricing, target_margin=target)
+    skipped: list[dict[str, Any]] = []
+    per_unit = unit_economics(cells, pricing, target_margin=target, skipped=skipped)
     rows = _per_sku_country(per_unit, cells, yearly, days=(until - since).days)
     return MarginReport(
         rows=rows,
@@ -344,8 +368,9 @@ def margins(
         until=until,
         currency=context.base,
         volume_source="forecast" if yearly.height else "trailing year",
-        assumptions=_assumptions(context, cells),
+        assumptions=_assumptions(context, cells, skipped),
         delivery_missed=dict(shipper.missed),
+        skipped=tuple(skipped),
     )
 
 
@@ -409,7 +434,9 @@ def _forecast_year(conn: Connection) -> pl.DataFrame:
     )
 
 
-def _assumptions(context: TradeContext, cells: pl.DataFrame) -> tuple[str, ...]:
+def _assumptions(
+    context: TradeContext, cells: pl.DataFrame, skipped: list[dict[str, Any]]
+) -> tuple[str, ...]:
     config = context.config
     unknown = int((~cells["cost_known"]).sum())
     notes = [
@@ -425,6 +452,12 @@ def _assumptions(context: TradeContext, cells: pl.DataFrame) -> tuple[str, ...]:
         else "prices exclude VAT",
         "shipping charged to buyers is not counted as revenue",
     ]
+    if skipped:
+        where = sorted({s["country"] for s in skipped})
+        notes.append(
+            f"{len(skipped)} SKU x country cells not priced (countries {', '.join(where)}):"
+            " no lane or FX rate; see skipped"
+        )
     if unknown:
         notes.append(
             f"{unknown} of {cells.height} SKU x country cells have no unit cost: "

@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine
 
-from tradepilot.domain.errors import MissingRateError, NoRouteError
+from tradepilot.domain.errors import NoRouteError
 from tradepilot.fx.service import LatestRates
 from tradepilot.logistics.config import TradeConfig
 from tradepilot.logistics.economics import Pricing, unit_economics
@@ -130,7 +130,10 @@ def _revenue_by_year(
     )
     first = lines["ordered_at"].min()
     full = isinstance(first, dt.datetime) and first.date() <= before + dt.timedelta(30)
-    return totals.filter(pl.col("revenue_base") > 0).select(
+    known = regions()["country"].to_list()  # pseudo-countries (EU, ZZ) are not markets
+    return totals.filter(
+        (pl.col("revenue_base") > 0) & pl.col("country").is_in(known)
+    ).select(
         "country",
         "revenue_base",
         growth=pl.when((pl.col("previous_base") > 0) & full).then(
@@ -157,18 +160,17 @@ def _margin_rates(
         return sold
     rates_of = []
     for country in others:
-        try:  # a country whose threshold currency has no FX rate stays unknown
-            priced = unit_economics(
-                basket.with_columns(country=pl.lit(country)), pricing
+        # a country no lane reaches, or whose threshold currency has no FX rate,
+        # keeps an unknown margin
+        cells = basket.with_columns(country=pl.lit(country))
+        priced = unit_economics(cells, pricing, skipped=[])
+        if priced.height:
+            rates_of.append(
+                priced.group_by("country").agg(
+                    margin_rate=(pl.col("margin") * pl.col("units")).sum()
+                    / (pl.col("net_revenue") * pl.col("units")).sum()
+                )
             )
-        except MissingRateError:
-            continue
-        rates_of.append(
-            priced.group_by("country").agg(
-                margin_rate=(pl.col("margin") * pl.col("units")).sum()
-                / (pl.col("net_revenue") * pl.col("units")).sum()
-            )
-        )
     guessed = pl.concat(rates_of) if rates_of else sold.clear()
     return pl.concat([sold, guessed])
 
@@ -210,7 +212,7 @@ def _basket_weight(lines: pl.DataFrame, config: TradeConfig) -> float:
 
 def _delivery_days(shipper: Shipper, country: str, kg: float) -> float | None:
     try:
-        return float(shipper.route(country, kg).days_at_probability)
+        return float(shipper.route(country, kg)[0].days_at_probability)
     except NoRouteError:
         return None
 
