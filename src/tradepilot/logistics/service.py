@@ -20,7 +20,6 @@ import polars as pl
 from sqlalchemy import Connection, Engine
 
 from tradepilot.domain.errors import DataValidationError, NoRouteError
-from tradepilot.domain.money import quantize
 from tradepilot.forecasting.service import latest_run
 from tradepilot.fx.service import LatestRates
 from tradepilot.logistics.config import TradeConfig, load_trade_config
@@ -472,7 +471,3 @@ def _window(since: dt.date, until: dt.date) -> dict[str, dt.datetime]:
         "until": dt.datetime.combine(until, dt.time(), tzinfo=dt.UTC),
     }
 
-
-def money_text(amount: Decimal, currency: str) -> str:
-    """``amount`` rounded to ``currency``'s minor unit, as text."""
-    return str(quantize(amount, currency))

@@ -6,10 +6,9 @@ peer revenue, growth, margin, delivery time, tax burden, returns) into a ranked,
 explained score. Both are pure: polars frames in, polars frames out.
 """
 
+from tradepilot.markets.components import COMPONENTS, SIGNAL_COLUMNS
 from tradepilot.markets.regions import neighbours_of, peer_pairs, peers_of, regions
 from tradepilot.markets.scoring import (
-    COMPONENTS,
-    SIGNAL_COLUMNS,
     ScoreWeights,
     peer_revenue,
     score_markets,

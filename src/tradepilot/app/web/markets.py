@@ -15,7 +15,7 @@ from tradepilot.domain.countries import country_name
 from tradepilot.domain.errors import TradePilotError
 from tradepilot.logistics.economics import BREAKDOWN
 from tradepilot.logistics.impact import example_names
-from tradepilot.markets.scoring import COMPONENTS
+from tradepilot.markets.components import COMPONENTS
 
 router = APIRouter(include_in_schema=False)
 
