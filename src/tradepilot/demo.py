@@ -24,6 +24,7 @@ from tradepilot.domain.errors import WorkspaceError
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
 from tradepilot.ingest.report import ImportReport
 from tradepilot.ingest.service import import_file
+from tradepilot.logistics.service import margin_summary
 from tradepilot.replenishment.config import CONFIG_FILENAME, load_purchasing_config
 from tradepilot.replenishment.service import plan_restock
 from tradepilot.simulate import SimulationConfig, simulate_store, write_store
@@ -84,6 +85,7 @@ class DemoResult:
     owner_password: str = ""
     forecast: dict[str, Any] = field(default_factory=dict)
     plan: dict[str, Any] = field(default_factory=dict)
+    margins: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_home(home: Path) -> None:
@@ -147,6 +149,8 @@ def build_demo(
             result.forecast = forecast_demand(engine, ForecastSettings(n_jobs=2))
             progress("planning purchases under the demo's purchasing settings")
             result.plan = plan_restock(engine, load_purchasing_config(home))
+            progress("pricing landed cost and margin per SKU x country")
+            result.margins = margin_summary(engine, home=home)
     finally:
         engine.dispose()
     return result

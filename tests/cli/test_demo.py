@@ -26,6 +26,8 @@ def test_demo_imports_every_export_and_forecasts(tmp_path: Path):
     assert result.status["orders"] > 0
     assert result.forecast["series"] > 0
     assert result.forecast["stockouts"]["censored_periods"] > 0
+    assert result.margins["cells"] > 0
+    assert result.margins["currency"] == "EUR"
     login = (home / "demo-login.txt").read_text()
     assert result.owner_password in login
     assert len(result.owner_password) == 16
@@ -50,3 +52,4 @@ def test_demo_command_reports_json_without_serving(tmp_path: Path, monkeypatch):
     out = json.loads(result.stdout)
     assert out["forecast"]["series"] > 0
     assert out["status"]["orders"] > 0
+    assert out["margins"]["cells"] > 0

@@ -44,6 +44,7 @@ def demo(
                 "imports": [r.to_dict() for r in result.imports],
                 "status": result.status,
                 "forecast": result.forecast,
+                "margins": result.margins,
             }
         )
         return
@@ -96,6 +97,14 @@ def _summary(result: DemoResult) -> None:
             f"Forecast: {f['series']:,} series x {f['periods']} weeks from"
             f" {f['first_period']} in {f['seconds']} s; models chosen:"
             f" {', '.join(f'{m} {n}' for m, n in f['model_choices'].items())}"
+        )
+    if result.margins:
+        m = result.margins
+        rate = f"{m['margin_rate']:.1%}" if m["margin_rate"] is not None else "–"
+        stdout.print(
+            f"Margins: {m['cells']:,} SKU x country cells, {m['yearly_margin']:,.0f}"
+            f" {m['currency']} a year ({rate} of net revenue); losing money in:"
+            f" {', '.join(m['losing_countries']) or 'none'} (tradepilot margins)"
         )
     stdout.print(
         f"Workspace: {result.home.resolve()}  (try: tradepilot status -w {result.home})"

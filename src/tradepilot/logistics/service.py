@@ -471,3 +471,24 @@ def _window(since: dt.date, until: dt.date) -> dict[str, dt.datetime]:
         "until": dt.datetime.combine(until, dt.time(), tzinfo=dt.UTC),
     }
 
+
+def margin_summary(engine: Engine, *, home: Path) -> dict[str, Any]:
+    """Headline of :func:`margins` under today's rules: cells, the yearly margin
+    and revenue-weighted margin rate, the countries losing money."""
+    report = margins(engine, home=home, suggest_prices=False)
+    rows = report.rows.with_columns(net=pl.col("net_revenue") * pl.col("yearly_units"))
+    by_country = rows.group_by("country").agg(
+        pl.col("yearly_margin").sum(), pl.col("net").sum()
+    )
+    total_net = float(rows["net"].sum())
+    return {
+        "cells": rows.height,
+        "currency": report.currency,
+        "yearly_margin": float(rows["yearly_margin"].sum()),
+        "margin_rate": float(rows["yearly_margin"].sum()) / total_net
+        if total_net
+        else None,
+        "losing_countries": sorted(
+            by_country.filter(pl.col("yearly_margin") < 0)["country"].to_list()
+        ),
+    }
