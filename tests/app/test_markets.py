@@ -35,6 +35,7 @@ def test_api_landed_cost_margins_scores_lanes_and_impact(app, client, imported):
                          "  - {country: DE, rate_type: standard, rate: 0.25}\n"},
     )  # fmt: skip
     bad = client.get("/api/v1/landed-cost", params={"country": "DE"})
+    no_order = client.get("/api/v1/landed-cost/orders/NOPE")
     unknown = client.post("/api/v1/rules/impact", json={"example": "nope"})
     unauthorised = TestClient(app).get("/api/v1/margins")
 
@@ -55,6 +56,8 @@ def test_api_landed_cost_margins_scores_lanes_and_impact(app, client, imported):
     assert "give sku" in bad.json()["detail"]
     assert unknown.status_code == 422
     assert "de_vat_21" in unknown.json()["detail"]
+    assert no_order.status_code == 422
+    assert "NOPE" in no_order.json()["detail"]
     assert unauthorised.status_code == 401
 
 

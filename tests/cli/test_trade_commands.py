@@ -4,16 +4,18 @@ end on a SQLite workspace holding the small simulated store."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from tests.simstore import import_store
 from typer.testing import CliRunner
 
 from tradepilot.cli.main import app
 from tradepilot.config import Settings
 from tradepilot.logistics.impact import example_path
-from tradepilot.workspace import init_workspace
+from tradepilot.workspace import init_workspace, open_store
 
 
 def invoke(*args: str) -> dict:
@@ -72,6 +74,29 @@ def test_landed_cost_of_a_sku_and_margins(home: Path) -> None:
     assert "Worst margins" in text.stdout
 
 
+def test_landed_cost_of_a_stored_order_line_by_line(home: Path) -> None:
+    engine = open_store(Settings(home=home, database_url=None))
+    with engine.connect() as conn:
+        number = conn.execute(
+            sa.text(
+                "SELECT o.order_number FROM orders o JOIN order_lines l"
+                " ON l.order_id = o.id WHERE o.kind = 'sale' AND o.country = 'GB'"
+                " AND l.kind = 'product' AND l.quantity > 0"
+                " GROUP BY o.order_number HAVING COUNT(*) > 1 LIMIT 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+
+    found = invoke("landed-cost", "--order", number, "-w", str(home), "--json")
+
+    assert found["order"] == number
+    assert found["country"] == "GB"
+    assert len(found["lines"]) > 1
+    total = sum(Decimal(line["landed_cost"]) for line in found["lines"])
+    assert Decimal(found["landed_cost"]) == total
+    assert "unknown" not in found["date"]
+
+
 def test_markets_lanes_and_rules(home: Path) -> None:
     scores = invoke("markets", "score", "--weight", "margin=0.6", "-w", str(home),
                     "--json")  # fmt: skip
@@ -91,7 +116,7 @@ def test_markets_lanes_and_rules(home: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(["landed-cost", "--country", "DE"], "give either --sku",
+        pytest.param(["landed-cost", "--country", "DE"], "give --order NUMBER",
                      id="nothing-to-price"),
         pytest.param(["landed-cost", "--sku", "NOPE", "--country", "DE"],
                      "unknown SKU", id="unknown-sku"),

@@ -26,7 +26,7 @@ from tradepilot.cli.output import (
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import parse_decimal
 from tradepilot.logistics.impact import rule_impact
-from tradepilot.logistics.quotes import best_lane, quote_parcel, quote_sku
+from tradepilot.logistics.quotes import best_lane, quote_order, quote_parcel, quote_sku
 from tradepilot.logistics.service import margins as margin_report
 from tradepilot.markets.service import score_workspace
 from tradepilot.workspace import open_store
@@ -60,6 +60,9 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 
 def landed_cost(
     sku: Annotated[str | None, typer.Option(help="A SKU of the catalogue.")] = None,
+    order: Annotated[
+        str | None, typer.Option(help="A stored sale order, priced line by line.")
+    ] = None,
     country: Annotated[str, typer.Option(help="Buyer's country (ISO 2).")] = "",
     qty: Annotated[int, typer.Option(help="Units of the SKU.")] = 1,
     value: Annotated[
@@ -81,11 +84,18 @@ def landed_cost(
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Landed cost of a SKU to a country, or of a hypothetical parcel, with every
-    rule applied and its source."""
+    """Landed cost of a SKU to a country, of a stored order (at its date), or of a
+    hypothetical parcel, with every rule applied and its source."""
     with errors_as_messages(), _store(workspace) as (engine, home):
-        code = _country(country)
         term = _incoterm(incoterm)
+        if order is not None:
+            result = quote_order(engine, home=home, order_number=order, incoterm=term)
+            if as_json:
+                emit_json(result)
+            else:
+                _print_landed(result)
+            return
+        code = _country(country)
         if sku is not None:
             result = quote_sku(
                 engine, home=home, sku=sku, country=code, quantity=qty,
@@ -117,8 +127,8 @@ def _parcel(
 ) -> dict[str, Any]:
     if value is None or currency is None or weight_kg is None:
         raise DataValidationError(
-            "give either --sku SKU, or a parcel: --value AMOUNT --currency CUR "
-            "--weight-kg W (with --country CC)"
+            "give --order NUMBER, or --sku SKU --country CC, or a parcel: --value "
+            "AMOUNT --currency CUR --weight-kg W --country CC"
         )
     return quote_parcel(
         engine,
@@ -154,14 +164,15 @@ def _incoterm(value: str | None) -> str | None:
 def _print_landed(result: dict[str, Any]) -> None:
     cur = result["currency"]
     stdout.print(
-        f"[bold]{result.get('sku') or 'parcel'} to {result['country']}[/] on "
+        f"[bold]{result.get('sku') or result.get('order') or 'parcel'} to "
+        f"{result['country']}[/] on "
         f"{result['date']}, {result['incoterm']}: {result['reason']}"
     )
     parts = ["product_cost", "inbound_freight", "shipping", "duty", "vat", "fees", "fx"]
     for name in parts:
         stdout.print(f"  {name.replace('_', ' '):<16} {cur} {result[name]:>10}")
     stdout.print(f"  {'landed cost':<16} {cur} {result['landed_cost']:>10}")
-    if Decimal(result["revenue"]) > 0 and result.get("sku"):
+    if Decimal(result["revenue"]) > 0 and (result.get("sku") or result.get("order")):
         stdout.print(f"  {'revenue':<16} {cur} {result['revenue']:>10}")
         stdout.print(f"  {'margin':<16} {cur} {result['margin']:>10}")
     if Decimal(result["buyer_pays"]) > 0:

@@ -7,6 +7,7 @@ route taken, for the ``landed-cost`` and ``lanes best`` commands and their API.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,15 @@ from sqlalchemy import Connection, Engine
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import quantize, validate_currency
 from tradepilot.fx.service import LatestRates
-from tradepilot.logistics.landed import Consignment, Line, landed_cost
-from tradepilot.logistics.service import Shipper, terms_of, trade_context
+from tradepilot.logistics.config import TradeConfig
+from tradepilot.logistics.landed import Consignment, LandedCost, Line, landed_cost
+from tradepilot.logistics.lanes import Route
+from tradepilot.logistics.service import (
+    Shipper,
+    TradeContext,
+    terms_of,
+    trade_context,
+)
 from tradepilot.store.bulk import read_frame
 
 
@@ -47,43 +55,12 @@ def quote_sku(
         wanted = {context.base, currency, product["cost_currency"] or context.base}
         rates = LatestRates(conn, wanted | _regime_currencies(context), day)
     config = context.config
-    weight = (product["weight_kg"] or config.default_weight_kg) * quantity
-    if product["unit_cost"] is None:
-        cost = (
-            unit_price * rates.rate(currency, context.base) * config.default_cost_share
-        )
-    else:
-        cost = product["unit_cost"] * rates.rate(product["cost_currency"], context.base)
-    inbound = (
-        product["weight_kg"] or config.default_weight_kg
-    ) * context.freight_per_kg + context.freight_per_unit
-    shipper = Shipper(context, rates)
-    route, parcels = shipper.route(country, weight)
-    line = Line(
-        sku=sku,
-        quantity=quantity,
-        price=Decimal(repr(unit_price)) * quantity,
-        product_cost=quantize(Decimal(repr(cost)) * quantity, context.base),
-        inbound_freight=quantize(Decimal(repr(inbound)) * quantity, context.base),
-        hs_code=product["hs_code"],
-        weight_kg=weight,
-    )
-    consignment = Consignment(
-        origin=config.origin,
-        destination=country,
-        day=day,
-        currency=currency,
-        lines=(line,),
-        shipping=route.cost * parcels,
-        includes_tax=config.includes_tax(country),
-        fees=context.reference.fees_of(config.fee_channel(channel), day),
-    )
-    result = landed_cost(
-        consignment,
-        reference=context.reference,
-        terms=terms_of(config, context.base, incoterm),
-        convert=rates.convert,
-    )
+    row = product | {
+        "sku": sku, "quantity": quantity, "unit_price": unit_price, "currency": currency,
+    }  # fmt: skip
+    line = _order_line(row, context, rates, config)
+    sale = _Sale(country, day, currency, channel, (line,))
+    result, route, parcels, missed = _price(context, rates, sale, incoterm)
     return {
         "sku": sku,
         "country": country,
@@ -93,11 +70,142 @@ def quote_sku(
         "price": {"unit": f"{unit_price:.2f}", "currency": currency},
         "channel": channel,
         **result.as_dict(),
-        "fx": str(result.total("fx")),
         "route": route.as_dict(),
         "parcels": parcels,
-        "delivery_missed": shipper.missed.get(country),
+        "delivery_missed": missed,
     }
+
+
+def quote_order(
+    engine: Engine, *, home: Path, order_number: str, incoterm: str | None = None
+) -> dict[str, Any]:
+    """Landed cost and margin of a stored sale order, line by line, under the
+    rules and FX rates of its own date."""
+    with engine.connect() as conn:
+        context = trade_context(conn, home)
+        lines = _order_lines(conn, order_number)
+        day = lines["ordered_at"][0].date()
+        currencies = {context.base, *lines["currency"], *_regime_currencies(context)}
+        currencies |= set(lines["cost_currency"].drop_nulls())
+        rates = LatestRates(conn, currencies, day)
+    config = context.config
+    head = lines.row(0, named=True)
+    priced = tuple(
+        _order_line(row, context, rates, config) for row in lines.iter_rows(named=True)
+    )
+    sale = _Sale(head["country"], day, head["currency"], head["channel"], priced)
+    result, route, parcels, missed = _price(context, rates, sale, incoterm)
+    return {
+        "order": order_number,
+        "country": head["country"],
+        "date": day.isoformat(),
+        "channel": head["channel"],
+        "incoterm": incoterm or config.incoterm,
+        **result.as_dict(),
+        "route": route.as_dict(),
+        "parcels": parcels,
+        "delivery_missed": missed,
+    }
+
+
+@dataclass(frozen=True)
+class _Sale:
+    country: str
+    day: dt.date
+    currency: str
+    channel: str
+    lines: tuple[Line, ...]
+
+
+def _price(
+    context: TradeContext, rates: LatestRates, sale: _Sale, incoterm: str | None
+) -> tuple[LandedCost, Route, int, str | None]:
+    """Landed cost of a sale shipped on the workspace's best lane."""
+    config = context.config
+    shipper = Shipper(context, rates)
+    weight = sum(line.weight_kg for line in sale.lines)
+    route, parcels = shipper.route(sale.country, weight)
+    consignment = Consignment(
+        origin=config.origin,
+        destination=sale.country,
+        day=sale.day,
+        currency=sale.currency,
+        lines=sale.lines,
+        shipping=route.cost * parcels,
+        includes_tax=config.includes_tax(sale.country),
+        fees=context.reference.fees_of(config.fee_channel(sale.channel), sale.day),
+    )
+    result = landed_cost(
+        consignment,
+        reference=context.reference,
+        terms=terms_of(config, context.base, incoterm),
+        convert=rates.convert,
+    )
+    return result, route, parcels, shipper.missed.get(sale.country)
+
+
+def _order_line(
+    row: dict[str, Any], context: TradeContext, rates: LatestRates, config: TradeConfig
+) -> Line:
+    """A sold line with its product cost and inbound freight in the base currency
+    (unknown costs and weights from the settings' defaults)."""
+    weight = (row["weight_kg"] or config.default_weight_kg) * row["quantity"]
+    if row["unit_cost"] is None:
+        unit_cost = (
+            row["unit_price"]
+            * rates.rate(row["currency"], context.base)
+            * config.default_cost_share
+        )
+    else:
+        unit_cost = row["unit_cost"] * rates.rate(row["cost_currency"], context.base)
+    unit_inbound = (
+        row["weight_kg"] or config.default_weight_kg
+    ) * context.freight_per_kg + context.freight_per_unit
+    return Line(
+        sku=row["sku"],
+        quantity=row["quantity"],
+        price=Decimal(repr(row["unit_price"])) * row["quantity"],
+        product_cost=quantize(Decimal(repr(unit_cost * row["quantity"])), context.base),
+        inbound_freight=quantize(
+            Decimal(repr(unit_inbound * row["quantity"])), context.base
+        ),
+        hs_code=row["hs_code"],
+        weight_kg=weight,
+    )
+
+
+def _order_lines(conn: Connection, order_number: str) -> pl.DataFrame:
+    frame = read_frame(
+        conn,
+        "SELECT o.ordered_at, o.country, o.currency, c.name AS channel, l.sku,"
+        " l.quantity, CAST(l.unit_price AS FLOAT) AS unit_price,"
+        " CAST(p.unit_cost AS FLOAT) AS unit_cost, p.cost_currency, p.weight_kg,"
+        " p.hs_code"
+        " FROM orders o JOIN order_lines l ON l.order_id = o.id"
+        " JOIN channels c ON c.id = o.channel_id"
+        " LEFT JOIN products p ON p.sku = l.sku"
+        " WHERE o.order_number = :number AND o.kind = 'sale'"
+        " AND l.kind = 'product' AND l.quantity > 0 ORDER BY l.id",
+        {"number": order_number},
+        schema={
+            "ordered_at": pl.Datetime("us", "UTC"),
+            "country": pl.String,
+            "currency": pl.String,
+            "channel": pl.String,
+            "sku": pl.String,
+            "quantity": pl.Int64,
+            "unit_price": pl.Float64,
+            "unit_cost": pl.Float64,
+            "cost_currency": pl.String,
+            "weight_kg": pl.Float64,
+            "hs_code": pl.String,
+        },
+    )
+    if frame.height == 0:
+        raise DataValidationError(
+            f"no sale order {order_number!r} with product lines in the workspace"
+        )
+    return frame
 
 
 def quote_parcel(
@@ -218,7 +326,7 @@ def _check_quantity(quantity: int) -> None:
         raise DataValidationError(f"--qty must be at least 1; received {quantity}")
 
 
-def _regime_currencies(context: Any) -> set[str]:
+def _regime_currencies(context: TradeContext) -> set[str]:
     return {r.currency for r in context.reference.regimes}
 
 

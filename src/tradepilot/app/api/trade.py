@@ -15,7 +15,7 @@ from tradepilot.app.security import State, require_token
 from tradepilot.app.state import AppState
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.logistics.impact import example_path, rule_impact
-from tradepilot.logistics.quotes import best_lane, quote_parcel, quote_sku
+from tradepilot.logistics.quotes import best_lane, quote_order, quote_parcel, quote_sku
 from tradepilot.logistics.service import MarginReport, margins
 from tradepilot.markets.service import score_workspace
 from tradepilot.reporting.service import data_version
@@ -70,6 +70,19 @@ def cached_scores(state: AppState, weights: dict[str, float]) -> list[dict[str, 
 def _version(state: AppState) -> str:
     """The data version and the settings files' times, as one cache version."""
     return f"{data_version(state.engine)}|{settings_version(state.settings.home)}"
+
+
+@router.get("/landed-cost/orders/{order_number}")
+def get_order_landed_cost(
+    state: State, order_number: str, incoterm: Incoterm | None = None
+) -> dict[str, Any]:
+    """Landed cost and margin of a stored sale order, line by line, at its date."""
+    return quote_order(
+        state.engine,
+        home=state.settings.home,
+        order_number=order_number,
+        incoterm=incoterm,
+    )
 
 
 @router.get("/landed-cost")
