@@ -268,9 +268,8 @@ def _line_cost(
         return quantize(convert(amount, cur, terms.base), terms.base)
 
     revenue_b, fees_b = to_base(revenue), to_base(fees)
-    fx = (
-        quantize(revenue_b * terms.fx_spread, terms.base) if cur != terms.base else ZERO
-    )
+    spread = terms.fx_spread if cur != terms.base else ZERO
+    fx = quantize(revenue_b * spread, terms.base)
     buyer = how.vat_by in (taxes.BUYER_AT_BORDER, taxes.REVERSE_CHARGE)
     duty_b, vat_b = to_base(duty), to_base(vat)
     duty_buyer = how.kind == "import" and terms.incoterm == "DAP"
