@@ -12,8 +12,9 @@ has a default, so a workspace without the file is priced with the defaults below
     tax_exclusive = ["US", "CA"]  # ... except here, where tax is added at checkout
     schemes = ["IOSS", "UK VAT", "AU GST", "NZ GST", "VOEC", "OVR", "CH VAT"]
     fx_spread = 0.02              # the payment provider's spread on each conversion
-    delivery_days = 10            # outbound lanes must deliver within this ...
+    delivery_days = 21            # outbound lanes must deliver within this ...
     delivery_probability = 0.9    # ... with this probability
+    delivery_days_for = {DE = 3, FR = 5}   # ... or within these, per country
     inbound_mode = "sea"          # freight per kg from purchasing.toml [modes.sea]
     target_margin = 0.25          # for price suggestions, share of net revenue
     default_weight_kg = 0.5       # for products without a weight
@@ -60,7 +61,8 @@ class TradeConfig(BaseModel):
     tax_exclusive: tuple[str, ...] = ("US", "CA")
     schemes: tuple[str, ...] = ALL_SCHEMES
     fx_spread: float = Field(0.02, ge=0, lt=0.5)
-    delivery_days: float = Field(10.0, gt=0)
+    delivery_days: float = Field(21.0, gt=0)
+    delivery_days_for: dict[str, float] = Field(default_factory=dict)
     delivery_probability: float = Field(0.9, gt=0, lt=1)
     inbound_mode: str = "sea"
     target_margin: float = Field(0.25, gt=-1, lt=1)
@@ -85,6 +87,19 @@ class TradeConfig(BaseModel):
             if fnmatch.fnmatchcase(channel.lower(), pattern.lower()):
                 return schedule
         return channel
+
+    def delivery_target(self, country: str) -> float:
+        """Days within which a parcel to ``country`` must arrive (at the
+        configured probability).
+
+        Examples
+        --------
+        >>> TradeConfig(delivery_days_for={"DE": 3}).delivery_target("DE")
+        3.0
+        >>> TradeConfig().delivery_target("JP")
+        21.0
+        """
+        return float(self.delivery_days_for.get(country, self.delivery_days))
 
     def includes_tax(self, country: str) -> bool:
         """Whether shelf prices in ``country`` include the VAT the seller owes."""

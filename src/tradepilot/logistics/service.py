@@ -140,7 +140,7 @@ class Shipper:
         origin = config.origin_node or config.origin
         try:
             return self.context.lanes.best(
-                origin, country, max_days=config.delivery_days, **kwargs
+                origin, country, max_days=config.delivery_target(country), **kwargs
             )
         except NoRouteError as exc:
             found = self.context.lanes.best(origin, country, max_days=None, **kwargs)
@@ -444,7 +444,13 @@ def _assumptions(
         f"inbound freight {context.freight_per_kg} {context.base}/kg "
         f"({config.inbound_mode}, purchasing.toml)",
         f"outbound: cheapest lane delivering within {config.delivery_days:g} days "
-        f"at {config.delivery_probability:.0%} (lanes.yaml)",
+        f"at {config.delivery_probability:.0%}"
+        + (
+            f" ({len(config.delivery_days_for)} countries set apart)"
+            if config.delivery_days_for
+            else ""
+        )
+        + " (lanes.yaml)",
         "prices include the seller's VAT except in "
         + (", ".join(config.tax_exclusive) or "no country")
         if config.prices_include_tax
