@@ -94,7 +94,10 @@ def price_cell(
         hs_code=cell["hs_code"],
         weight_kg=weight,
     )
-    rest_value = Decimal(repr(float(cell["basket_value"]))) - line.price
+    # The rest of the typical order is what it holds besides this line at the price
+    # paid; it stays put when a price suggestion moves this line's price.
+    paid = Decimal(repr(cell["revenue"] / cell["units"])) * qty
+    rest_value = Decimal(repr(float(cell["basket_value"]))) - paid
     rest_weight = max(float(cell["basket_weight"]) - weight, 0.0)
     lines = [line]
     if rest_value > 0:

@@ -288,7 +288,9 @@ def _line_cost(
         vat=vat_b,
         fees=fees_b,
         fx=fx,
-        buyer_pays=(duty_b if duty_buyer else ZERO) + (vat_b if buyer else ZERO),
+        buyer_pays=quantize(
+            (duty_b if duty_buyer else ZERO) + (vat_b if buyer else ZERO), terms.base
+        ),
         landed_cost=landed,
         margin=revenue_b - landed,
     )
