@@ -7,6 +7,8 @@ from fastapi.testclient import TestClient
 from tests.app.test_web import login
 from tests.simstore import import_store
 
+from tradepilot.app.api.trade import trade_cache_version, warm_trade_caches
+
 
 @pytest.fixture
 def imported(app, sim_files):
@@ -101,3 +103,15 @@ def test_markets_page_without_sales_says_what_to_do(app, token):
 
     assert page.status_code == 200
     assert "No margins yet" in page.text
+
+
+def test_warming_fills_the_caches_and_tolerates_an_empty_workspace(app, sim_files):
+    state = app.state.tradepilot
+
+    warm_trade_caches(state)  # no sales yet: nothing to compute, no error
+    empty = state.cache.get("scores:[]", trade_cache_version(state))
+    import_store(state.engine, sim_files)
+    warm_trade_caches(state)
+
+    assert empty is None
+    assert state.cache.get("scores:[]", trade_cache_version(state))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 import typer
@@ -38,10 +39,15 @@ def run_server(settings: Settings, *, host: str, port: int) -> None:
     import uvicorn
 
     from tradepilot.app import create_app
+    from tradepilot.app.api.trade import warm_trade_caches
     from tradepilot.app.cached import warm_caches
 
     app = create_app(settings)
     warm_caches(app.state.tradepilot)
+    # Margins and market scores take seconds: computed while the server starts.
+    threading.Thread(
+        target=warm_trade_caches, args=(app.state.tradepilot,), daemon=True
+    ).start()
     stdout.print(
         f"TradePilot is serving at [bold]http://{host}:{port}/[/] (Ctrl-C stops it)"
     )

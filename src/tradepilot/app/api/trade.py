@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from tradepilot.app.security import State, require_token
 from tradepilot.app.state import AppState
-from tradepilot.domain.errors import DataValidationError
+from tradepilot.domain.errors import DataValidationError, TradePilotError
 from tradepilot.logistics.impact import example_path, rule_impact
 from tradepilot.logistics.quotes import best_lane, quote_order, quote_parcel, quote_sku
 from tradepilot.logistics.service import MarginReport, margins
@@ -44,7 +44,7 @@ def cached_margins(state: AppState, day: dt.date | None = None) -> MarginReport:
     cached per data version and settings files."""
     day = day or dt.datetime.now(dt.UTC).date()
     home = state.settings.home
-    key, version = f"margins:{day}", _version(state)
+    key, version = f"margins:{day}", trade_cache_version(state)
     found = state.cache.get(key, version)
     if found is None:
         found = margins(state.engine, home=home, day=day)
@@ -56,7 +56,7 @@ def cached_margins(state: AppState, day: dt.date | None = None) -> MarginReport:
 def cached_scores(state: AppState, weights: dict[str, float]) -> list[dict[str, Any]]:
     """Market scores with ``weights``, cached like :func:`cached_margins`."""
     report = cached_margins(state)
-    key, version = f"scores:{sorted(weights.items())}", _version(state)
+    key, version = f"scores:{sorted(weights.items())}", trade_cache_version(state)
     found = state.cache.get(key, version)
     if found is None:
         ranked = score_workspace(
@@ -67,9 +67,19 @@ def cached_scores(state: AppState, weights: dict[str, float]) -> list[dict[str, 
     return list(found)
 
 
-def _version(state: AppState) -> str:
+def trade_cache_version(state: AppState) -> str:
     """The data version and the settings files' times, as one cache version."""
     return f"{data_version(state.engine)}|{settings_version(state.settings.home)}"
+
+
+def warm_trade_caches(state: AppState) -> None:
+    """Compute today's margins and default market scores (about 10-40 s on a
+    year of sales) so the first Margins & Markets view does not wait; a workspace
+    without sales or rates is left for the page to explain."""
+    try:
+        cached_scores(state, {})
+    except TradePilotError:
+        return
 
 
 @router.get("/landed-cost/orders/{order_number}")
