@@ -178,9 +178,8 @@ def _print_landed(result: dict[str, Any]) -> None:
     if Decimal(result["buyer_pays"]) > 0:
         stdout.print(f"  buyer pays at the door: {cur} {result['buyer_pays']}")
     for rule in result["rules"]:
-        stdout.print(
-            f"  rule: {rule['kind']} {rule.get('country', '')} — {rule['source']}"
-        )
+        where = rule.get("country") or rule.get("channel") or ""
+        stdout.print(f"  rule: {rule['kind']} {where} — {rule['source']}")
 
 
 def margins(
