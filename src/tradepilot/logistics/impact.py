@@ -18,7 +18,12 @@ from sqlalchemy import Engine
 
 import tradepilot.reference
 from tradepilot.domain.errors import DataValidationError
-from tradepilot.logistics.service import margins, trade_context
+from tradepilot.logistics.service import (
+    Shipper,
+    price_sales,
+    sales_year,
+    trade_context,
+)
 from tradepilot.reference import apply_change, read_rule_change
 
 KEYS = ["sku", "country"]
@@ -61,13 +66,14 @@ def rule_impact(
         context = trade_context(conn, home)
     change = read_rule_change(what_if, context.reference)
     day = day or change.effective_from
-    before = margins(engine, home=home, day=day, suggest_prices=False)
-    after = margins(
-        engine,
-        home=home,
-        day=day,
+    sales = sales_year(engine, home=home, day=day)
+    shipper = Shipper(context, sales.rates)  # same lanes and parcels both times
+    before = price_sales(sales, suggest_prices=False, shipper=shipper)
+    after = price_sales(
+        sales,
         reference=apply_change(context.reference, change),
         suggest_prices=False,
+        shipper=shipper,
     )
     rows = impact_rows(before.rows, after.rows)
     by_country = (

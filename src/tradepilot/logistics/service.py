@@ -303,6 +303,7 @@ class MarginReport:
     assumptions: tuple[str, ...]
     delivery_missed: dict[str, str]
     skipped: tuple[dict[str, Any], ...] = ()
+    sales: SalesYear | None = None
 
     def as_dict(self, limit: int | None = None) -> dict[str, Any]:
         """JSON-ready: the settings used and ``data`` (rows, best margin first)."""
@@ -323,6 +324,42 @@ class MarginReport:
         }
 
 
+@dataclass(frozen=True)
+class SalesYear:
+    """The last year of sales of a workspace, ready to price: settings, sale lines,
+    FX rates of the rule date, the cells of
+    :func:`~tradepilot.logistics.economics.unit_economics` and forecast volumes."""
+
+    context: TradeContext
+    day: dt.date
+    since: dt.date
+    until: dt.date
+    lines: pl.DataFrame
+    rates: LatestRates
+    cells: pl.DataFrame
+    yearly: pl.DataFrame
+
+
+def sales_year(
+    engine: Engine, *, home: Path, day: dt.date, until: dt.date | None = None
+) -> SalesYear:
+    """Read the year of sales up to ``until`` (default: the last sale) and the
+    newest FX rates on or before ``day``."""
+    with engine.connect() as conn:
+        context = trade_context(conn, home)
+        since, until = sales_period(conn, until)
+        lines = read_sale_lines(conn, since=since, until=until)
+        if lines.height == 0:
+            raise DataValidationError(f"no sales between {since} and {until}")
+        currencies = {context.base, *lines["currency"].unique()}
+        currencies |= set(lines["cost_currency"].drop_nulls().unique())
+        currencies |= {r.currency for r in context.reference.regimes}
+        rates = LatestRates(conn, currencies, day)
+        yearly = _forecast_year(conn)
+    cells = cells_of(lines, context, rates)
+    return SalesYear(context, day, since, until, lines, rates, cells, yearly)
+
+
 def margins(
     engine: Engine,
     *,
@@ -340,36 +377,50 @@ def margins(
     else the trailing year. FX is the newest rate on or before ``day``.
     """
     day = day or dt.datetime.now(dt.UTC).date()
-    with engine.connect() as conn:
-        context = trade_context(conn, home)
-        since, until = sales_period(conn, until)
-        lines = read_sale_lines(conn, since=since, until=until)
-        if lines.height == 0:
-            raise DataValidationError(f"no sales between {since} and {until}")
-        currencies = {context.base, *lines["currency"].unique()}
-        currencies |= set(lines["cost_currency"].drop_nulls().unique())
-        currencies |= {r.currency for r in context.reference.regimes}
-        rates = LatestRates(conn, currencies, day)
-        yearly = _forecast_year(conn)
-    shipper = Shipper(context, rates)
-    pricing = pricing_of(
-        context, rates, day, reference=reference, incoterm=incoterm, shipper=shipper
+    sales = sales_year(engine, home=home, day=day, until=until)
+    return price_sales(
+        sales, reference=reference, incoterm=incoterm, suggest_prices=suggest_prices
     )
-    cells = cells_of(lines, context, rates)
+
+
+def price_sales(
+    sales: SalesYear,
+    *,
+    reference: ReferenceData | None = None,
+    incoterm: str | None = None,
+    suggest_prices: bool = True,
+    shipper: Shipper | None = None,
+) -> MarginReport:
+    """:func:`margins` of a year of sales already read (``reference`` replaces the
+    workspace's rules, e.g. with a what-if applied)."""
+    context = sales.context
+    shipper = shipper or Shipper(context, sales.rates)
+    pricing = pricing_of(
+        context,
+        sales.rates,
+        sales.day,
+        reference=reference,
+        incoterm=incoterm,
+        shipper=shipper,
+    )
     target = context.config.target_margin if suggest_prices else None
     skipped: list[dict[str, Any]] = []
-    per_unit = unit_economics(cells, pricing, target_margin=target, skipped=skipped)
-    rows = _per_sku_country(per_unit, cells, yearly, days=(until - since).days)
+    per_unit = unit_economics(
+        sales.cells, pricing, target_margin=target, skipped=skipped
+    )
+    days = (sales.until - sales.since).days
+    rows = _per_sku_country(per_unit, sales.cells, sales.yearly, days=days)
     return MarginReport(
         rows=rows,
-        day=day,
-        since=since,
-        until=until,
+        day=sales.day,
+        since=sales.since,
+        until=sales.until,
         currency=context.base,
-        volume_source="forecast" if yearly.height else "trailing year",
-        assumptions=_assumptions(context, cells, skipped),
+        volume_source="forecast" if sales.yearly.height else "trailing year",
+        assumptions=_assumptions(context, sales.cells, skipped),
         delivery_missed=dict(shipper.missed),
         skipped=tuple(skipped),
+        sales=sales,
     )
 
 

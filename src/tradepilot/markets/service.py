@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine
 
-from tradepilot.domain.errors import NoRouteError
+from tradepilot.domain.errors import DataValidationError, NoRouteError
 from tradepilot.fx.service import LatestRates
 from tradepilot.logistics.config import TradeConfig
 from tradepilot.logistics.economics import Pricing, unit_economics
@@ -58,24 +58,22 @@ def score_workspace(
     report = report or margins(engine, home=home, day=day, suggest_prices=False)
     with engine.connect() as conn:
         context = trade_context(conn, home)
-        signals = market_signals(conn, context, report)
+        signals = market_signals(conn, report)
     chosen = ScoreWeights.from_mapping(
         {**context.config.market_weights, **(weights or {})}
     )
     return score_markets(signals, chosen, currency=context.base)
 
 
-def market_signals(
-    conn: Connection, context: TradeContext, report: MarginReport
-) -> pl.DataFrame:
-    """The signals frame of :func:`~tradepilot.markets.scoring.score_markets`."""
+def market_signals(conn: Connection, report: MarginReport) -> pl.DataFrame:
+    """The signals frame of :func:`~tradepilot.markets.scoring.score_markets`, from
+    a margin report and the year of sales it priced."""
+    sales = report.sales
+    if sales is None:
+        raise DataValidationError("market signals need a report made by margins()")
+    context, lines, rates = sales.context, sales.lines, sales.rates
     countries = regions().select("country")
     revenue = _revenue_by_year(conn, report, context.base, report.day)
-    lines = read_sale_lines(conn, since=report.since, until=report.until)
-    currencies = {context.base, *lines["currency"].unique()}
-    currencies |= set(lines["cost_currency"].drop_nulls().unique())
-    currencies |= {r.currency for r in context.reference.regimes}
-    rates = LatestRates(conn, currencies, report.day)
     shipper = Shipper(context, rates)
     pricing = pricing_of(context, rates, report.day, shipper=shipper)
     margin = _margin_rates(report, lines, context, rates, pricing)
