@@ -14,9 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
 from tradepilot.config import Settings, load_settings
 from tradepilot.domain.errors import TradePilotError
+from tradepilot.workspace import open_store
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -61,6 +63,17 @@ def errors_as_messages() -> Iterator[None]:
             "interrupted: the file being imported was not stored", highlight=False
         )
         raise typer.Exit(130) from None
+
+
+@contextmanager
+def workspace_store(workspace: Path | None) -> Iterator[tuple[Engine, Path]]:
+    """The store of a command's ``--workspace`` and its home, disposed after."""
+    settings = settings_for(workspace)
+    engine = open_store(settings)
+    try:
+        yield engine, settings.home
+    finally:
+        engine.dispose()
 
 
 @contextmanager

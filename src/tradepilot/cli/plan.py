@@ -21,6 +21,7 @@ from tradepilot.cli.output import (
     rows_table,
     settings_for,
     stdout,
+    workspace_store,
 )
 from tradepilot.replenishment.config import PurchasingConfig, load_purchasing_config
 from tradepilot.replenishment.service import (
@@ -32,7 +33,6 @@ from tradepilot.replenishment.service import (
     stock_positions,
 )
 from tradepilot.replenishment.simulate_service import simulate_policies_of
-from tradepilot.workspace import open_store
 
 plan_app = typer.Typer(
     help="Restock plans: what to buy, from whom, by sea or air, with the cash you have.",
@@ -44,13 +44,8 @@ plan_app = typer.Typer(
 def _store(
     workspace: Path | None,
 ) -> Iterator[tuple[Engine, PurchasingConfig, Path]]:
-    settings = settings_for(workspace)
-    config = load_purchasing_config(settings.home)
-    engine = open_store(settings)
-    try:
-        yield engine, config, settings.home
-    finally:
-        engine.dispose()
+    with workspace_store(workspace) as (engine, home):
+        yield engine, load_purchasing_config(home), home
 
 
 def restock(

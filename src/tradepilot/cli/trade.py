@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,8 +18,8 @@ from tradepilot.cli.output import (
     errors_as_messages,
     progress_reporter,
     rows_table,
-    settings_for,
     stdout,
+    workspace_store,
 )
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import parse_decimal
@@ -29,7 +27,6 @@ from tradepilot.logistics.impact import rule_impact
 from tradepilot.logistics.quotes import best_lane, quote_order, quote_parcel, quote_sku
 from tradepilot.logistics.service import margins as margin_report
 from tradepilot.markets.service import score_workspace
-from tradepilot.workspace import open_store
 
 DateOption = Annotated[
     dt.datetime | None,
@@ -42,16 +39,6 @@ lanes_app = typer.Typer(help="Shipping lanes and routes.", no_args_is_help=True)
 rules_app = typer.Typer(
     help="Duty, VAT and de minimis rule changes.", no_args_is_help=True
 )
-
-
-@contextmanager
-def _store(workspace: Path | None) -> Iterator[tuple[Engine, Path]]:
-    settings = settings_for(workspace)
-    engine = open_store(settings)
-    try:
-        yield engine, settings.home
-    finally:
-        engine.dispose()
 
 
 def _day(value: dt.datetime | None) -> dt.date | None:
@@ -86,7 +73,7 @@ def landed_cost(
 ) -> None:
     """Landed cost of a SKU to a country, of a stored order (at its date), or of a
     hypothetical parcel, with every rule applied and its source."""
-    with errors_as_messages(), _store(workspace) as (engine, home):
+    with errors_as_messages(), workspace_store(workspace) as (engine, home):
         term = _incoterm(incoterm)
         if order is not None:
             result = quote_order(engine, home=home, order_number=order, incoterm=term)
@@ -193,7 +180,7 @@ def margins(
     volume and a suggested price keeping the target margin."""
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("pricing every SKU x country")
-        with _store(workspace) as (engine, home):
+        with workspace_store(workspace) as (engine, home):
             report = margin_report(
                 engine, home=home, day=_day(date), incoterm=_incoterm(incoterm)
             )
@@ -224,7 +211,7 @@ def score(
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         weights = _weights(weight or [])
         progress("scoring markets")
-        with _store(workspace) as (engine, home):
+        with workspace_store(workspace) as (engine, home):
             ranked = score_workspace(engine, home=home, weights=weights, day=_day(date))
     if as_json:
         emit_json({"count": ranked.height, "data": ranked.to_dicts()})
@@ -259,7 +246,7 @@ def best(
     as_json: JsonOption = False,
 ) -> None:
     """The cheapest route that meets a delivery time, multi-leg routes included."""
-    with errors_as_messages(), _store(workspace) as (engine, home):
+    with errors_as_messages(), workspace_store(workspace) as (engine, home):
         result = best_lane(
             engine, home=home, origin=origin, destination=_country(destination),
             weight_kg=weight_kg, max_days=max_days, probability=probability,
@@ -284,7 +271,7 @@ def impact(
     rule change, largest loss first."""
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("pricing before and after the change")
-        with _store(workspace) as (engine, home):
+        with workspace_store(workspace) as (engine, home):
             result = rule_impact(engine, home=home, what_if=what_if, day=_day(date))
     if as_json:
         emit_json(result)

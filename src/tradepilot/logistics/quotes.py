@@ -24,6 +24,7 @@ from tradepilot.logistics.lanes import Route
 from tradepilot.logistics.service import (
     Shipper,
     TradeContext,
+    read_order,
     terms_of,
     trade_context,
 )
@@ -83,7 +84,7 @@ def quote_order(
     rules and FX rates of its own date."""
     with engine.connect() as conn:
         context = trade_context(conn, home)
-        lines = _order_lines(conn, order_number)
+        lines = read_order(conn, order_number)
         day = lines["ordered_at"][0].date()
         currencies = {context.base, *lines["currency"], *_regime_currencies(context)}
         currencies |= set(lines["cost_currency"].drop_nulls())
@@ -172,40 +173,6 @@ def _order_line(
         hs_code=row["hs_code"],
         weight_kg=weight,
     )
-
-
-def _order_lines(conn: Connection, order_number: str) -> pl.DataFrame:
-    frame = read_frame(
-        conn,
-        "SELECT o.ordered_at, o.country, o.currency, c.name AS channel, l.sku,"
-        " l.quantity, CAST(l.unit_price AS FLOAT) AS unit_price,"
-        " CAST(p.unit_cost AS FLOAT) AS unit_cost, p.cost_currency, p.weight_kg,"
-        " p.hs_code"
-        " FROM orders o JOIN order_lines l ON l.order_id = o.id"
-        " JOIN channels c ON c.id = o.channel_id"
-        " LEFT JOIN products p ON p.sku = l.sku"
-        " WHERE o.order_number = :number AND o.kind = 'sale'"
-        " AND l.kind = 'product' AND l.quantity > 0 ORDER BY l.id",
-        {"number": order_number},
-        schema={
-            "ordered_at": pl.Datetime("us", "UTC"),
-            "country": pl.String,
-            "currency": pl.String,
-            "channel": pl.String,
-            "sku": pl.String,
-            "quantity": pl.Int64,
-            "unit_price": pl.Float64,
-            "unit_cost": pl.Float64,
-            "cost_currency": pl.String,
-            "weight_kg": pl.Float64,
-            "hs_code": pl.String,
-        },
-    )
-    if frame.height == 0:
-        raise DataValidationError(
-            f"no sale order {order_number!r} with product lines in the workspace"
-        )
-    return frame
 
 
 def quote_parcel(

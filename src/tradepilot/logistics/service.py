@@ -179,38 +179,67 @@ def pricing_of(
     )
 
 
+SALE_LINES_SQL = (
+    "SELECT o.id AS order_id, o.ordered_at, o.country, o.currency,"
+    " c.name AS channel, l.sku, l.quantity, CAST(l.unit_price AS FLOAT) AS unit_price,"
+    " CAST(p.unit_cost AS FLOAT) AS unit_cost, p.cost_currency, p.weight_kg,"
+    " p.hs_code"
+    " FROM order_lines l JOIN orders o ON o.id = l.order_id"
+    " JOIN channels c ON c.id = o.channel_id"
+    " LEFT JOIN products p ON p.sku = l.sku"
+    " WHERE o.kind = 'sale' AND l.kind = 'product' AND l.quantity > 0"
+)
+"""Product sale lines with their order, channel and product data; callers add
+conditions with ``AND``."""
+
+SALE_LINE_SCHEMA: dict[str, Any] = {
+    "order_id": pl.Int64,
+    "ordered_at": pl.Datetime("us", "UTC"),
+    "country": pl.String,
+    "currency": pl.String,
+    "channel": pl.String,
+    "sku": pl.String,
+    "quantity": pl.Int64,
+    "unit_price": pl.Float64,
+    "unit_cost": pl.Float64,
+    "cost_currency": pl.String,
+    "weight_kg": pl.Float64,
+    "hs_code": pl.String,
+}
+
+
 def read_sale_lines(
     conn: Connection, *, since: dt.date, until: dt.date
 ) -> pl.DataFrame:
-    """Product sale lines of ``[since, until)`` with order, channel and product data."""
+    """Priced product sale lines of ``[since, until)`` (:data:`SALE_LINES_SQL`)."""
     return read_frame(
         conn,
-        "SELECT o.id AS order_id, o.ordered_at, o.country, o.currency,"
-        " c.name AS channel,"
-        " l.sku, l.quantity, CAST(l.unit_price AS FLOAT) AS unit_price,"
-        " CAST(p.unit_cost AS FLOAT) AS unit_cost, p.cost_currency, p.weight_kg,"
-        " p.hs_code"
-        " FROM order_lines l JOIN orders o ON o.id = l.order_id"
-        " JOIN channels c ON c.id = o.channel_id"
-        " LEFT JOIN products p ON p.sku = l.sku"
-        " WHERE o.kind = 'sale' AND l.kind = 'product' AND l.quantity > 0"
-        " AND l.unit_price > 0 AND o.ordered_at >= :since AND o.ordered_at < :until",
+        SALE_LINES_SQL
+        + " AND l.unit_price > 0 AND o.ordered_at >= :since AND o.ordered_at < :until",
         _window(since, until),
-        schema={
-            "order_id": pl.Int64,
-            "ordered_at": pl.Datetime("us", "UTC"),
-            "country": pl.String,
-            "currency": pl.String,
-            "channel": pl.String,
-            "sku": pl.String,
-            "quantity": pl.Int64,
-            "unit_price": pl.Float64,
-            "unit_cost": pl.Float64,
-            "cost_currency": pl.String,
-            "weight_kg": pl.Float64,
-            "hs_code": pl.String,
-        },
+        schema=SALE_LINE_SCHEMA,
     )
+
+
+def read_order(conn: Connection, order_number: str) -> pl.DataFrame:
+    """The product lines of one sale order (:data:`SALE_LINES_SQL`).
+
+    Raises
+    ------
+    DataValidationError
+        If there is no such sale order with product lines.
+    """
+    frame = read_frame(
+        conn,
+        SALE_LINES_SQL + " AND o.order_number = :number ORDER BY l.id",
+        {"number": order_number},
+        schema=SALE_LINE_SCHEMA,
+    )
+    if frame.height == 0:
+        raise DataValidationError(
+            f"no sale order {order_number!r} with product lines in the workspace"
+        )
+    return frame
 
 
 def sales_period(
