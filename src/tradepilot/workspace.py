@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
 import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tradepilot.config import Settings
 from tradepilot.domain.money import validate_currency
-from tradepilot.fx.rates import RateTable
-from tradepilot.fx.service import load_rate_table
+from tradepilot.reporting.sales import SalesTotals, sales_totals
 from tradepilot.store import tables
-from tradepilot.store.dialect import as_number, utc_day, with_day_text
 from tradepilot.store.engine import create_engine, migrate
 
 
@@ -85,29 +82,12 @@ def base_currency(conn: Connection) -> str | None:
     return str(row[0])
 
 
-def revenue_by_currency_day(conn: Connection) -> pl.DataFrame:
-    """Net revenue per (currency, UTC day): every line, adjustment orders excluded."""
-    o, lines = tables.orders, tables.order_lines
-    day = utc_day(o.c.ordered_at, conn.dialect.name)
-    amount = sa.func.sum(lines.c.quantity * as_number(lines.c.unit_price))
-    result = conn.execute(
-        sa.select(day.label("date"), o.c.currency, amount.label("amount"))
-        .select_from(lines.join(o, lines.c.order_id == o.c.id))
-        .where(o.c.kind != "adjustment")
-        .group_by(o.c.currency, day)
-    ).all()
-    frame = pl.DataFrame(
-        with_day_text(result),
-        schema={"date": pl.String, "currency": pl.String, "amount": pl.Float64},
-        orient="row",
-    )
-    return frame.with_columns(pl.col("date").str.to_date("%Y-%m-%d"))
-
-
 def revenue_in_base(
     conn: Connection, base: str
 ) -> tuple[float | None, list[dict[str, Any]]]:
     """Net revenue converted to ``base`` at each day's rate, and the FX gaps.
+
+    Net revenue as :mod:`tradepilot.reporting.kpis` defines it.
 
     Returns
     -------
@@ -116,54 +96,17 @@ def revenue_in_base(
     gaps : list of dict
         ``currency``, ``first_date``, ``last_date``, ``days`` without a usable rate.
     """
-    if _currencies(conn) <= {base}:  # one currency: a plain sum, no per-day rates
-        return _plain_revenue(conn), []
-    revenue = revenue_by_currency_day(conn)
-    foreign = revenue.filter(pl.col("currency") != base)
-    rates = load_rate_table(conn, [*foreign["currency"].unique().to_list(), base])
-    gaps = fx_gaps(rates, foreign.select("currency", "date"), base)
-    if gaps:
-        return None, gaps
-    converted = rates.convert(foreign, target=base)
-    home = revenue.filter(pl.col("currency") == base)["amount"].sum()
-    return round(float(converted.sum()) + float(home), 2), []
-
-
-def _currencies(conn: Connection) -> set[str]:
-    rows = conn.execute(sa.select(tables.orders.c.currency).distinct()).scalars()
-    return {str(r) for r in rows}
-
-
-def _plain_revenue(conn: Connection) -> float:
-    o, lines = tables.orders, tables.order_lines
-    total = conn.execute(
-        sa.select(sa.func.sum(lines.c.quantity * as_number(lines.c.unit_price)))
-        .select_from(lines.join(o, lines.c.order_id == o.c.id))
-        .where(o.c.kind != "adjustment")
-    ).scalar()
-    return round(float(total or 0.0), 2)
-
-
-def fx_gaps(rates: RateTable, needed: pl.DataFrame, base: str) -> list[dict[str, Any]]:
-    """Per currency, the days of ``needed`` (``currency``, ``date``) with no rate."""
-    missing = rates.uncovered(needed, target=base)
-    summary = missing.group_by("currency").agg(
-        pl.col("date").min().alias("first_date"),
-        pl.col("date").max().alias("last_date"),
-        pl.col("date").n_unique().alias("days"),
-    )
-    return [
-        {
-            **row,
-            "first_date": row["first_date"].isoformat(),
-            "last_date": row["last_date"].isoformat(),
-        }
-        for row in summary.sort("currency").iter_rows(named=True)
-    ]
+    totals = sales_totals(conn, base=base)
+    return totals.revenue, totals.fx_gaps
 
 
 def workspace_status(engine: Engine) -> dict[str, Any]:
-    """Counts, date range, countries, currencies and revenue of the workspace."""
+    """Counts, date range, countries, currencies and revenue of the workspace.
+
+    ``orders`` (sale orders) and ``revenue_base`` (net revenue) are the KPI report's
+    (:mod:`tradepilot.reporting.kpis`); ``all_orders`` counts every order document,
+    cancellations, returns and adjustments included.
+    """
     t = tables
     with engine.begin() as conn:
         count = _counter(conn)
@@ -175,9 +118,10 @@ def workspace_status(engine: Engine) -> dict[str, Any]:
         countries = _distinct(conn, t.orders.c.country)
         currencies = _distinct(conn, t.orders.c.currency)
         base = base_currency(conn)
-        revenue, gaps = revenue_in_base(conn, base) if base else (None, [])
+        sales = sales_totals(conn, base=base) if base else SalesTotals(0, None)
         return {
-            "orders": count(t.orders),
+            "orders": sales.orders,
+            "all_orders": count(t.orders),
             "order_lines": count(t.order_lines),
             "customers": count(t.customers),
             "products": count(t.products),
@@ -186,8 +130,8 @@ def workspace_status(engine: Engine) -> dict[str, Any]:
             "date_min": span[0].isoformat() if span[0] else None,
             "date_max": span[1].isoformat() if span[1] else None,
             "base_currency": base,
-            "revenue_base": revenue,
-            "fx_gaps": gaps,
+            "revenue_base": sales.revenue,
+            "fx_gaps": sales.fx_gaps,
             "quarantined": count(t.quarantine),
             "imports": count(t.import_runs),
             "fx_rates": count(t.fx_rates),

@@ -66,6 +66,11 @@ def test_run_backtest_and_export(tmp_path: Path, sim_files):
     )
     assert text.exit_code == 0
     assert "Model chosen" in text.stdout
+    # units whole, with separators, as the pages write them ("0 of 1,234 units")
+    returns, words = run["returns"], " ".join(text.stdout.split())
+    sold, back = round(returns["units_sold"]), round(returns["units_returned"])
+    assert sold >= 1000
+    assert f"Returns and cancellations: {back:,} of {sold:,} units sold" in words
 
 
 def test_series_forecasts_any_long_table_in_its_own_frequency(tmp_path: Path):

@@ -18,6 +18,7 @@ from tradepilot.cli.output import (
 from tradepilot.cli.serve import run_server
 from tradepilot.config import Settings
 from tradepilot.demo import DEFAULT_DEMO_HOME, DemoResult, build_demo
+from tradepilot.domain.numbers import format_money, format_number, format_percent
 
 
 def demo(
@@ -89,7 +90,8 @@ def _summary(result: DemoResult) -> None:
     )
     stdout.print(
         f"{s['date_min'][:10]} to {s['date_max'][:10]}; revenue "
-        f"[bold]{s['revenue_base']:,.2f} {s['base_currency']}[/] (at ECB-format daily rates)"
+        f"[bold]{format_money(s['revenue_base'], s['base_currency'])}"
+        f" {s['base_currency']}[/] (at ECB-format daily rates)"
     )
     if result.forecast:
         f = result.forecast
@@ -100,9 +102,10 @@ def _summary(result: DemoResult) -> None:
         )
     if result.margins:
         m = result.margins
-        rate = f"{m['margin_rate']:.1%}" if m["margin_rate"] is not None else "–"
+        rate = format_percent(m["margin_rate"])
         stdout.print(
-            f"Margins: {m['cells']:,} SKU x country cells, {m['yearly_margin']:,.0f}"
+            f"Margins: {m['cells']:,} SKU x country cells,"
+            f" {format_number(m['yearly_margin'])}"
             f" {m['currency']} a year ({rate} of net revenue); losing money in:"
             f" {', '.join(m['losing_countries']) or 'none'} (tradepilot margins)"
         )

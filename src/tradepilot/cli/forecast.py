@@ -19,6 +19,7 @@ from tradepilot.cli.output import (
     stdout,
 )
 from tradepilot.domain.errors import DataValidationError
+from tradepilot.domain.numbers import format_number, format_percent, format_units
 from tradepilot.forecasting.panel_file import forecast_file
 from tradepilot.forecasting.series import Pooling
 from tradepilot.forecasting.service import (
@@ -133,13 +134,14 @@ def run(
         stdout.print(
             f"Stockouts: {lost['censored_periods']:,} periods in"
             f" {lost['series_with_stockouts']:,} series;"
-            f" {lost['lost_units']:,} units of lost demand added back"
+            f" {format_units(lost['lost_units'])} units of lost demand added back"
         )
     returns = result["returns"]
     if returns["return_rate"] is not None:
         stdout.print(
-            f"Returns and cancellations: {returns['units_returned']:,} of"
-            f" {returns['units_sold']:,} units sold ({returns['return_rate']:.1%}),"
+            f"Returns and cancellations: {format_units(returns['units_returned'])} of"
+            f" {format_units(returns['units_sold'])} units sold"
+            f" ({format_percent(returns['return_rate'])}),"
             " kept out of demand"
         )
     stdout.print(_counts_table("Model chosen", result["model_choices"]))
@@ -245,12 +247,12 @@ def _metrics_table(metrics: dict[str, Any]) -> Table:
         cover = m.get("coverage", {})
         table.add_row(
             name,
-            f"{m['rmsse']:.3f}",
-            f"{m['mase']:.3f}",
-            f"{m['wape']:.3f}",
-            f"{m['bias']:+.3f}",
-            f"{cover.get('80', float('nan')):.2f}",
-            f"{cover.get('95', float('nan')):.2f}",
+            format_number(m["rmsse"], 3),
+            format_number(m["mase"], 3),
+            format_number(m["wape"], 3),
+            format_number(m["bias"], 3, signed=True),
+            format_percent(cover.get("80")),
+            format_percent(cover.get("95")),
         )
     return table
 

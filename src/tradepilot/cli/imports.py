@@ -19,6 +19,7 @@ from tradepilot.cli.output import (
     settings_for,
     stdout,
 )
+from tradepilot.domain.numbers import format_number
 from tradepilot.ingest.quarantine import list_quarantine
 from tradepilot.ingest.report import ImportReport
 from tradepilot.ingest.service import import_file
@@ -138,7 +139,7 @@ def _render(reports: list[ImportReport], as_json: bool) -> None:
             f"{r.quarantined:,}",
             f"{r.duplicates:,}",
             f"{r.orders:,}",
-            f"{r.seconds:.1f}",
+            format_number(r.seconds, 1),
         )
     stdout.print(table)
     for reason, n in reasons.items():

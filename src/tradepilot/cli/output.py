@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +19,13 @@ from sqlalchemy.engine import Engine
 
 from tradepilot.config import Settings, load_settings
 from tradepilot.domain.errors import TradePilotError
+from tradepilot.domain.numbers import (
+    MISSING,
+    format_money,
+    format_number,
+    format_percent,
+    format_units,
+)
 from tradepilot.workspace import open_store
 
 WorkspaceOption = Annotated[
@@ -88,17 +96,56 @@ def progress_reporter(enabled: bool) -> Iterator[Callable[[str], None]]:
         yield lambda stage: progress.update(task, description=stage)
 
 
-def rows_table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Table:
-    """A Rich table of ``columns`` of ``rows`` (floats with two decimals)."""
+def rows_table(
+    title: str,
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    *,
+    units: Collection[str] = (),
+    percents: Collection[str] = (),
+    currency: str | None = None,
+    currency_columns: Mapping[str, str] | None = None,
+) -> Table:
+    """A Rich table of ``columns`` of ``rows``, numbers written as on the pages.
+
+    Columns in ``units`` are whole units, in ``percents`` shares as percentages;
+    ``id`` and ``*_id`` columns are written as they are; other floats are money to
+    the minor unit of ``currency`` (two decimals without one) and integers counts
+    with thousands separators (see :mod:`tradepilot.domain.numbers`). A column named
+    in ``currency_columns`` is money in the currency its row holds in the column
+    mapped to (``{"unit_price": "price_currency"}``).
+    """
+    own_currency = currency_columns or {}
+
+    def written(row: dict[str, Any], column: str) -> str:
+        value = row.get(column)
+        if column in units:
+            return format_units(value)
+        if column in percents:
+            return format_percent(value)
+        if column == "id" or column.endswith("_id"):  # identifiers: no separators
+            return MISSING if value is None else str(value)
+        if column in own_currency:
+            return cell(value, currency=row.get(own_currency[column]))
+        return cell(value, currency=currency)
+
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column.replace("_", " "), overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
+        table.add_row(*(written(row, c) for c in columns))
     return table
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any, *, currency: str | None = None) -> str:
+    """A table cell: floats as money (see :func:`rows_table`), integers as counts,
+    anything else as its text."""
     if value is None:
-        return "–"
-    return f"{value:,.2f}" if isinstance(value, float) else str(value)
+        return MISSING
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return format_number(value)
+    if isinstance(value, float | Decimal):
+        return format_money(value, currency)
+    return str(value)

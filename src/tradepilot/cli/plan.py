@@ -23,6 +23,7 @@ from tradepilot.cli.output import (
     stdout,
     workspace_store,
 )
+from tradepilot.domain.numbers import format_money, format_units
 from tradepilot.replenishment.config import PurchasingConfig, load_purchasing_config
 from tradepilot.replenishment.service import (
     allocate_cash,
@@ -84,7 +85,8 @@ def restock(
     )
     stdout.print(
         rows_table(
-            f"{len(plan['lines'])} lines, {plan['spent_base']:,.2f}"
+            f"{len(plan['lines'])} lines,"
+            f" {format_money(plan['spent_base'], plan['base_currency'])}"
             f" {plan['base_currency']}",
             plan["lines"][:60],
             [
@@ -98,6 +100,8 @@ def restock(
                 "cost_base",
                 "reason",
             ],  # fmt: skip
+            units=("qty",),
+            currency=plan["base_currency"],
         )
     )
 
@@ -114,7 +118,8 @@ def allocate(
         emit_json(result)
         return
     stdout.print(
-        f"{result['allocated_base']:,.2f} of {result['cash']:,.2f}"
+        f"{format_money(result['allocated_base'], result['base_currency'])} of"
+        f" {format_money(result['cash'], result['base_currency'])}"
         f" {result['base_currency']} placed"
     )
     stdout.print(
@@ -122,6 +127,8 @@ def allocate(
             "Best first",
             result["allocations"][:40],
             ["sku", "market", "qty", "cash_base", "expected_return_base"],
+            units=("qty",),
+            currency=result["base_currency"],
         )
     )
 
@@ -157,7 +164,8 @@ def approve(
     for po in result["purchase_orders"]:
         stdout.print(
             f"Draft {po['po_number']}: {po['supplier']} by {po['mode']},"
-            f" {po['lines']} lines, {po['units']:,} units, {po['cost_base']:,.2f}"
+            f" {po['lines']} lines, {format_units(po['units'])} units,"
+            f" {format_money(po['cost_base'])}"
         )
 
 
@@ -186,6 +194,9 @@ def simulate(
                 "avg_inventory_value",
                 "total_cost",
             ],  # fmt: skip
+            units=("lost_units",),
+            percents=("fill_rate",),
+            currency=report.get("base_currency"),
         )
     )
 
@@ -214,6 +225,7 @@ def positions(workspace: WorkspaceOption = None, as_json: JsonOption = False) ->
                 "days_of_cover",
                 "stockout_date",
             ],  # fmt: skip
+            units=("on_hand", "on_order", "position"),
         )
     )
 

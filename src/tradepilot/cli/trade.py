@@ -23,6 +23,7 @@ from tradepilot.cli.output import (
 )
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import parse_decimal
+from tradepilot.domain.numbers import format_money
 from tradepilot.logistics.impact import rule_impact
 from tradepilot.logistics.quotes import best_lane, quote_order, quote_parcel, quote_sku
 from tradepilot.logistics.service import margins as margin_report
@@ -34,6 +35,8 @@ DateOption = Annotated[
         "--date", formats=["%Y-%m-%d"], help="Rules and FX of this day (default today)."
     ),
 ]
+# Prices are in the currency of the row's sales, the rest in the report's currency.
+PRICE_CURRENCY = {"unit_price": "price_currency", "suggested_price": "price_currency"}
 markets_app = typer.Typer(help="Which countries to sell to next.", no_args_is_help=True)
 lanes_app = typer.Typer(help="Shipping lanes and routes.", no_args_is_help=True)
 rules_app = typer.Typer(
@@ -156,14 +159,16 @@ def _print_landed(result: dict[str, Any]) -> None:
         f"{result['date']}, {result['incoterm']}: {result['reason']}"
     )
     parts = ["product_cost", "inbound_freight", "shipping", "duty", "vat", "fees", "fx"]
+    totals = ["landed_cost", "revenue", "margin", "buyer_pays"]
+    amount = {k: format_money(Decimal(result[k]), cur) for k in [*parts, *totals]}
     for name in parts:
-        stdout.print(f"  {name.replace('_', ' '):<16} {cur} {result[name]:>10}")
-    stdout.print(f"  {'landed cost':<16} {cur} {result['landed_cost']:>10}")
+        stdout.print(f"  {name.replace('_', ' '):<16} {cur} {amount[name]:>10}")
+    stdout.print(f"  {'landed cost':<16} {cur} {amount['landed_cost']:>10}")
     if Decimal(result["revenue"]) > 0 and (result.get("sku") or result.get("order")):
-        stdout.print(f"  {'revenue':<16} {cur} {result['revenue']:>10}")
-        stdout.print(f"  {'margin':<16} {cur} {result['margin']:>10}")
+        stdout.print(f"  {'revenue':<16} {cur} {amount['revenue']:>10}")
+        stdout.print(f"  {'margin':<16} {cur} {amount['margin']:>10}")
     if Decimal(result["buyer_pays"]) > 0:
-        stdout.print(f"  buyer pays at the door: {cur} {result['buyer_pays']}")
+        stdout.print(f"  buyer pays at the door: {cur} {amount['buyer_pays']}")
     for rule in result["rules"]:
         where = rule.get("country") or rule.get("channel") or ""
         stdout.print(f"  rule: {rule['kind']} {where} — {rule['source']}")
@@ -191,8 +196,18 @@ def margins(
     columns = ["sku", "country", "units", "unit_price", "price_currency", "landed_cost",
                "margin", "margin_rate", "yearly_margin", "suggested_price"]  # fmt: skip
     title = f"margins per unit ({report.currency}), rules of {report.day}"
-    stdout.print(rows_table(f"Best {title}", rows[:limit], columns))
-    stdout.print(rows_table(f"Worst {title}", rows[-limit:][::-1], columns))
+    for name, shown in (("Best", rows[:limit]), ("Worst", rows[-limit:][::-1])):
+        stdout.print(
+            rows_table(
+                f"{name} {title}",
+                shown,
+                columns,
+                units=("units",),
+                percents=("margin_rate",),
+                currency=report.currency,
+                currency_columns=PRICE_CURRENCY,
+            )
+        )
     for note in report.assumptions:
         stdout.print(f"  assumed: {note}")
 
@@ -278,12 +293,21 @@ def impact(
         return
     stdout.print(
         f"[bold]{result['name']}[/] from {result['day']}: "
-        f"{result['total_yearly_change']:,.2f} {result['currency']} a year over "
+        f"{format_money(result['total_yearly_change'], result['currency'])}"
+        f" {result['currency']} a year over "
         f"{result['count']} SKU x country cells"
     )
     columns = ["sku", "country", "margin", "margin_after", "change_per_unit",
                "yearly_units", "yearly_change"]  # fmt: skip
-    stdout.print(rows_table("Largest changes", result["data"][:limit], columns))
+    stdout.print(
+        rows_table(
+            "Largest changes",
+            result["data"][:limit],
+            columns,
+            units=("yearly_units",),
+            currency=result["currency"],
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from tradepilot.auth.service import create_owner, has_owner
 from tradepilot.cli.output import (
     JsonOption,
     WorkspaceOption,
+    cell,
     emit_json,
     errors_as_messages,
     settings_for,
@@ -20,6 +21,7 @@ from tradepilot.cli.output import (
 )
 from tradepilot.config import Settings
 from tradepilot.domain.errors import DataValidationError
+from tradepilot.domain.numbers import format_percent
 from tradepilot.ingest.quality import workspace_quality
 from tradepilot.workspace import init_workspace, open_store, workspace_status
 
@@ -100,7 +102,9 @@ def status(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> No
     if as_json:
         emit_json(result)
         return
-    stdout.print(_key_values("Workspace status", result))
+    stdout.print(
+        _key_values("Workspace status", result, currency=result["base_currency"])
+    )
 
 
 def quality(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
@@ -113,24 +117,31 @@ def quality(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> N
     if as_json:
         emit_json(result)
         return
-    stdout.print(_key_values("Data quality", result))
+    stdout.print(_key_values("Data quality", result, percents=("cancellation_share",)))
 
 
-def _key_values(title: str, data: dict[str, Any]) -> Table:
+def _key_values(
+    title: str,
+    data: dict[str, Any],
+    *,
+    percents: tuple[str, ...] = (),
+    currency: str | None = None,
+) -> Table:
+    """Keys and values; floats are money in ``currency`` unless named in
+    ``percents``."""
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     for key, value in data.items():
         if isinstance(value, dict):
-            value = ", ".join(
-                f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}"
-                for k, v in value.items()
-            )
+            text = ", ".join(f"{k}: {cell(v)}" for k, v in value.items())
         elif isinstance(value, list):
-            value = ", ".join(str(v) for v in value) or "-"
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            value = f"{value:,}"
-        table.add_row(key.replace("_", " "), str(value) if value is not None else "-")
+            text = ", ".join(str(v) for v in value) or "-"
+        elif key in percents:
+            text = format_percent(value)
+        else:
+            text = cell(value, currency=currency)
+        table.add_row(key.replace("_", " "), text)
     return table
 
 

@@ -10,7 +10,10 @@ from pydantic import BaseModel, Field
 class StatusPublic(BaseModel):
     """Workspace status."""
 
-    orders: int
+    orders: int = Field(description="Distinct sale orders (as in /kpis totals.orders)")
+    all_orders: int = Field(
+        description="Every order document: sales, cancellations, returns, adjustments"
+    )
     order_lines: int
     customers: int
     products: int

@@ -13,6 +13,7 @@ from tradepilot.app.security import CsrfSession, CurrentSession, State
 from tradepilot.app.web.pages import alpha3, render
 from tradepilot.domain.countries import country_name
 from tradepilot.domain.errors import TradePilotError
+from tradepilot.domain.money import minor_unit
 from tradepilot.logistics.economics import BREAKDOWN
 from tradepilot.logistics.impact import example_names
 from tradepilot.markets.components import COMPONENTS
@@ -121,6 +122,7 @@ def waterfall_payload(row: dict[str, Any], currency: str) -> dict[str, Any]:
         "y": [round(float(v), 4) for v in values],
         "measure": ["absolute", *(["relative"] * len(WATERFALL_STEPS)), "total"],
         "currency": currency,
+        "decimals": minor_unit(currency),
     }
 
 

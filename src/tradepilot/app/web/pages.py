@@ -13,6 +13,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from tradepilot.domain.countries import country_name
+from tradepilot.domain.numbers import (
+    format_money,
+    format_number,
+    format_percent,
+    format_units,
+)
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -36,9 +42,11 @@ NAVIGATION = [
 def templates() -> Jinja2Templates:
     """The template environment (autoescaping on)."""
     env = Jinja2Templates(directory=HERE / "templates")
-    env.env.filters["money"] = lambda v: "–" if v is None else f"{v:,.2f}"
-    env.env.filters["number"] = lambda v: "–" if v is None else f"{v:,}"
-    env.env.filters["percent"] = lambda v: "–" if v is None else f"{100 * v:.1f}%"
+    # one formatter for pages and CLI tables (tradepilot.domain.numbers)
+    env.env.filters["money"] = format_money
+    env.env.filters["number"] = format_number
+    env.env.filters["units"] = format_units
+    env.env.filters["percent"] = format_percent
     env.env.filters["country"] = country_name
     env.env.filters["tojson_attr"] = lambda v: json.dumps(v, separators=(",", ":"))
     return env

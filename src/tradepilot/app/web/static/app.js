@@ -87,7 +87,8 @@ function drawWaterfalls() {
       decreasing: { marker: { color: "#dc2626" } },
       increasing: { marker: { color: "#2563eb" } },
       totals: { marker: { color: "#15803d" } },
-      hovertemplate: "%{x}: %{y:,.2f} " + data.currency + "<extra></extra>",
+      // the currency's minor unit, as the tables write it (domain/numbers.py)
+      hovertemplate: "%{x}: %{y:,." + (data.decimals ?? 2) + "f} " + data.currency + "<extra></extra>",
     };
     const layout = { margin: { t: 10, r: 10, b: 60, l: 60 }, height: 300, yaxis: { title: { text: data.currency } } };
     window.Plotly.newPlot(target, [trace], layout, PLOT_CONFIG);
