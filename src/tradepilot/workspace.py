@@ -7,20 +7,22 @@ A workspace is a directory (``--workspace``, else ``TRADEPILOT_HOME``, else
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tradepilot.config import Settings
 from tradepilot.domain.money import validate_currency
-from tradepilot.fx.rates import RateTable
-from tradepilot.fx.service import load_rate_table
 from tradepilot.store import tables
 from tradepilot.store.dialect import as_number, utc_day, with_day_text
 from tradepilot.store.engine import create_engine, migrate
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from tradepilot.fx.rates import RateTable
 
 
 def init_workspace(settings: Settings, *, base_currency: str | None = None) -> Engine:
@@ -87,6 +89,8 @@ def base_currency(conn: Connection) -> str | None:
 
 def revenue_by_currency_day(conn: Connection) -> pl.DataFrame:
     """Net revenue per (currency, UTC day): every line, adjustment orders excluded."""
+    import polars as pl  # polars costs a third of a second; status rarely needs it
+
     o, lines = tables.orders, tables.order_lines
     day = utc_day(o.c.ordered_at, conn.dialect.name)
     amount = sa.func.sum(lines.c.quantity * as_number(lines.c.unit_price))
@@ -118,6 +122,10 @@ def revenue_in_base(
     """
     if _currencies(conn) <= {base}:  # one currency: a plain sum, no per-day rates
         return _plain_revenue(conn), []
+    import polars as pl
+
+    from tradepilot.fx.service import load_rate_table
+
     revenue = revenue_by_currency_day(conn)
     foreign = revenue.filter(pl.col("currency") != base)
     rates = load_rate_table(conn, [*foreign["currency"].unique().to_list(), base])
@@ -146,6 +154,8 @@ def _plain_revenue(conn: Connection) -> float:
 
 def fx_gaps(rates: RateTable, needed: pl.DataFrame, base: str) -> list[dict[str, Any]]:
     """Per currency, the days of ``needed`` (``currency``, ``date``) with no rate."""
+    import polars as pl
+
     missing = rates.uncovered(needed, target=base)
     summary = missing.group_by("currency").agg(
         pl.col("date").min().alias("first_date"),
