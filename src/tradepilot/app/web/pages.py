@@ -17,7 +17,8 @@ from tradepilot.domain.countries import country_name
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 
-# (path, label); capability pages arrive with later issues and show as "soon".
+# (path, label) of the pages that exist; a capability's page is added here when it
+# ships (Customers, Inbox, Risk and Ledger are not listed before they exist).
 NAVIGATION = [
     ("/", "Overview"),
     ("/imports", "Imports"),
@@ -25,10 +26,6 @@ NAVIGATION = [
     ("/forecasts", "Forecasts"),
     ("/restock", "Restock"),
     ("/markets", "Margins & Markets"),
-    (None, "Customers"),
-    (None, "Inbox"),
-    (None, "Risk"),
-    (None, "Ledger"),
 ]
 
 
