@@ -32,7 +32,7 @@ from tradepilot.replenishment.config import load_purchasing_config
 from tradepilot.replenishment.service import plan_restock
 from tradepilot.workspace import init_workspace
 
-RUN_CLI = "import sys\nfrom tradepilot.cli.main import main\nmain()\n"
+RUN_CLI = "from tradepilot.cli.main import main\nmain()\n"
 # The demo builds the small simulated store instead of the two-year one.
 SMALL_DEMO = (
     "import datetime\n"
@@ -57,11 +57,8 @@ def json_commands() -> list[str]:
     """Every command of the app with a ``--json`` option, as "group command"."""
 
     def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
-        subcommands = getattr(command, "commands", None)
-        if subcommands is None:
-            yield " ".join(path), command
-            return
-        for name, sub in subcommands.items():
+        yield " ".join(path), command  # a group's own options count too
+        for name, sub in getattr(command, "commands", {}).items():
             yield from walk(sub, (*path, name))
 
     root = typer.main.get_command(app)
@@ -79,6 +76,10 @@ def _in(p: Prepared) -> list[str]:
     return ["-w", str(p.home)]
 
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Arguments of the commands that need more than the workspace (tmp: the test's own
 # directory, for files the command writes).
 ARGUMENTS: dict[str, Arguments] = {
@@ -89,46 +90,32 @@ ARGUMENTS: dict[str, Arguments] = {
     "quarantine export": lambda p, tmp: ["--out", str(tmp / "q.csv"), *_in(p)],
     "token create": lambda p, tmp: ["--name", "json-test", *_in(p)],
     "token revoke": lambda p, tmp: [p.token, *_in(p)],
-    "forecast run": lambda p, tmp: ["--horizon", "2", "--n-jobs", "1", *_in(p)],
-    "forecast backtest": lambda p, tmp: ["--horizon", "2", "--n-jobs", "1", *_in(p)],
+    # the global model is LightGBM, which writes from C++ too
+    "forecast run": lambda p, tmp: [
+        *_words("--horizon 2 --n-jobs 1 --global-model"),
+        *_in(p),
+    ],
+    "forecast backtest": lambda p, tmp: [*_words("--horizon 2 --n-jobs 1"), *_in(p)],
     "forecast export": lambda p, tmp: ["--out", str(tmp / "f.csv"), *_in(p)],
     "forecast series": lambda p, tmp: [
         str(p.weekly),
-        "--id",
-        "listing",
-        "--time",
-        "week",
-        "--target",
-        "units",
-        "--horizon",
-        "2",
-        "--out",
-        str(tmp / "s.csv"),
-        "--n-jobs",
-        "1",
-    ],  # fmt: skip
+        *_words("--id listing --time week --target units --horizon 2 --n-jobs 1"),
+        *["--out", str(tmp / "s.csv")],
+    ],
     "plan allocate": lambda p, tmp: ["--cash", "1000", *_in(p)],
     "plan export": lambda p, tmp: ["--out", str(tmp / "plan.csv"), *_in(p)],
     "plan approve": lambda p, tmp: [str(p.plan_line), "--by", "test", *_in(p)],
     "landed-cost": lambda p, tmp: [
-        "--value",
-        "200",
-        "--currency",
-        "USD",
-        "--country",
-        "US",
-        "--weight-kg",
-        "1.5",
-        "--date",
-        "2025-08-28",
+        *_words("--value 200 --currency USD --country US --weight-kg 1.5"),
+        *_words("--date 2025-08-28"),
         *_in(p),
-    ],  # fmt: skip
-    "lanes best": lambda p, tmp: ["--from", "CN", "--to", "US", *_in(p)],
+    ],
+    "lanes best": lambda p, tmp: [*_words("--from CN --to US"), *_in(p)],
     "rules impact": lambda p, tmp: [
         "--what-if",
         str(example_path("de_vat_21")),
         *_in(p),
-    ],  # fmt: skip
+    ],
 }
 PRELUDES = {"demo": SMALL_DEMO}
 
@@ -145,15 +132,9 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, sim_files) -> Prepared:
     engine.dispose()
     weekly = root / "weekly.csv"
     weeks = [dt.date(2024, 1, 5) + dt.timedelta(weeks=w) for w in range(30)]
-    weekly.write_text(
-        "listing,week,units\n"
-        + "".join(
-            f"{name},{w},{5 + i % 4}\n"
-            for name in ("mug", "tee")
-            for i, w in enumerate(weeks)
-        ),  # fmt: skip
-        encoding="utf-8",
-    )
+    rows = [f"{name},{w},{5 + i % 4}" for name in ("mug", "tee")
+            for i, w in enumerate(weeks)]  # fmt: skip
+    weekly.write_text("\n".join(["listing,week,units", *rows]) + "\n")
     return Prepared(home, sim_files, plan["lines"][0]["id"], "to-revoke", weekly)
 
 
