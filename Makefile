@@ -11,6 +11,9 @@ PUBLIC_PIP := PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_EXTRA_INDEX_URL= \
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --locked --no-sync
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Where `make demo` serves: PORT=8001 make demo (HOST=0.0.0.0 to reach it from elsewhere).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: setup browser demo test lint format bench clean
 
@@ -32,7 +35,7 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 demo: setup
-	$(RUN) tradepilot demo
+	$(RUN) tradepilot demo --host $(HOST) --port $(PORT)
 
 test: setup browser
 	$(RUN) pytest -n 2 -q
@@ -51,6 +54,7 @@ bench: setup
 	$(RUN) python bench/web_bench.py
 	$(RUN) python bench/forecast_bench.py
 	$(RUN) python bench/replenishment_bench.py
+	$(RUN) python bench/cli_startup_bench.py
 
 clean:
 	rm -rf .venv $(TOOLS) tradepilot-demo .pytest_cache .mypy_cache .ruff_cache

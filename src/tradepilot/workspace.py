@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 
 from tradepilot.config import Settings
 from tradepilot.domain.money import validate_currency
-from tradepilot.reporting.sales import SalesTotals, sales_totals
 from tradepilot.store import tables
 from tradepilot.store.engine import create_engine, migrate
 
@@ -96,6 +95,8 @@ def revenue_in_base(
     gaps : list of dict
         ``currency``, ``first_date``, ``last_date``, ``days`` without a usable rate.
     """
+    from tradepilot.reporting.sales import sales_totals  # polars: not at start-up
+
     totals = sales_totals(conn, base=base)
     return totals.revenue, totals.fx_gaps
 
@@ -107,6 +108,8 @@ def workspace_status(engine: Engine) -> dict[str, Any]:
     (:mod:`tradepilot.reporting.kpis`); ``all_orders`` counts every order document,
     cancellations, returns and adjustments included.
     """
+    from tradepilot.reporting.sales import SalesTotals, sales_totals  # polars
+
     t = tables
     with engine.begin() as conn:
         count = _counter(conn)

@@ -8,7 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from tradepilot.store import tables
-from tradepilot.store.engine import migrate
+from tradepilot.store.engine import (
+    _revision_of,
+    alembic_config,
+    head_revisions,
+    is_current,
+    migrate,
+)
 
 
 def test_migrations_are_idempotent_and_create_every_table(engine):
@@ -83,3 +89,45 @@ def test_sqlite_store_uses_wal_and_foreign_keys(sqlite_settings):
     engine.dispose()
 
     assert (mode, fks) == ("wal", 1)
+
+
+def test_head_revisions_read_from_the_files_are_alembics_heads(engine):
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+
+    assert head_revisions() == frozenset(script.get_heads())
+
+
+def test_migrate_upgrades_a_store_at_an_older_revision(engine):
+    from alembic import command
+
+    command.downgrade(alembic_config(engine), "-1")
+    older = is_current(engine)
+
+    migrate(engine)
+
+    assert older is False
+    assert is_current(engine) is True
+    assert set(tables.metadata.tables) <= set(sa.inspect(engine).get_table_names())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('revision = "0002"\ndown_revision = "0001"\n', ("0002", ("0001",))),
+        ('revision: str = "0001"\ndown_revision: str | None = None\n', ("0001", ())),
+        (
+            'revision = "0003"\ndown_revision = ("0001", "0002")\n',
+            ("0003", ("0001", "0002")),
+        ),
+        ('revision = make_id()\ndown_revision = "0001"\n', None),
+        ('revision = "0002"\n', None),
+    ],
+    ids=["plain", "annotated-first", "merge", "computed", "no-parent"],
+)
+def test_revision_of_reads_literal_assignments_only(tmp_path, text, expected):
+    path = tmp_path / "0002_x.py"
+    path.write_text(text)
+
+    assert _revision_of(path) == expected

@@ -69,7 +69,13 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(trade_api)
     app.include_router(markets_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app
+
+
+async def _favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever a page links: send them to the icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 Handler = Callable[[Request], Awaitable[Response]]

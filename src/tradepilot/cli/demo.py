@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from tradepilot.cli.output import (
     JsonOption,
-    WorkspaceOption,
     emit_json,
     errors_as_messages,
     progress_reporter,
     stdout,
 )
 from tradepilot.cli.serve import run_server
-from tradepilot.config import Settings
-from tradepilot.demo import DEFAULT_DEMO_HOME, DemoResult, build_demo
 from tradepilot.domain.numbers import format_money, format_number, format_percent
+
+if TYPE_CHECKING:
+    from tradepilot.demo import DemoResult
+
+# The demo never uses $TRADEPILOT_HOME (see tradepilot.demo.DEFAULT_DEMO_HOME).
+DemoWorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Demo workspace directory (default: ./tradepilot-demo; never your"
+        " workspace or $TRADEPILOT_HOME).",
+        show_default=False,
+    ),
+]
 
 
 def demo(
-    workspace: WorkspaceOption = None,
+    workspace: DemoWorkspaceOption = None,
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Return after building the demo.")
     ] = False,
@@ -35,6 +48,9 @@ def demo(
     The demo always uses an embedded SQLite store in its own directory
     (default ./tradepilot-demo), never your workspace.
     """
+    from tradepilot.config import Settings
+    from tradepilot.demo import DEFAULT_DEMO_HOME, build_demo
+
     home = workspace or DEFAULT_DEMO_HOME
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         result = build_demo(home, progress=progress)

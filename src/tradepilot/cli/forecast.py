@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,15 +20,9 @@ from tradepilot.cli.output import (
 )
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.numbers import format_number, format_percent, format_units
-from tradepilot.forecasting.panel_file import forecast_file
-from tradepilot.forecasting.series import Pooling
-from tradepilot.forecasting.service import (
-    ForecastSettings,
-    backtest_demand,
-    export_forecast,
-    forecast_demand,
-)
-from tradepilot.workspace import open_store
+
+if TYPE_CHECKING:
+    from tradepilot.forecasting.service import ForecastSettings
 
 forecast_app = typer.Typer(
     help="Demand forecasts per SKU x country.", no_args_is_help=True
@@ -67,6 +61,9 @@ def _settings(
     n_jobs: int,
     pool: float,
 ) -> ForecastSettings:
+    from tradepilot.forecasting.series import Pooling
+    from tradepilot.forecasting.service import ForecastSettings
+
     try:
         day = dt.date.fromisoformat(cutoff) if cutoff else None
     except ValueError:
@@ -110,6 +107,9 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Forecast demand for every SKU x country and store the run."""
+    from tradepilot.forecasting.service import forecast_demand
+    from tradepilot.workspace import open_store
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         settings = _settings(horizon, freq, cutoff, level, engine, n_jobs, pool)
         settings.stockout_correction = stockouts
@@ -159,6 +159,9 @@ def backtest(
     as_json: JsonOption = False,
 ) -> None:
     """Backtest on held-out time against single-model baselines."""
+    from tradepilot.forecasting.service import backtest_demand
+    from tradepilot.workspace import open_store
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         settings = _settings(horizon, freq, cutoff, level, "local", n_jobs, pool)
         store = open_store(settings_for(workspace))
@@ -179,6 +182,9 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Write the latest forecast run (one row per series and period)."""
+    from tradepilot.forecasting.service import export_forecast
+    from tradepilot.workspace import open_store
+
     with errors_as_messages():
         store = open_store(settings_for(workspace))
         try:
@@ -207,6 +213,8 @@ def series(
     as_json: JsonOption = False,
 ) -> None:
     """Forecast any long table (a spreadsheet of weekly sales, a marketplace report)."""
+    from tradepilot.forecasting.panel_file import forecast_file
+
     with errors_as_messages():
         result = forecast_file(
             file,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,10 +20,9 @@ from tradepilot.cli.output import (
     stdout,
 )
 from tradepilot.domain.numbers import format_number
-from tradepilot.ingest.quarantine import list_quarantine
-from tradepilot.ingest.report import ImportReport
-from tradepilot.ingest.service import import_file
-from tradepilot.workspace import open_store
+
+if TYPE_CHECKING:
+    from tradepilot.ingest.report import ImportReport
 
 fx_app = typer.Typer(help="Exchange rates.", no_args_is_help=True)
 quarantine_app = typer.Typer(
@@ -86,6 +85,9 @@ def fx_import(
 def _run_imports(
     fmt: str, files: list[Path], workspace: Path | None, as_json: bool, **options: Any
 ) -> list[ImportReport]:
+    from tradepilot.ingest.service import import_file
+    from tradepilot.workspace import open_store
+
     reports = []
     with errors_as_messages():
         engine = open_store(settings_for(workspace))
@@ -158,6 +160,9 @@ def quarantine_list(
     as_json: JsonOption = False,
 ) -> None:
     """List quarantined rows with their reason and raw values."""
+    from tradepilot.ingest.quarantine import list_quarantine
+    from tradepilot.workspace import open_store
+
     with errors_as_messages():
         engine = open_store(settings_for(workspace))
         page = list_quarantine(engine, limit=limit, offset=offset, reason=reason)
@@ -181,6 +186,9 @@ def quarantine_export(
     as_json: JsonOption = False,
 ) -> None:
     """Write every quarantined row to a CSV file (file, row, reason, raw JSON)."""
+    from tradepilot.ingest.quarantine import list_quarantine
+    from tradepilot.workspace import open_store
+
     with errors_as_messages():
         engine = open_store(settings_for(workspace))
         page = list_quarantine(engine, limit=None)

@@ -8,16 +8,13 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.engine import Engine
 
-from tradepilot.config import Settings, load_settings
 from tradepilot.domain.errors import TradePilotError
 from tradepilot.domain.numbers import (
     MISSING,
@@ -26,7 +23,11 @@ from tradepilot.domain.numbers import (
     format_percent,
     format_units,
 )
-from tradepilot.workspace import open_store
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tradepilot.config import Settings
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -45,6 +46,8 @@ stderr = Console(stderr=True)
 
 def settings_for(workspace: Path | None) -> Settings:
     """Settings for a command's ``--workspace`` option."""
+    from tradepilot.config import load_settings
+
     return load_settings(workspace)
 
 
@@ -76,6 +79,8 @@ def errors_as_messages() -> Iterator[None]:
 @contextmanager
 def workspace_store(workspace: Path | None) -> Iterator[tuple[Engine, Path]]:
     """The store of a command's ``--workspace`` and its home, disposed after."""
+    from tradepilot.workspace import open_store
+
     settings = settings_for(workspace)
     engine = open_store(settings)
     try:
@@ -90,6 +95,8 @@ def progress_reporter(enabled: bool) -> Iterator[Callable[[str], None]]:
     if not enabled or not stderr.is_terminal:
         yield lambda _stage: None
         return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True) as progress:
         task = progress.add_task("starting", total=None)

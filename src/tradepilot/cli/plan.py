@@ -7,10 +7,9 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.engine import Engine
 
 from tradepilot.cli.output import (
     JsonOption,
@@ -24,16 +23,11 @@ from tradepilot.cli.output import (
     workspace_store,
 )
 from tradepilot.domain.numbers import format_money, format_units
-from tradepilot.replenishment.config import PurchasingConfig, load_purchasing_config
-from tradepilot.replenishment.service import (
-    allocate_cash,
-    approve_lines,
-    export_plan,
-    learn_lead_times,
-    plan_restock,
-    stock_positions,
-)
-from tradepilot.replenishment.simulate_service import simulate_policies_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tradepilot.replenishment.config import PurchasingConfig
 
 plan_app = typer.Typer(
     help="Restock plans: what to buy, from whom, by sea or air, with the cash you have.",
@@ -45,6 +39,8 @@ plan_app = typer.Typer(
 def _store(
     workspace: Path | None,
 ) -> Iterator[tuple[Engine, PurchasingConfig, Path]]:
+    from tradepilot.replenishment.config import load_purchasing_config
+
     with workspace_store(workspace) as (engine, home):
         yield engine, load_purchasing_config(home), home
 
@@ -66,6 +62,8 @@ def restock(
     as_json: JsonOption = False,
 ) -> None:
     """Make a restock plan from the latest forecast and save it."""
+    from tradepilot.replenishment.service import plan_restock
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("optimising purchases")
         with _store(workspace) as (engine, config, _):
@@ -112,6 +110,8 @@ def allocate(
     as_json: JsonOption = False,
 ) -> None:
     """Where the next CASH earns most: SKU x market, by expected return per cash."""
+    from tradepilot.replenishment.service import allocate_cash
+
     with errors_as_messages(), _store(workspace) as (engine, config, _):
         result = allocate_cash(engine, config, cash=cash)
     if as_json:
@@ -139,6 +139,8 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Write the latest plan's lines to a CSV file."""
+    from tradepilot.replenishment.service import export_plan
+
     with errors_as_messages(), _store(workspace) as (engine, _, _home):
         rows = export_plan(engine, out)
     if as_json:
@@ -156,6 +158,8 @@ def approve(
     as_json: JsonOption = False,
 ) -> None:
     """Approve plan lines: draft purchase orders, counted as on order from now on."""
+    from tradepilot.replenishment.service import approve_lines
+
     with errors_as_messages(), _store(workspace) as (engine, _, _home):
         result = approve_lines(engine, line_ids, approved_by=by or getpass.getuser())
     if as_json:
@@ -174,6 +178,8 @@ def simulate(
     as_json: JsonOption = False,
 ) -> None:
     """Replay history with TradePilot's policy and three baselines."""
+    from tradepilot.replenishment.simulate_service import simulate_policies_of
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("replaying history day by day")
         with _store(workspace) as (engine, config, home):
@@ -203,6 +209,8 @@ def simulate(
 
 def positions(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
     """Stock position, days of cover and projected stockout date per SKU."""
+    from tradepilot.replenishment.service import stock_positions
+
     with errors_as_messages(), _store(workspace) as (engine, config, _):
         result = stock_positions(engine, config)
     if as_json:
@@ -232,6 +240,8 @@ def positions(workspace: WorkspaceOption = None, as_json: JsonOption = False) ->
 
 def show_config(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
     """The purchasing settings in effect (purchasing.toml in the workspace)."""
+    from tradepilot.replenishment.config import load_purchasing_config
+
     settings = settings_for(workspace)
     with errors_as_messages():
         config = load_purchasing_config(settings.home)
@@ -245,6 +255,8 @@ def show_config(workspace: WorkspaceOption = None, as_json: JsonOption = False) 
 
 def leadtimes(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
     """Lead time per supplier and mode, learned from purchase-order history."""
+    from tradepilot.replenishment.service import learn_lead_times
+
     with errors_as_messages(), _store(workspace) as (engine, config, home):
         result = learn_lead_times(engine, config, home=home)
     if as_json:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tradepilot.auth.service import create_token, list_tokens, revoke_token
 from tradepilot.cli.output import (
     JsonOption,
     WorkspaceOption,
@@ -16,8 +15,9 @@ from tradepilot.cli.output import (
     settings_for,
     stdout,
 )
-from tradepilot.config import Settings
-from tradepilot.workspace import open_store
+
+if TYPE_CHECKING:
+    from tradepilot.config import Settings
 
 token_app = typer.Typer(help="API tokens for scripts (REST API).", no_args_is_help=True)
 
@@ -60,6 +60,9 @@ def token_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an API token and print it once (it is stored only hashed)."""
+    from tradepilot.auth.service import create_token
+    from tradepilot.workspace import open_store
+
     with errors_as_messages():
         engine = open_store(settings_for(workspace))
         token = create_token(engine, name=name)
@@ -77,6 +80,9 @@ def token_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke an API token."""
+    from tradepilot.auth.service import revoke_token
+    from tradepilot.workspace import open_store
+
     with errors_as_messages():
         engine = open_store(settings_for(workspace))
         revoke_token(engine, name=name)
@@ -89,6 +95,9 @@ def token_revoke(
 
 def token_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
     """List API tokens (names and dates, never the tokens)."""
+    from tradepilot.auth.service import list_tokens
+    from tradepilot.workspace import open_store
+
     with errors_as_messages():
         engine = open_store(settings_for(workspace))
         tokens = list_tokens(engine)

@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.engine import Engine
 
 from tradepilot.cli.output import (
     JsonOption,
@@ -24,10 +23,9 @@ from tradepilot.cli.output import (
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import parse_decimal
 from tradepilot.domain.numbers import format_money
-from tradepilot.logistics.impact import rule_impact
-from tradepilot.logistics.quotes import best_lane, quote_order, quote_parcel, quote_sku
-from tradepilot.logistics.service import margins as margin_report
-from tradepilot.markets.service import score_workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 DateOption = Annotated[
     dt.datetime | None,
@@ -76,6 +74,8 @@ def landed_cost(
 ) -> None:
     """Landed cost of a SKU to a country, of a stored order (at its date), or of a
     hypothetical parcel, with every rule applied and its source."""
+    from tradepilot.logistics.quotes import quote_order, quote_sku
+
     with errors_as_messages(), workspace_store(workspace) as (engine, home):
         term = _incoterm(incoterm)
         if order is not None:
@@ -115,6 +115,8 @@ def _parcel(
     day: dt.date | None,
     origin: str | None,
 ) -> dict[str, Any]:
+    from tradepilot.logistics.quotes import quote_parcel
+
     if value is None or currency is None or weight_kg is None:
         raise DataValidationError(
             "give --order NUMBER, or --sku SKU --country CC, or a parcel: --value "
@@ -183,6 +185,8 @@ def margins(
 ) -> None:
     """Contribution margin per SKU x country, with a per-unit breakdown, yearly
     volume and a suggested price keeping the target margin."""
+    from tradepilot.logistics.service import margins as margin_report
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("pricing every SKU x country")
         with workspace_store(workspace) as (engine, home):
@@ -223,6 +227,8 @@ def score(
     as_json: JsonOption = False,
 ) -> None:
     """Rank every country for market entry, component by component."""
+    from tradepilot.markets.service import score_workspace
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         weights = _weights(weight or [])
         progress("scoring markets")
@@ -261,6 +267,8 @@ def best(
     as_json: JsonOption = False,
 ) -> None:
     """The cheapest route that meets a delivery time, multi-leg routes included."""
+    from tradepilot.logistics.quotes import best_lane
+
     with errors_as_messages(), workspace_store(workspace) as (engine, home):
         result = best_lane(
             engine, home=home, origin=origin, destination=_country(destination),
@@ -284,6 +292,8 @@ def impact(
 ) -> None:
     """Which SKUs and countries gain or lose how much margin per year under a
     rule change, largest loss first."""
+    from tradepilot.logistics.impact import rule_impact
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("pricing before and after the change")
         with workspace_store(workspace) as (engine, home):

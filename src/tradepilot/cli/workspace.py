@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy.engine import Engine
 
-from tradepilot.auth.service import create_owner, has_owner
 from tradepilot.cli.output import (
     JsonOption,
     WorkspaceOption,
@@ -19,11 +17,13 @@ from tradepilot.cli.output import (
     settings_for,
     stdout,
 )
-from tradepilot.config import Settings
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.numbers import format_percent
-from tradepilot.ingest.quality import workspace_quality
-from tradepilot.workspace import init_workspace, open_store, workspace_status
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tradepilot.config import Settings
 
 
 def init(
@@ -49,6 +49,8 @@ def init(
     given, or on the dashboard's first-run setup page otherwise. init never asks for
     input, so scripts can run it.
     """
+    from tradepilot.workspace import init_workspace
+
     with errors_as_messages():
         settings = settings_for(workspace)
         engine = init_workspace(settings, base_currency=base_currency)
@@ -73,6 +75,8 @@ def init(
 def _create_owner(
     engine: Engine, email: str | None, password_file: Path | None
 ) -> str | None:
+    from tradepilot.auth.service import create_owner
+
     if email is None and password_file is None:
         return None
     if email is None or password_file is None:
@@ -86,6 +90,9 @@ def _create_owner(
 
 def has_owner_account(settings: Settings) -> bool:
     """True when the workspace has its owner account."""
+    from tradepilot.auth.service import has_owner
+    from tradepilot.workspace import open_store
+
     engine = open_store(settings)
     try:
         return has_owner(engine)
@@ -95,6 +102,8 @@ def has_owner_account(settings: Settings) -> bool:
 
 def status(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
     """Counts, date range, countries, currencies and revenue of the workspace."""
+    from tradepilot.workspace import open_store, workspace_status
+
     with errors_as_messages():
         engine = open_store(settings_for(workspace))
         result = workspace_status(engine)
@@ -109,6 +118,9 @@ def status(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> No
 
 def quality(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
     """Data-quality report over everything imported."""
+    from tradepilot.ingest.quality import workspace_quality
+    from tradepilot.workspace import open_store
+
     with errors_as_messages():
         engine = open_store(settings_for(workspace))
         with engine.begin() as conn:

@@ -111,6 +111,7 @@ import polars as pl
 from scipy import special
 
 from tradepilot.domain.errors import DataValidationError
+from tradepilot.replenishment.highs import silent_highs
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -942,8 +943,7 @@ class _Outcome:
 
 def _highs(model: _Model, params: PlanParams, *, relax: bool) -> highspy.Highs:
     """A silent HiGHS instance holding ``model`` (its LP relaxation if ``relax``)."""
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
+    h = silent_highs()
     h.setOptionValue("mip_rel_gap", params.mip_gap)
     h.setOptionValue("time_limit", float(params.time_limit))
     h.setOptionValue("threads", params.threads)

@@ -1,0 +1,170 @@
+"""Every command that takes ``--json`` prints exactly one JSON document on stdout.
+
+The commands are read from the Typer app, so a new command is covered as soon as it
+exists. Each runs in its own process on a workspace holding the small simulated
+store: C libraries (HiGHS, LightGBM) write to file descriptor 1 directly, which an
+in-process runner would not see. A command that needs arguments gets them from
+``ARGUMENTS``; one missing there fails with its usage error on stderr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from tests.simstore import SIM, import_store
+
+from tradepilot.auth.service import create_token
+from tradepilot.cli.main import app
+from tradepilot.config import Settings
+from tradepilot.forecasting.service import ForecastSettings, forecast_demand
+from tradepilot.logistics.impact import example_path
+from tradepilot.replenishment.config import load_purchasing_config
+from tradepilot.replenishment.service import plan_restock
+from tradepilot.workspace import init_workspace
+
+RUN_CLI = "from tradepilot.cli.main import main\nmain()\n"
+# The demo builds the small simulated store instead of the two-year one.
+SMALL_DEMO = (
+    "import datetime\n"
+    "import tradepilot.demo\n"
+    "from tradepilot.simulate import SimulationConfig\n"
+    f"tradepilot.demo.SimulationConfig = lambda: {SIM!r}\n"
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A workspace with the simulated store, a forecast, a plan and a token."""
+
+    home: Path
+    files: dict[str, Path]
+    plan_line: int
+    token: str
+    weekly: Path
+
+
+def json_commands() -> list[str]:
+    """Every command of the app with a ``--json`` option, as "group command"."""
+
+    def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+        yield " ".join(path), command  # a group's own options count too
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, (*path, name))
+
+    root = typer.main.get_command(app)
+    return [
+        name
+        for name, command in walk(root, ())
+        if any("--json" in param.opts for param in command.params)
+    ]
+
+
+Arguments = Callable[[Prepared, Path], list[str]]
+
+
+def _in(p: Prepared) -> list[str]:
+    return ["-w", str(p.home)]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Arguments of the commands that need more than the workspace (tmp: the test's own
+# directory, for files the command writes).
+ARGUMENTS: dict[str, Arguments] = {
+    "init": lambda p, tmp: ["-w", str(tmp / "fresh")],
+    "demo": lambda p, tmp: ["--no-serve", "-w", str(tmp / "demo")],
+    "import": lambda p, tmp: ["products", str(p.files["products"]), *_in(p)],
+    "fx import": lambda p, tmp: [str(p.files["eurofxref_hist"]), *_in(p)],
+    "quarantine export": lambda p, tmp: ["--out", str(tmp / "q.csv"), *_in(p)],
+    "token create": lambda p, tmp: ["--name", "json-test", *_in(p)],
+    "token revoke": lambda p, tmp: [p.token, *_in(p)],
+    # the global model is LightGBM, which writes from C++ too
+    "forecast run": lambda p, tmp: [
+        *_words("--horizon 2 --n-jobs 1 --global-model"),
+        *_in(p),
+    ],
+    "forecast backtest": lambda p, tmp: [*_words("--horizon 2 --n-jobs 1"), *_in(p)],
+    "forecast export": lambda p, tmp: ["--out", str(tmp / "f.csv"), *_in(p)],
+    "forecast series": lambda p, tmp: [
+        str(p.weekly),
+        *_words("--id listing --time week --target units --horizon 2 --n-jobs 1"),
+        *["--out", str(tmp / "s.csv")],
+    ],
+    "plan allocate": lambda p, tmp: ["--cash", "1000", *_in(p)],
+    "plan export": lambda p, tmp: ["--out", str(tmp / "plan.csv"), *_in(p)],
+    "plan approve": lambda p, tmp: [str(p.plan_line), "--by", "test", *_in(p)],
+    "landed-cost": lambda p, tmp: [
+        *_words("--value 200 --currency USD --country US --weight-kg 1.5"),
+        *_words("--date 2025-08-28"),
+        *_in(p),
+    ],
+    "lanes best": lambda p, tmp: [*_words("--from CN --to US"), *_in(p)],
+    "rules impact": lambda p, tmp: [
+        "--what-if",
+        str(example_path("de_vat_21")),
+        *_in(p),
+    ],
+}
+PRELUDES = {"demo": SMALL_DEMO}
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory, sim_files) -> Prepared:
+    root = tmp_path_factory.mktemp("json")
+    home = root / "ws"
+    engine = init_workspace(Settings(home=home, database_url=None), base_currency="EUR")
+    import_store(engine, sim_files)
+    forecast_demand(engine, ForecastSettings(horizon=12, n_jobs=1))
+    plan = plan_restock(engine, load_purchasing_config(home))
+    create_token(engine, name="to-revoke")
+    engine.dispose()
+    weekly = root / "weekly.csv"
+    weeks = [dt.date(2024, 1, 5) + dt.timedelta(weeks=w) for w in range(30)]
+    rows = [f"{name},{w},{5 + i % 4}" for name in ("mug", "tee")
+            for i, w in enumerate(weeks)]  # fmt: skip
+    weekly.write_text("\n".join(["listing,week,units", *rows]) + "\n")
+    return Prepared(home, sim_files, plan["lines"][0]["id"], "to-revoke", weekly)
+
+
+def test_the_json_commands_are_found_and_the_table_names_only_commands():
+    found = json_commands()
+
+    assert {"status", "plan restock", "forecast run", "margins"} <= set(found)
+    assert set(ARGUMENTS) <= set(found)
+    assert "serve" not in found
+
+
+@pytest.mark.parametrize("command", json_commands())
+def test_stdout_is_exactly_one_json_document(
+    command: str, prepared: Prepared, tmp_path: Path
+):
+    arguments = ARGUMENTS.get(command, lambda p, _tmp: _in(p))(prepared, tmp_path)
+    code = PRELUDES.get(command, "") + RUN_CLI
+    env = {**os.environ, "TRADEPILOT_HOME": str(prepared.home)}
+
+    done = subprocess.run(
+        [sys.executable, "-c", code, *command.split(), *arguments, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    try:
+        document = json.loads(done.stdout)  # the whole of stdout, nothing around it
+    except json.JSONDecodeError as exc:
+        pytest.fail(f"stdout is not one JSON document ({exc}):\n{done.stdout[:400]}")
+    assert isinstance(document, dict)
