@@ -28,6 +28,7 @@ from tradepilot.domain.countries import resolve_country
 from tradepilot.domain.errors import ImportFormatError
 from tradepilot.domain.money import known_currencies
 from tradepilot.domain.orders import OrderKind
+from tradepilot.ingest.registry import check_source
 
 DEFAULT_DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -37,7 +38,6 @@ DEFAULT_DATE_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
 )
-_SOURCE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._-"
 
 
 class MappedColumns(BaseModel):
@@ -86,12 +86,7 @@ class OrderMapping(BaseModel):
     @field_validator("source")
     @classmethod
     def _plain_source(cls, value: str) -> str:
-        if value[0] in "._-" or any(c not in _SOURCE_CHARS for c in value):
-            raise ValueError(
-                "expected lower-case letters, digits, '.', '_' or '-' (e.g. my-shop),"
-                f" got {value!r}"
-            )
-        return value
+        return check_source(value)
 
     @field_validator("date_format", mode="before")
     @classmethod
