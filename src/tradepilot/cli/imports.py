@@ -125,8 +125,9 @@ def _undo(
     if as_json:
         emit_json(result)
         return
+    labels = {"quarantine": "quarantined rows", "fx_rates": "FX rates"}
     removed = ", ".join(
-        f"{n:,} {table.replace('_', ' ')}"
+        f"{n:,} {labels.get(table, table.replace('_', ' '))}"
         for table, n in result["removed"].items()
         if n
     )

@@ -78,14 +78,7 @@ def import_file(
     DataValidationError
         If ``source`` is not a valid name or the format has no order numbers.
     """
-    known = formats()
-    if fmt not in known:
-        raise ImportFormatError(
-            f"unknown import format {fmt!r}; choose from {', '.join(known)}"
-        )
-    importer = known[fmt]
-    if source is not None:
-        _check_source(source, importer, known)
+    importer = check_options(fmt=fmt, source=source)
     started = time.perf_counter()
     progress(f"reading {path.name}")
     table = read_table(path, separator=importer.separator)
@@ -114,6 +107,26 @@ def import_file(
         report.check()
         finish_run(conn, run_id, report)
     return report
+
+
+def check_options(*, fmt: str, source: str | None = None) -> ImportFormat:
+    """The import format named ``fmt``, if ``source`` suits it.
+
+    Raises
+    ------
+    ImportFormatError
+        If the format is unknown.
+    DataValidationError
+        If ``source`` is not a valid name or the format has no order numbers.
+    """
+    known = formats()
+    if fmt not in known:
+        raise ImportFormatError(
+            f"unknown import format {fmt!r}; choose from {', '.join(known)}"
+        )
+    if source is not None:
+        _check_source(source, known[fmt], known)
+    return known[fmt]
 
 
 def _check_source(
@@ -176,13 +189,22 @@ def list_import_runs(
     -------
     dict
         ``data`` (runs with ``id``, ``format``, ``source_name``, ``started_at``,
-        ``finished_at``, counts and ``report``) and ``count``.
+        ``finished_at``, counts, ``report``, ``undone_at`` and ``undoable``: an
+        import not undone yet) and ``count``.
     """
     runs = tables.import_runs
+    imports = formats()
     with engine.connect() as conn:
         count = conn.execute(sa.select(sa.func.count()).select_from(runs)).scalar_one()
         rows = conn.execute(
             sa.select(runs).order_by(runs.c.id.desc()).limit(limit).offset(offset)
         ).mappings()
-        data = [{**row, "report": json.loads(row["report"])} for row in rows]
+        data = [
+            {
+                **row,
+                "report": json.loads(row["report"]),
+                "undoable": row["format"] in imports and row["undone_at"] is None,
+            }
+            for row in rows
+        ]
     return {"data": data, "count": int(count)}
