@@ -261,3 +261,19 @@ def test_undo_button_undoes_and_refreshes_the_lists(client, browser):
     assert f'hx-post="/imports/runs/{run}/undo"' not in undone.text
     assert again.status_code == 409
     assert "Nothing was undone." in again.text
+
+
+def test_quality_page_says_how_to_repair_merged_orders(app, client, browser):
+    from tests.ingest.test_quality import SECOND_SHOP, damage
+
+    page, _ = browser
+    upload(client, SHOP1, "shopify")
+    run = damage(app.state.tradepilot.engine, SECOND_SHOP, ["TP-MUG-01"])
+
+    html = page.get("/quality").text
+
+    assert 'id="merged-orders"' in html
+    assert (
+        f"undo it (tradepilot import undo {run}) and import shop2.csv again with a"
+        " distinct --source" in html
+    )

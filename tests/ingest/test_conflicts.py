@@ -165,20 +165,22 @@ def test_order_number_reused_in_two_countries_in_one_file(engine, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("later", "accepted"),
+    ("later", "country", "accepted"),
     [
-        pytest.param("2024-01-06 09:59", 1, id="23-hours-later-same-order"),
-        pytest.param("2024-01-04 10:00", 1, id="a-day-earlier-same-order"),
-        pytest.param("2024-01-06 10:01", 0, id="over-a-day-later-conflict"),
+        pytest.param("2024-01-06 09:59", "DE", 1, id="23-hours-later-same-order"),
+        pytest.param("2024-01-04 10:00", "DE", 1, id="a-day-earlier-same-order"),
+        pytest.param("2024-01-06 10:01", "DE", 0, id="over-a-day-later-conflict"),
+        pytest.param("2024-01-05 10:00", "ZZ", 1, id="unspecified-country-agrees"),
+        pytest.param("2024-01-05 10:00", "AT", 0, id="another-country-conflict"),
     ],
 )
-def test_an_order_date_more_than_a_day_apart_is_a_conflict(
-    engine, tmp_path, later, accepted
+def test_a_date_over_a_day_apart_or_another_country_is_a_conflict(
+    engine, tmp_path, later, country, accepted
 ):
     first = write_generic(tmp_path, ["A1,2024-01-05 10:00,S1,1,10.00,DE,EUR,c1"])
     import_file(engine, fmt="generic", path=first, mapping=tmp_path / "map.yaml")
     second = write_generic(
-        tmp_path, [f"A1,{later},S2,1,4.00,DE,EUR,c1"], name="later.csv"
+        tmp_path, [f"A1,{later},S2,1,4.00,{country},EUR,c1"], name="later.csv"
     )
 
     report = import_file(

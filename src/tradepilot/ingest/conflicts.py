@@ -12,8 +12,9 @@ check runs before duplicate detection: a second shop's line can have the same SK
 quantity and price as the first shop's).
 
 Re-importing a file, or an overlapping export of the same shop, repeats each order
-with the same values, so it raises no conflict. Two orders that agree on all four
-values are indistinguishable and stay one order.
+with the same values, so it raises no conflict. A country the file leaves unspecified
+(``ZZ``) agrees with any country. Two orders that agree on all four values are
+indistinguishable and stay one order.
 
 The way out for a second shop is a distinct ``--source`` (the namespace of order
 numbers); an order number reused inside one file needs its own number, or the file
@@ -33,6 +34,7 @@ from tradepilot.ingest.parse import REASON
 from tradepilot.store.bulk import read_frame
 
 DATE_TOLERANCE = dt.timedelta(days=1)
+UNSPECIFIED = "ZZ"  # a country left empty (Amazon's cancelled orders) matches any
 CONFLICT = "_conflict"  # "stored" or "file" on a conflicting line, else null
 STORED = "stored"
 IN_FILE = "file"
@@ -178,10 +180,14 @@ def _references(lines: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
 
 
 def _differs(field: str) -> pl.Expr:
+    value, reference = pl.col(field), pl.col(f"_ref_{field}")
     if field == "ordered_at":
-        apart = (pl.col("ordered_at") - pl.col("_ref_ordered_at")).abs()
-        return apart > DATE_TOLERANCE
-    return pl.col(field).ne_missing(pl.col(f"_ref_{field}"))
+        return (value - reference).abs() > DATE_TOLERANCE
+    if field == "country":  # "unspecified" is no evidence of another order
+        return (
+            (value != reference) & (value != UNSPECIFIED) & (reference != UNSPECIFIED)
+        )
+    return value.ne_missing(reference)
 
 
 def _values(prefix: str) -> pl.Expr:

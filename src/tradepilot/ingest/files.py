@@ -148,7 +148,12 @@ def _gunzip(path: Path, data: bytes) -> tuple[bytes, bool]:
                 f"{path.name}: a damaged gzip file ({exc})"
             ) from None
         if not member.eof:
-            return b"".join(parts), True
+            data = b"".join(parts)
+            if not data:
+                raise ImportFormatError(
+                    f"{path.name}: a damaged gzip file (it stops before any data)"
+                )
+            return data, True
         rest = member.unused_data
     if rest.strip(b"\x00"):
         raise ImportFormatError(

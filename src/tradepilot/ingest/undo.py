@@ -115,7 +115,9 @@ def undo_import(engine: Engine, *, run_id: int) -> dict[str, Any]:
 
 def _undoable_run(conn: Connection, run_id: int) -> dict[str, Any]:
     runs = tables.import_runs
-    row = conn.execute(sa.select(runs).where(runs.c.id == run_id)).mappings().first()
+    # FOR UPDATE (PostgreSQL): a second undo of the run waits, then sees it undone.
+    query = sa.select(runs).where(runs.c.id == run_id).with_for_update()
+    row = conn.execute(query).mappings().first()
     if row is None:
         raise UnknownImportRunError(
             f"no import run {run_id}; see them with GET /api/v1/imports or on the"
