@@ -277,3 +277,20 @@ def test_quality_page_says_how_to_repair_merged_orders(app, client, browser):
         f"undo it (tradepilot import undo {run}) and import shop2.csv again with a"
         " distinct --source" in html
     )
+
+
+def test_a_cut_off_upload_reports_truncated(client, tmp_path):
+    text = SHOP1.read_text(encoding="utf-8")
+    path = tmp_path / "cut.csv"
+    path.write_text(text[: text.rindex("Green")], encoding="utf-8")
+
+    job = upload(client, path, "shopify")
+
+    assert job["state"] == "done"
+    report = job["report"]
+    assert report["truncated"] is True
+    assert (report["rows_read"], report["accepted"], report["quarantined"]) == (
+        10,
+        8,
+        2,
+    )
