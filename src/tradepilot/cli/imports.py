@@ -105,8 +105,6 @@ def import_(
         source=source,
     )
     _render(reports, as_json)
-    if any(r.truncated for r in reports):
-        raise typer.Exit(TRUNCATED_EXIT)
 
 
 def _undo(
@@ -184,26 +182,39 @@ def _run_imports(
 
 
 def _render(reports: list[ImportReport], as_json: bool) -> None:
+    """Print the reports; exit 3 if a file was cut off (after printing them)."""
+    summary = _summary(reports)
+    if as_json:
+        emit_json(summary)
+    else:
+        _print_table(reports)
+        _print_reasons(summary["quarantine_reasons"])
+        for note in summary["notes"]:
+            stdout.print(f"[bold yellow]note:[/] {escape(note)}", highlight=False)
+    if summary["truncated"]:
+        raise typer.Exit(TRUNCATED_EXIT)
+
+
+def _summary(reports: list[ImportReport]) -> dict[str, Any]:
     totals: dict[str, Any] = {k: sum(getattr(r, k) for r in reports) for k in TOTALS}
     reasons: dict[str, int] = {}
     for report in reports:
         for reason, n in report.quarantine_reasons.items():
             reasons[reason] = reasons.get(reason, 0) + n
     dates = [d for r in reports for d in (r.date_min, r.date_max) if d]
-    notes = [note for r in reports for note in r.notes]
-    summary = {
+    return {
         **totals,
         "truncated": any(r.truncated for r in reports),
-        "notes": notes,
+        "notes": [note for r in reports for note in r.notes],
         "quarantine_reasons": reasons,
         "date_min": min(dates) if dates else None,
         "date_max": max(dates) if dates else None,
         "seconds": round(sum(r.seconds for r in reports), 3),
         "files": [r.to_dict() for r in reports],
     }
-    if as_json:
-        emit_json(summary)
-        return
+
+
+def _print_table(reports: list[ImportReport]) -> None:
     table = Table(title="Import", title_justify="left")
     for column in (
         "file",
@@ -226,6 +237,10 @@ def _render(reports: list[ImportReport], as_json: bool) -> None:
             f"{r.seconds:.1f}",
         )
     stdout.print(table)
+
+
+def _print_reasons(reasons: dict[str, int]) -> None:
+    """The most frequent reasons (a file of conflicts has one per order)."""
     ranked = sorted(reasons.items(), key=lambda item: -item[1])
     for reason, n in ranked[:REASONS_SHOWN]:
         stdout.print(f"  quarantined {n:,}: {reason}", highlight=False)
@@ -238,8 +253,6 @@ def _render(reports: list[ImportReport], as_json: bool) -> None:
         )
     if reasons:
         stdout.print("  see them with: tradepilot quarantine list", style="dim")
-    for note in notes:
-        stdout.print(f"[bold yellow]note:[/] {escape(note)}", highlight=False)
 
 
 def quarantine_list(

@@ -203,16 +203,8 @@ def load_order_lines(
         Namespace of the order numbers (``online-retail``, ``shopify``, ...).
     """
     lines = validate_order_lines(lines.select(list(ORDER_LINE_SCHEMA)), now=now)
-    # A source row may yield several lines (Shopify's shipping, discount, refund);
-    # the row is quarantined if any of its lines is bad, so accounting stays per row.
-    row_reason = pl.col(REASON).drop_nulls().first().over(ROW)
-    lines = lines.with_columns(row_reason.alias(REASON))
     # Conflicts first: a line of another order is not a duplicate of this one's.
-    numbers = lines.filter(pl.col(REASON).is_null())["order_number"]
-    stored = stored_heads(conn, source=source, numbers=numbers)
-    lines = mark_conflicts(lines, stored).with_columns(
-        row_reason.alias(REASON), pl.col(CONFLICT).drop_nulls().first().over(ROW)
-    )
+    lines, stored = _with_conflicts(conn, _per_row(lines), source=source)
     bad = lines.filter(pl.col(REASON).is_not_null()).unique(ROW, keep="first")
     good = with_line_keys(lines.filter(pl.col(REASON).is_null()), source)
     known = existing_keys(conn, "order_lines", "line_key", good["line_key"])
@@ -239,6 +231,29 @@ def load_order_lines(
         report.orders_new = _ensure_orders(conn, new, source=source, run_id=run_id)
         _write_lines(conn, fresh, source=source, run_id=run_id)
         _link_reversals(conn, source=source, run_id=run_id)
+
+
+def _per_row(lines: pl.DataFrame) -> pl.DataFrame:
+    """Give every line of a row the row's first reason.
+
+    A source row may yield several lines (Shopify's shipping, discount, refund); the
+    row is quarantined if any of its lines is bad, so accounting stays per row.
+    """
+    return lines.with_columns(pl.col(REASON).drop_nulls().first().over(ROW))
+
+
+def _with_conflicts(
+    conn: Connection, lines: pl.DataFrame, *, source: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``lines`` with conflicting rows given their reason and ``_conflict`` (see
+    :mod:`~tradepilot.ingest.conflicts`), and the stored orders they name."""
+    numbers = lines.filter(pl.col(REASON).is_null())["order_number"]
+    stored = stored_heads(conn, source=source, numbers=numbers)
+    marked = mark_conflicts(lines, stored)
+    if marked[CONFLICT].is_null().all():
+        return marked, stored
+    conflict = pl.col(CONFLICT).drop_nulls().first().over(ROW)
+    return _per_row(marked).with_columns(conflict), stored
 
 
 def _iso(value: object) -> str | None:
