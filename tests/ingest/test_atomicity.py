@@ -25,12 +25,12 @@ def big_file(path: Path) -> Path:
     """An Online Retail file of ROWS lines, 4 lines per invoice."""
     lines = [HEADER]
     for i in range(ROWS):
-        invoice = 500_000 + i // 4
+        order = i // 4  # one customer and country per invoice
         day = 1 + (i // 8000) % 28
         lines.append(
-            f"{invoice},SKU{i % 3000},ITEM {i % 3000},{1 + i % 7},"
-            f"2011-02-{day:02d} 10:{i % 60:02d}:00,{1 + i % 9}.25,{10000 + i % 4000}.0,"
-            f"{'France' if i % 5 else 'Germany'}"
+            f"{500_000 + order},SKU{i % 3000},ITEM {i % 3000},{1 + i % 7},"
+            f"2011-02-{day:02d} 10:{i % 60:02d}:00,{1 + i % 9}.25,"
+            f"{10000 + order % 4000}.0,{'France' if order % 5 else 'Germany'}"
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

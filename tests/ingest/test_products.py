@@ -27,9 +27,8 @@ def counts(report) -> tuple[int, int, int, int]:
 
 def products(engine) -> list[tuple]:
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(tables.products).order_by(tables.products.c.sku)
-        ).all()
+        columns = [c for c in tables.products.c if c.name != "import_run_id"]
+        rows = conn.execute(sa.select(*columns).order_by(tables.products.c.sku)).all()
     return [tuple(r) for r in rows]
 
 

@@ -18,12 +18,14 @@ from starlette.exceptions import HTTPException
 from tradepilot import __version__
 from tradepilot.app import problems
 from tradepilot.app.api.forecasts import router as forecasts_api
+from tradepilot.app.api.imports import router as imports_api
 from tradepilot.app.api.replenishment import router as replenishment_api
 from tradepilot.app.api.routes import router as api_router
 from tradepilot.app.api.trade import router as trade_api
 from tradepilot.app.security import LoginRequired, security_headers
 from tradepilot.app.state import AppState
 from tradepilot.app.web.forecasts import router as forecasts_web
+from tradepilot.app.web.imports import router as imports_web
 from tradepilot.app.web.markets import router as markets_web
 from tradepilot.app.web.pages import STATIC, error_page
 from tradepilot.app.web.restock import router as restock_web
@@ -62,6 +64,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     _install_http_errors(app)
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(imports_api)
+    app.include_router(imports_web)
     app.include_router(forecasts_api)
     app.include_router(forecasts_web)
     app.include_router(replenishment_api)

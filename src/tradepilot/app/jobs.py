@@ -97,6 +97,7 @@ def start_import(
     filename: str,
     upload: BinaryIO,
     mapping: bytes | None = None,
+    source: str | None = None,
 ) -> ImportJob:
     """Spool ``upload`` to a temporary file and import it in a background thread."""
     job = ImportJob(format=fmt, filename=Path(filename).name)
@@ -116,6 +117,7 @@ def start_import(
                 fmt=job.format,
                 path=path,
                 mapping=mapping_path,
+                source=source,
                 progress=progress,
             )
             progress("updating reports")
@@ -207,3 +209,31 @@ def _run(job: Job, work: Callable[[Progress], dict[str, Any]]) -> None:
         raise
     finally:
         job._done.set()
+
+
+UNDO_WAIT_SECONDS = 5.0
+
+
+def undo_run(state: AppState, run_id: int) -> dict[str, Any]:
+    """Undo import run ``run_id`` now (see :func:`tradepilot.ingest.undo.undo_import`),
+    then refresh the cached reports.
+
+    Raises
+    ------
+    BusyError
+        If an import or another write is running (one writer at a time).
+    UnknownImportRunError, ImportRunNotUndoableError
+        As :func:`~tradepilot.ingest.undo.undo_import`.
+    """
+    from tradepilot.ingest.undo import undo_import
+
+    if not _WRITE_LOCK.acquire(timeout=UNDO_WAIT_SECONDS):
+        raise BusyError(
+            "an import or a forecast is writing to the store; undo when it is done"
+        )
+    try:
+        result = undo_import(state.engine, run_id=run_id)
+    finally:
+        _WRITE_LOCK.release()
+    warm_caches(state)
+    return result

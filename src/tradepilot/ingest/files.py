@@ -6,16 +6,23 @@ header checked against what the importer needs. Anything else — an empty file,
 a ZIP that is not a workbook, a header without the required columns — raises
 :class:`~tradepilot.domain.errors.ImportFormatError` with a message that names what
 was expected and what was found.
+
+A file cut off mid-row (a download or copy that stopped early: the last row has
+fewer fields than the header, or ends inside a quoted field; or a gzip stream that
+stops before its end) is read up to the cut: :attr:`RawTable.truncated` is set, and
+the partial last row is kept as the table's last row and named by
+:attr:`RawTable.partial_row`, for the import to quarantine rather than parse.
 """
 
 from __future__ import annotations
 
-import gzip
+import csv
 import hashlib
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import fastexcel
@@ -48,17 +55,35 @@ class RawTable:
         Hash of the file's bytes.
     encoding : str
         ``utf-8``, ``utf-8-sig``, ``windows-1252`` or ``xlsx``.
+    truncated : bool
+        The file was cut off: it ends in the middle of a row, or its gzip stream
+        stops before its end.
+    partial_row : int or None
+        ``_row`` of the cut-off last row (its cells as far as the file goes), or
+        None when every row is whole.
+    partial_detail : str
+        How the partial row is cut (``3 of 47 fields``, ``inside a quoted field``).
     """
 
     frame: pl.DataFrame
     name: str
     sha256: str
     encoding: str
+    truncated: bool = False
+    partial_row: int | None = None
+    partial_detail: str = ""
 
     @property
     def columns(self) -> list[str]:
         """Source column names, without ``_row``."""
         return [c for c in self.frame.columns if c != ROW]
+
+    def complete(self) -> RawTable:
+        """This table without its partial row (itself when every row is whole)."""
+        if self.partial_row is None:
+            return self
+        whole = self.frame.filter(pl.col(ROW) != self.partial_row)
+        return replace(self, frame=whole, partial_row=None, partial_detail="")
 
 
 def read_table(path: Path, *, separator: str | None = None) -> RawTable:
@@ -80,30 +105,61 @@ def read_table(path: Path, *, separator: str | None = None) -> RawTable:
         raise ImportFormatError(f"{path}: no such file")
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
+    cut = False
     if data[:2] == b"\x1f\x8b":
-        data = _gunzip(path, data)
+        data, cut = _gunzip(path, data)
     if not data.strip():
         raise ImportFormatError(f"{path.name}: the file is empty")
+    detail = ""
     if data[:2] == b"PK":
         frame, encoding = _read_xlsx(path, data), "xlsx"
     else:
         _refuse_binary(path, data)
         utf8, encoding = _decode(data)
-        frame = _read_csv(path, utf8, separator or _sniff_separator(utf8))
+        frame, detail = _read_text(path, utf8, separator or _sniff_separator(utf8))
     if frame.height == 0:
         raise ImportFormatError(f"{path.name}: the file has a header but no data rows")
     frame = frame.rename({c: c.strip() for c in frame.columns})
     frame = frame.with_columns(
         pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(ROW)
     )
-    return RawTable(frame=frame, name=path.name, sha256=sha, encoding=encoding)
+    return RawTable(
+        frame=frame,
+        name=path.name,
+        sha256=sha,
+        encoding=encoding,
+        truncated=cut or bool(detail),
+        partial_row=frame.height + 1 if detail else None,
+        partial_detail=detail,
+    )
 
 
-def _gunzip(path: Path, data: bytes) -> bytes:
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError) as exc:
-        raise ImportFormatError(f"{path.name}: a damaged gzip file ({exc})") from None
+def _gunzip(path: Path, data: bytes) -> tuple[bytes, bool]:
+    """The decompressed bytes, and whether the stream stops before its end (a file
+    cut off: what it holds is returned, to be read up to the cut)."""
+    parts = []
+    rest = data
+    while rest[:2] == b"\x1f\x8b":
+        member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            parts.append(member.decompress(rest))
+        except zlib.error as exc:
+            raise ImportFormatError(
+                f"{path.name}: a damaged gzip file ({exc})"
+            ) from None
+        if not member.eof:
+            data = b"".join(parts)
+            if not data:
+                raise ImportFormatError(
+                    f"{path.name}: a damaged gzip file (it stops before any data)"
+                )
+            return data, True
+        rest = member.unused_data
+    if rest.strip(b"\x00"):
+        raise ImportFormatError(
+            f"{path.name}: a damaged gzip file (unexpected bytes after its end)"
+        )
+    return b"".join(parts), False
 
 
 def _refuse_binary(path: Path, data: bytes) -> None:
@@ -123,18 +179,63 @@ def _decode(data: bytes) -> tuple[bytes, str]:
     """The file as UTF-8 bytes, and the encoding it was found in."""
     bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if bom else data
+    encoding = "utf-8-sig" if bom else "utf-8"
     try:
         body.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":  # cut off inside a character
+            return body[: exc.start], encoding
         # Windows-1252 is what Excel on Windows writes; it decodes all but 5 bytes.
         return body.decode("windows-1252", errors="replace").encode(), "windows-1252"
-    return body, "utf-8-sig" if bom else "utf-8"
+    return body, encoding
 
 
 def _sniff_separator(data: bytes) -> str:
     header = data.split(b"\n", 1)[0].decode()
     counts = {sep: header.count(sep) for sep in (",", "\t", ";", "|")}
     return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+
+
+def _read_text(path: Path, data: bytes, separator: str) -> tuple[pl.DataFrame, str]:
+    """The rows of a CSV/TSV text, and how its last row is cut ("" if it is whole).
+
+    A cut-off last row is parsed on its own, as far as it goes, and appended: the
+    parser would refuse the whole file for its unterminated quote, or read its
+    missing fields as empty cells.
+    """
+    body, tail = _last_record(data)
+    if tail is None:
+        return _read_csv(path, data, separator), ""
+    frame = _read_csv(path, body, separator)
+    fields = next(csv.reader(io.StringIO(tail.decode()), delimiter=separator), [])
+    if tail.count(b'"') % 2 == 1:
+        detail = "inside a quoted field"
+    elif len(fields) < frame.width:
+        detail = f"{len(fields)} of {frame.width} fields"
+    else:  # a whole last row, only without a line break after it
+        return _read_csv(path, data, separator), ""
+    cells = [value or None for value in fields[: frame.width]]
+    cells += [None] * (frame.width - len(cells))
+    partial = pl.DataFrame([cells], schema=frame.schema, orient="row")
+    return pl.concat([frame, partial]), detail
+
+
+def _last_record(data: bytes) -> tuple[bytes, bytes | None]:
+    """Split off the last record of a text unless it certainly ends whole.
+
+    A text that ends with a line break, outside quotes, ends whole: returns
+    ``(data, None)``. Otherwise returns the text up to the last line break outside
+    quotes, and the record after it (the header alone is never split off).
+    """
+    quotes = data.count(b'"')
+    if quotes % 2 == 0 and data.endswith(b"\n"):
+        return data, None
+    end = len(data)
+    while (newline := data.rfind(b"\n", 0, end)) >= 0:
+        if (quotes - data.count(b'"', newline)) % 2 == 0:
+            return data[: newline + 1], data[newline + 1 :]
+        end = newline
+    return data, None
 
 
 def _read_csv(path: Path, data: bytes, separator: str) -> pl.DataFrame:

@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
@@ -66,17 +68,29 @@ def existing_keys(
         or not conn.execute(sa.text(f"SELECT 1 FROM {table} LIMIT 1")).first()
     ):
         return empty
-    conn.exec_driver_sql("CREATE TEMP TABLE tp_keys (k VARCHAR(200) PRIMARY KEY)")
-    try:
-        insert_frame(conn, "tp_keys", pl.DataFrame({"k": keys.unique()}))
+    with temp_keys(conn, keys) as name:
         found = read_frame(
             conn,
-            f"SELECT k FROM tp_keys JOIN {table} ON {column} = k",
+            f"SELECT k FROM {name} JOIN {table} ON {column} = k",
             schema={"k": pl.String()},
         )
-    finally:
-        conn.exec_driver_sql("DROP TABLE tp_keys")
     return found["k"].alias(column)
+
+
+@contextmanager
+def temp_keys(
+    conn: Connection, keys: pl.Series, *, name: str = "tp_keys"
+) -> Iterator[str]:
+    """A temporary table ``name`` of the distinct ``keys`` (column ``k``), to join.
+
+    Dropped on leaving the block; it lives in the caller's transaction.
+    """
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {name} (k VARCHAR(200) PRIMARY KEY)")
+    try:
+        insert_frame(conn, name, pl.DataFrame({"k": keys.unique()}))
+        yield name
+    finally:
+        conn.exec_driver_sql(f"DROP TABLE {name}")
 
 
 def ensure_channels(conn: Connection, names: list[str]) -> dict[str, int]:
@@ -126,8 +140,9 @@ def quarantine_rows(
 ) -> None:
     """Store rejected rows with their reason and raw cells; count them in ``report``.
 
-    A rejected row already quarantined by an earlier import of the same data counts as
-    a duplicate, so re-importing a file never quarantines a row twice.
+    The counts and reasons are added to those already in ``report``. A rejected row
+    already quarantined by an earlier import of the same data counts as a duplicate,
+    so re-importing a file never quarantines a row twice.
     """
     if bad.height == 0:
         return
@@ -158,6 +173,7 @@ def quarantine_rows(
             "row_key",
         ),
     )
-    report.quarantined = new.height
+    report.quarantined += new.height
     report.duplicates += rows.height - new.height
-    report.quarantine_reasons = dict(Counter(new[REASON].to_list()).most_common())
+    reasons = Counter(report.quarantine_reasons) + Counter(new[REASON].to_list())
+    report.quarantine_reasons = dict(reasons.most_common())

@@ -15,6 +15,11 @@ contains the same order, produces the same identities, which are counted as
 duplicates and not stored again. An order that gains a line in a later export gets
 just that line. Quarantined rows are identified by their raw text and occurrence, so
 they are not quarantined twice either.
+
+Before that, a line whose order already exists (stored, or on an earlier row) with
+another currency, country, customer or date is a conflict and is quarantined, so a
+second shop's order #1001 is neither merged into the first shop's #1001 nor taken
+for a duplicate of its lines (see :mod:`~tradepilot.ingest.conflicts`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ from sqlalchemy import Connection
 from tradepilot.domain.catalog import line_kinds
 from tradepilot.domain.orders import OrderKind
 from tradepilot.ingest import parse
+from tradepilot.ingest.conflicts import (
+    CONFLICT,
+    conflict_notes,
+    mark_conflicts,
+    stored_heads,
+)
 from tradepilot.ingest.files import ROW
 from tradepilot.ingest.loading import (
     ensure_channels,
@@ -192,10 +203,8 @@ def load_order_lines(
         Namespace of the order numbers (``online-retail``, ``shopify``, ...).
     """
     lines = validate_order_lines(lines.select(list(ORDER_LINE_SCHEMA)), now=now)
-    # A source row may yield several lines (Shopify's shipping, discount, refund);
-    # the row is quarantined if any of its lines is bad, so accounting stays per row.
-    row_reason = pl.col(REASON).drop_nulls().first().over(ROW)
-    lines = lines.with_columns(row_reason.alias(REASON))
+    # Conflicts first: a line of another order is not a duplicate of this one's.
+    lines, stored = _with_conflicts(conn, _per_row(lines), source=source)
     bad = lines.filter(pl.col(REASON).is_not_null()).unique(ROW, keep="first")
     good = with_line_keys(lines.filter(pl.col(REASON).is_null()), source)
     known = existing_keys(conn, "order_lines", "line_key", good["line_key"])
@@ -206,14 +215,45 @@ def load_order_lines(
     report.accepted = rows_fresh
     report.duplicates = good[ROW].n_unique() - rows_fresh
     quarantine_rows(conn, bad=bad, raw=raw, source=source, run_id=run_id, report=report)
+    report.source = source
+    report.conflicts = int(bad[CONFLICT].is_not_null().sum())
+    report.notes += conflict_notes(bad[CONFLICT], source=source, run_id=run_id)
     report.orders = good["order_number"].n_unique()
     report.date_min, report.date_max = (
         _iso(good["ordered_at"].min()),
         _iso(good["ordered_at"].max()),
     )
     if fresh.height:
-        report.orders_new = _write_lines(conn, fresh, source=source, run_id=run_id)
+        new = fresh.filter(
+            ~pl.col("order_number").is_in(stored["order_number"].implode())
+        )
+        _ensure_products(conn, fresh, run_id)
+        report.orders_new = _ensure_orders(conn, new, source=source, run_id=run_id)
+        _write_lines(conn, fresh, source=source, run_id=run_id)
         _link_reversals(conn, source=source, run_id=run_id)
+
+
+def _per_row(lines: pl.DataFrame) -> pl.DataFrame:
+    """Give every line of a row the row's first reason.
+
+    A source row may yield several lines (Shopify's shipping, discount, refund); the
+    row is quarantined if any of its lines is bad, so accounting stays per row.
+    """
+    return lines.with_columns(pl.col(REASON).drop_nulls().first().over(ROW))
+
+
+def _with_conflicts(
+    conn: Connection, lines: pl.DataFrame, *, source: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``lines`` with conflicting rows given their reason and ``_conflict`` (see
+    :mod:`~tradepilot.ingest.conflicts`), and the stored orders they name."""
+    numbers = lines.filter(pl.col(REASON).is_null())["order_number"]
+    stored = stored_heads(conn, source=source, numbers=numbers)
+    marked = mark_conflicts(lines, stored)
+    if marked[CONFLICT].is_null().all():
+        return marked, stored
+    conflict = pl.col(CONFLICT).drop_nulls().first().over(ROW)
+    return _per_row(marked).with_columns(conflict), stored
 
 
 def _iso(value: object) -> str | None:
@@ -222,11 +262,7 @@ def _iso(value: object) -> str | None:
 
 def _write_lines(
     conn: Connection, fresh: pl.DataFrame, *, source: str, run_id: int
-) -> int:
-    channel_ids = ensure_channels(conn, fresh["channel"].unique().to_list())
-    customer_ids = _ensure_customers(conn, fresh, source)
-    _ensure_products(conn, fresh)
-    orders_new = _ensure_orders(conn, fresh, source, run_id, channel_ids, customer_ids)
+) -> None:
     order_ids = read_frame(
         conn,
         "SELECT id AS order_id, order_number FROM orders WHERE source = :s",
@@ -244,7 +280,6 @@ def _write_lines(
         pl.lit(run_id).alias("import_run_id"),
     )
     insert_frame(conn, "order_lines", rows)
-    return orders_new
 
 
 def _ensure_customers(
@@ -266,24 +301,27 @@ def _ensure_customers(
     )
 
 
-def _ensure_products(conn: Connection, fresh: pl.DataFrame) -> None:
+def _ensure_products(conn: Connection, fresh: pl.DataFrame, run_id: int) -> None:
     seen = fresh.group_by("sku", maintain_order=True).agg(
         pl.col("description").drop_nulls().first()
     )
-    seen = seen.with_columns(line_kinds(seen["sku"]).alias("kind"))
+    seen = seen.with_columns(
+        line_kinds(seen["sku"]).alias("kind"), pl.lit(run_id).alias("import_run_id")
+    )
     upsert_named(conn, table="products", rows=seen, key="sku", id_column="sku")
 
 
 def _ensure_orders(
-    conn: Connection,
-    fresh: pl.DataFrame,
-    source: str,
-    run_id: int,
-    channel_ids: dict[str, int],
-    customer_ids: pl.DataFrame,
+    conn: Connection, new: pl.DataFrame, *, source: str, run_id: int
 ) -> int:
+    """Insert the orders of ``new`` (lines of orders not stored yet), with the
+    channels and customers they name; the number of orders inserted."""
+    if new.height == 0:
+        return 0
+    channel_ids = ensure_channels(conn, new["channel"].unique().to_list())
+    customer_ids = _ensure_customers(conn, new, source)
     heads = (
-        fresh.group_by("order_number", maintain_order=True)
+        new.group_by("order_number", maintain_order=True)
         .agg(pl.all().first())
         .join(
             customer_ids.rename({"external_id": "customer_ref", "id": "customer_id"}),
@@ -304,13 +342,6 @@ def _ensure_orders(
             pl.lit(run_id).alias("import_run_id"),
         )
     )
-    known = read_frame(
-        conn,
-        "SELECT order_number FROM orders WHERE source = :s",
-        {"s": source},
-        schema={"order_number": pl.String()},
-    )
-    heads = heads.filter(~pl.col("order_number").is_in(known["order_number"].implode()))
     insert_frame(conn, "orders", heads)
     return heads.height
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 import polars as pl
@@ -12,6 +14,7 @@ from tradepilot.domain.catalog import LineKind, line_kinds
 from tradepilot.domain.countries import PSEUDO_COUNTRIES
 from tradepilot.domain.orders import OrderKind
 from tradepilot.store import tables
+from tradepilot.store.bulk import read_frame
 from tradepilot.store.dialect import as_number
 from tradepilot.workspace import base_currency, revenue_in_base
 
@@ -25,7 +28,8 @@ def order_quality(lines: pl.DataFrame) -> dict[str, Any]:
         ``lines``, ``lines_without_customer``, ``zero_price_lines``,
         ``negative_price_lines``, ``cancellation_lines``, ``cancellation_share``,
         ``non_product_lines`` (kind -> count), ``unmapped_countries`` (text -> count),
-        ``pseudo_countries`` (code -> count), ``currencies`` (code -> count).
+        ``pseudo_countries`` (code -> count), ``currencies`` (code -> count),
+        ``countries`` (code -> count).
     """
     price = pl.col("unit_price").cast(pl.Float64, strict=False)
     kinds = line_kinds(lines["sku"].drop_nulls())
@@ -47,6 +51,7 @@ def order_quality(lines: pl.DataFrame) -> dict[str, Any]:
         lines["country"].filter(lines["country"].is_in(list(PSEUDO_COUNTRIES)))
     )
     counts["currencies"] = _value_counts(lines["currency"].drop_nulls())
+    counts["countries"] = _value_counts(lines["country"].drop_nulls())
     return counts
 
 
@@ -73,7 +78,8 @@ def workspace_quality(conn: Connection) -> dict[str, Any]:
         ``cancellation_lines``, ``cancellation_share``, ``non_product_lines`` (kind ->
         count), ``pseudo_countries`` (code -> lines), ``quarantine_reasons`` (reason ->
         rows), ``unmapped_country_rows``, ``fx_gaps`` (see
-        :func:`tradepilot.workspace.revenue_in_base`).
+        :func:`tradepilot.workspace.revenue_in_base`), ``merged_orders`` and
+        ``merged_orders_repair`` (see :func:`merged_orders`).
     """
     o, lines, q = tables.orders, tables.order_lines, tables.quarantine
     joined = lines.join(o, lines.c.order_id == o.c.id)
@@ -105,6 +111,7 @@ def workspace_quality(conn: Connection) -> dict[str, Any]:
             ).scalar_one()
         ),
         "fx_gaps": gaps,
+        **merged_orders(conn),
     }
 
 
@@ -117,3 +124,102 @@ def _grouped(conn: Connection, source: Any, column: Any, where: Any) -> dict[str
         .order_by(sa.func.count().desc())
     ).all()
     return {str(k): int(n) for k, n in rows}
+
+
+_FOREIGN_LINES: dict[str, pl.DataType] = {
+    "order_id": pl.Int64(),
+    "source": pl.String(),
+    "currency": pl.String(),
+    "country": pl.String(),
+    "ordered_at": pl.Datetime("us", "UTC"),
+    "run": pl.Int64(),
+    "lines": pl.Int64(),
+}
+
+
+def merged_orders(conn: Connection) -> dict[str, Any]:
+    """Orders holding lines of another order, merged by an import before conflicts
+    were checked (see ``ingest/conflicts.py``), and how to repair them.
+
+    A line does not record its own currency, country or date, but its import run's
+    report records those of the file it came from. A line that a later run added to
+    an order came from another order when that file held no line in the order's
+    currency, none in its country, or none within a day of its date: a second
+    shop's export imported under the first shop's source. (Order numbers that one
+    file reused for two orders left no such trace.)
+
+    Returns
+    -------
+    dict
+        ``merged_orders``: ``orders`` and ``lines`` affected; and
+        ``merged_orders_repair``: one sentence per import run to undo and import
+        again with a distinct ``--source``.
+    """
+    foreign = read_frame(
+        conn,
+        """SELECT o.id AS order_id, o.source, o.currency, o.country, o.ordered_at,
+                  l.import_run_id AS run, count(*) AS lines
+           FROM order_lines l JOIN orders o ON o.id = l.order_id
+           WHERE l.import_run_id <> o.import_run_id
+           GROUP BY o.id, o.source, o.currency, o.country, o.ordered_at,
+                    l.import_run_id""",
+        schema=_FOREIGN_LINES,
+    )
+    runs = _run_files(conn, foreign["run"].unique().to_list())
+    flags = [_is_foreign(row, runs) for row in foreign.iter_rows(named=True)]
+    merged = foreign.filter(pl.Series(flags, dtype=pl.Boolean))
+    repair = []
+    for (run, source), group in merged.group_by("run", "source", maintain_order=True):
+        name = runs[int(str(run))]["source_name"]
+        repair.append(
+            f"import run {run} ({name}) added {int(group['lines'].sum()):,} lines to"
+            f" {group.height:,} orders of another currency, country or date: undo it"
+            f" (tradepilot import undo {run}) and import {name} again with a"
+            f" distinct --source, e.g. --source {str(source)[:30]}-2"
+        )
+    return {
+        "merged_orders": {
+            "orders": merged["order_id"].n_unique(),
+            "lines": int(merged["lines"].sum()),
+        },
+        "merged_orders_repair": repair,
+    }
+
+
+def _run_files(conn: Connection, run_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """File name, currencies, countries and date range of each run's file."""
+    runs = tables.import_runs
+    rows = conn.execute(
+        sa.select(runs.c.id, runs.c.source_name, runs.c.report).where(
+            runs.c.id.in_(run_ids)
+        )
+    ).all()
+    found = {}
+    for run_id, name, text in rows:
+        report = json.loads(text or "{}")
+        quality = report.get("data_quality") or {}
+        found[int(run_id)] = {
+            "source_name": name,
+            "currencies": set(quality.get("currencies") or ()),
+            "countries": set(quality.get("countries") or ()),
+            "dates": (report.get("date_min"), report.get("date_max")),
+        }
+    return found
+
+
+def _is_foreign(row: dict[str, Any], runs: dict[int, dict[str, Any]]) -> bool:
+    """True if the lines ``row["run"]`` added cannot be of the order in ``row``."""
+    run = runs.get(row["run"])
+    if run is None:
+        return False
+    if run["currencies"] and row["currency"] not in run["currencies"]:
+        return True
+    if run["countries"] and row["country"] not in run["countries"]:
+        return True
+    first, last = run["dates"]
+    if not (first and last):
+        return False
+    day = dt.timedelta(days=1)
+    earliest = dt.datetime.fromisoformat(first) - day
+    latest = dt.datetime.fromisoformat(last) + day
+    return not earliest <= row["ordered_at"] <= latest

@@ -13,6 +13,9 @@ from sqlalchemy import Connection
 from tradepilot.ingest.files import RawTable
 from tradepilot.ingest.report import ImportReport
 
+SOURCE_MAX_LENGTH = 32  # orders.source, customers.source
+_SOURCE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
 
 @dataclass
 class ImportContext:
@@ -28,6 +31,9 @@ class ImportContext:
         The import's time (UTC).
     currency, channel : str or None
         Overrides (``--currency``, ``--channel``) for formats that use them.
+    source : str or None
+        Namespace of the order numbers (``--source``; order formats), None for the
+        format's default (its name; generic: the mapping's ``source``).
     mapping : Path or None
         YAML column mapping (``--mapping``, generic format).
     path : Path or None
@@ -43,6 +49,7 @@ class ImportContext:
     now: dt.datetime
     currency: str | None = None
     channel: str | None = None
+    source: str | None = None
     mapping: Path | None = None
     path: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -65,12 +72,16 @@ class ImportFormat:
         ``load(conn, table, ctx)``: parse ``table``, write it, fill ``ctx.report``.
     separator : str or None
         Field separator to force (``\\t`` for Amazon), or None to sniff.
+    orders : bool
+        An order format: its order numbers live in a namespace, the source
+        (``--source``).
     """
 
     name: str
     summary: str
     load: Loader
     separator: str | None = None
+    orders: bool = False
 
 
 def order_loader(
@@ -87,13 +98,49 @@ def order_loader(
             conn,
             lines=lines,
             raw=table.frame,
-            source=ctx.extra.get("source", source),
+            source=ctx.extra.get("source") or ctx.source or source,
             run_id=ctx.run_id,
             report=ctx.report,
             now=ctx.now,
         )
 
     return load
+
+
+def check_source(value: str) -> str:
+    """``value`` if it can name a source (a namespace of order numbers).
+
+    Parameters
+    ----------
+    value : str
+        What the user gave (``--source``, a mapping's ``source``).
+
+    Returns
+    -------
+    str
+        ``value`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        Unless it is 1 to 32 lower-case letters, digits, ``.``, ``_`` or ``-``,
+        starting with a letter or digit.
+
+    Examples
+    --------
+    >>> check_source("shopify-2")
+    'shopify-2'
+    """
+    if len(value) > SOURCE_MAX_LENGTH:
+        raise ValueError(
+            f"expected at most {SOURCE_MAX_LENGTH} characters, got {len(value)}"
+        )
+    if not value or value[0] in "._-" or any(c not in _SOURCE_CHARS for c in value):
+        raise ValueError(
+            "expected lower-case letters, digits, '.', '_' or '-' (e.g. my-shop),"
+            f" got {value!r}"
+        )
+    return value
 
 
 def formats() -> dict[str, ImportFormat]:

@@ -32,6 +32,17 @@ class ImportReport:
         Range of the rows' dates, ISO 8601.
     data_quality : dict
         Findings on the rows read (see ``ingest/quality.py``).
+    source : str or None
+        Namespace of the order numbers (order formats; ``--source``).
+    conflicts : int
+        Rows quarantined (now or by an earlier import of them) because their order
+        already exists, in the store or on an earlier row, with another currency,
+        country, customer or date (see ``ingest/conflicts.py``).
+    truncated : bool
+        The file ends in the middle of a row (it was cut off): that row is
+        quarantined, the rest imported.
+    notes : list of str
+        What the user should know or do about this import, in plain words.
     """
 
     format: str
@@ -49,6 +60,10 @@ class ImportReport:
     import_run_id: int | None = None
     encoding: str | None = None
     data_quality: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    conflicts: int = 0
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
 
     def check(self) -> None:
         """Raise ``AssertionError`` if a row is unaccounted for (a bug, not bad data)."""

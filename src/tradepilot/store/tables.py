@@ -8,6 +8,10 @@ back to its file. Natural keys are unique, which is what makes re-imports idempo
   the occurrence of that exact line in its order (see ``ingest/keys.py``)
 * ``quarantine``: ``row_key`` — source and the raw values with their occurrence
 * ``fx_rates``: (``currency``, ``date``)
+
+Products and purchase-order lines carry the run that created them too (nullable: a
+restock approval adds PO lines of its own), so ``tradepilot import undo`` can remove
+exactly what one run added (``ingest/undo.py``).
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ import_runs = Table(
     Column("quarantined", Integer, nullable=False),
     Column("duplicates", Integer, nullable=False),
     Column("report", Text, nullable=False),  # JSON ImportReport
+    Column("undone_at", UTCDateTime),  # set by ``tradepilot import undo``
 )
 
 quarantine = Table(
@@ -105,6 +110,8 @@ products = Table(
     Column("moq", Integer),
     Column("list_price", ExactDecimal),
     Column("price_currency", String(3)),
+    # The run that created the product (null: before migration 0005), for undo.
+    Column("import_run_id", Integer),
 )
 
 orders = Table(
@@ -209,6 +216,7 @@ purchase_order_lines = Table(
     Column("unit_cost", ExactDecimal, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("promised_date", Date),
+    Column("import_run_id", Integer),  # the run that added the line, for undo
     UniqueConstraint("po_id", "sku"),
 )
 

@@ -19,7 +19,7 @@ from tradepilot.app.jobs import start_import
 from tradepilot.app.security import State, check_upload, require_token
 from tradepilot.ingest.quarantine import list_quarantine
 from tradepilot.ingest.registry import formats
-from tradepilot.ingest.service import list_import_runs
+from tradepilot.ingest.service import check_options, list_import_runs
 
 router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(require_token)], tags=["api"]
@@ -67,10 +67,19 @@ def post_import(
     mapping: Annotated[
         UploadFile | None, File(description="YAML mapping (generic)")
     ] = None,
+    source: Annotated[
+        str | None,
+        Form(
+            max_length=64,
+            description="Namespace of the order numbers (order formats); default:"
+            " the format's name. Give a second shop its own.",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """Upload a file; it is imported in the background. Poll the returned job."""
     if format not in formats():
         raise HTTPException(422, f"unknown import format {format!r}")
+    check_options(fmt=format, source=source or None)
     check_upload(state, file)
     mapping_bytes = mapping.file.read(1024 * 1024) if mapping else None
     job = start_import(
@@ -79,6 +88,7 @@ def post_import(
         filename=file.filename or "upload",
         upload=file.file,
         mapping=mapping_bytes,
+        source=source or None,
     )
     return job.public()
 

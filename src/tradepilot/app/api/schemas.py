@@ -78,6 +78,8 @@ class ImportRunPublic(BaseModel):
     quarantined: int
     duplicates: int
     report: dict[str, Any]
+    undone_at: Any = None
+    undoable: bool = False
 
 
 class ImportRunsPublic(BaseModel):
@@ -111,3 +113,33 @@ class FormatPublic(BaseModel):
 
     name: str
     summary: str
+
+
+class ImportUndoPublic(BaseModel):
+    """What undoing an import run removed."""
+
+    run_id: int
+    undo_run_id: int
+    format: str
+    source_name: str
+    undone_at: str
+    removed: dict[str, int]
+    kept: dict[str, int]
+    notes: list[str]
+
+
+class MappingFieldPublic(BaseModel):
+    """A canonical field of a generic mapping, with the column guessed for it."""
+
+    name: str
+    required: bool
+    guess: str | None
+
+
+class ImportPreviewPublic(BaseModel):
+    """A file's header and first rows, and the mapping fields to fill."""
+
+    file: str
+    columns: list[str]
+    rows: list[list[str | None]]
+    fields: list[MappingFieldPublic]

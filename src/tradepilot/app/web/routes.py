@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tradepilot.app.cached import cached_kpis, cached_quality, cached_status
-from tradepilot.app.jobs import start_import
 from tradepilot.app.security import (
     SESSION_COOKIE,
     CsrfSession,
     CurrentSession,
     State,
     check_form_csrf,
-    check_upload,
     form_csrf_token,
     set_form_csrf_cookie,
     set_session_cookie,
@@ -204,24 +202,6 @@ def imports_page(request: Request, state: State, session: CurrentSession) -> Res
         page=QUARANTINE_PAGE,
         reason="",
     )
-
-
-@router.post("/imports", response_class=HTMLResponse)
-async def imports_upload(
-    request: Request,
-    state: State,
-    session: CsrfSession,
-    file: Annotated[UploadFile, File()],
-    format: Annotated[str, Form()],
-) -> Response:
-    """Start an import of the uploaded file; answers with a progress fragment."""
-    if format not in formats():
-        raise HTTPException(422, f"unknown import format {format!r}")
-    check_upload(state, file)
-    job = start_import(
-        state, fmt=format, filename=file.filename or "upload", upload=file.file
-    )
-    return render(request, "partials/job.html", session=session, job=job.public())
 
 
 @router.get("/imports/jobs/{job_id}", response_class=HTMLResponse)

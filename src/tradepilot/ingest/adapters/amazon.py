@@ -249,4 +249,5 @@ IMPORT_FORMAT = ImportFormat(
     "Amazon Seller Central All Orders report (tab-separated)",
     order_loader(FORMAT, _build),
     separator="\t",
+    orders=True,
 )

@@ -268,8 +268,8 @@ def load(conn: Connection, table: RawTable, ctx: ImportContext) -> None:
     """
     mapping = load_mapping(ctx.mapping)
     if mapping.separator and ctx.path is not None and table.encoding != "xlsx":
-        table = read_table(ctx.path, separator=mapping.separator)
-    ctx.extra["source"] = mapping.source
+        table = read_table(ctx.path, separator=mapping.separator).complete()
+    ctx.extra["source"] = ctx.source or mapping.source
 
     def build(mapped: RawTable, _ctx: ImportContext) -> pl.DataFrame:
         return to_order_lines(
@@ -284,5 +284,8 @@ def load(conn: Connection, table: RawTable, ctx: ImportContext) -> None:
 
 
 IMPORT_FORMAT = ImportFormat(
-    FORMAT, "Any order CSV/XLSX described by a YAML column mapping (--mapping)", load
+    FORMAT,
+    "Any order CSV/XLSX described by a YAML column mapping (--mapping)",
+    load,
+    orders=True,
 )

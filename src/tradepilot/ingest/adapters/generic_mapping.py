@@ -28,6 +28,7 @@ from tradepilot.domain.countries import resolve_country
 from tradepilot.domain.errors import ImportFormatError
 from tradepilot.domain.money import known_currencies
 from tradepilot.domain.orders import OrderKind
+from tradepilot.ingest.registry import check_source
 
 DEFAULT_DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -37,7 +38,6 @@ DEFAULT_DATE_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
 )
-_SOURCE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._-"
 
 
 class MappedColumns(BaseModel):
@@ -86,12 +86,7 @@ class OrderMapping(BaseModel):
     @field_validator("source")
     @classmethod
     def _plain_source(cls, value: str) -> str:
-        if value[0] in "._-" or any(c not in _SOURCE_CHARS for c in value):
-            raise ValueError(
-                "expected lower-case letters, digits, '.', '_' or '-' (e.g. my-shop),"
-                f" got {value!r}"
-            )
-        return value
+        return check_source(value)
 
     @field_validator("date_format", mode="before")
     @classmethod
@@ -177,22 +172,48 @@ def load_mapping(path: Path | None) -> OrderMapping:
     if not path.is_file():
         raise ImportFormatError(f"{path}: no such mapping file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0]
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise ImportFormatError(
-            f"{path.name}: not a readable YAML file ({first})"
+            f"{path.name}: not a readable YAML file ({exc.reason})"
         ) from None
+    return parse_mapping(text, name=path.name)
+
+
+def parse_mapping(text: str, *, name: str) -> OrderMapping:
+    """Validate the YAML ``text`` of a mapping (``name`` is used in messages).
+
+    Raises
+    ------
+    ImportFormatError
+        If the text is not YAML, or a key is missing or invalid (naming the key).
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise ImportFormatError(f"{name}: not a readable YAML file ({first})") from None
+    return validate_mapping(data, name=name)
+
+
+def validate_mapping(data: object, *, name: str) -> OrderMapping:
+    """Validate a mapping given as data (the YAML document, or a built dict).
+
+    Raises
+    ------
+    ImportFormatError
+        If ``data`` is not a mapping, or a key is missing or invalid (naming it).
+    """
     if not isinstance(data, dict):
         raise ImportFormatError(
-            f"{path.name}: expected a YAML mapping with keys source, columns, ...;"
+            f"{name}: expected a YAML mapping with keys source, columns, ...;"
             f" found {type(data).__name__}"
         )
     try:
         return OrderMapping.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(_describe(error) for error in exc.errors())
-        raise ImportFormatError(f"{path.name}: invalid mapping: {problems}") from None
+        raise ImportFormatError(f"{name}: invalid mapping: {problems}") from None
 
 
 def _describe(error: Any) -> str:

@@ -113,4 +113,5 @@ IMPORT_FORMAT = ImportFormat(
     FORMAT,
     "UCI Online Retail / Online Retail II (CSV or XLSX)",
     order_loader(FORMAT, _build),
+    orders=True,
 )

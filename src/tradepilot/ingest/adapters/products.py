@@ -176,7 +176,11 @@ def load(conn: Connection, table: RawTable, ctx: ImportContext) -> None:
     }
     kinds = new["sku"].map_elements(lambda s: classify_sku(s).value, pl.String)
     insert_frame(
-        conn, "products", new.select("sku", *ATTRIBUTES).with_columns(kind=kinds)
+        conn,
+        "products",
+        new.select("sku", *ATTRIBUTES).with_columns(
+            kind=kinds, import_run_id=pl.lit(ctx.run_id)
+        ),
     )
     update_rows(
         conn,

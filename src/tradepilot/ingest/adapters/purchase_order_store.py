@@ -107,7 +107,9 @@ def write_accepted(
     insert_frame(
         conn,
         "purchase_order_lines",
-        new_lines.join(po_ids, on="po_number").select("po_id", "sku", *LINE_FIELDS),
+        new_lines.join(po_ids, on="po_number").select(
+            "po_id", "sku", *LINE_FIELDS, pl.lit(run_id).alias("import_run_id")
+        ),
     )
     line_ids = read_frame(
         conn,

@@ -257,5 +257,8 @@ def _build(table: RawTable, ctx: ImportContext) -> pl.DataFrame:
 
 
 IMPORT_FORMAT = ImportFormat(
-    FORMAT, "Shopify admin orders export (CSV)", order_loader(FORMAT, _build)
+    FORMAT,
+    "Shopify admin orders export (CSV)",
+    order_loader(FORMAT, _build),
+    orders=True,
 )
