@@ -63,6 +63,25 @@ def test_api_landed_cost_margins_scores_lanes_and_impact(app, client, imported):
     assert unauthorised.status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        pytest.param("/api/v1/landed-cost", {"country": "XQ", "value": "10",
+                     "currency": "EUR", "weight_kg": 1}, id="parcel"),
+        pytest.param("/api/v1/landed-cost", {"country": "XQ", "sku": "TP-0001"},
+                     id="sku"),
+        pytest.param("/api/v1/lanes/best", {"from": "DE", "to": "XQ"}, id="lane"),
+    ],
+)  # fmt: skip
+def test_an_unknown_country_code_is_named_as_such(client, path, params):
+    response = client.get(path, params=params)
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "country 'XQ' is not an ISO 3166-1 country code (such as DE, FR or US)"
+    )
+
+
 def test_markets_page_filters_explains_rescores_and_shows_impact(app, token, imported):
     client = TestClient(app)
     login(client)

@@ -300,6 +300,40 @@ def fold_aliases(aliases: Mapping[str, str]) -> dict[str, str]:
     return folded
 
 
+def require_country(code: str) -> str:
+    """The upper-cased ISO 3166-1 alpha-2 code of one country, or an error.
+
+    For a destination or origin the seller types (``landed-cost --country``), where
+    an unknown code must be named as such, not reported as a missing lane.
+
+    Raises
+    ------
+    DataValidationError
+        If ``code`` is not an ISO country code, or is a pseudo-code (``EU``).
+
+    Examples
+    --------
+    >>> require_country("fr")
+    'FR'
+    >>> require_country("XQ")
+    Traceback (most recent call last):
+    ...
+    tradepilot.domain.errors.DataValidationError: country 'XQ' is not an ISO 3166-1 country code (such as DE, FR or US)
+    """
+    upper = code.strip().upper()
+    country = _countries().get(upper)
+    if country is None:
+        raise DataValidationError(
+            f"country {upper!r} is not an ISO 3166-1 country code (such as DE, FR or US)"
+        )
+    if country.is_pseudo:
+        raise DataValidationError(
+            f"country {upper!r} is not one country ({country.name}); give an ISO"
+            " 3166-1 code such as DE"
+        )
+    return upper
+
+
 def country_name(code: str) -> str:
     """Name of an alpha-2 code or pseudo-code; the code itself if unknown."""
     country = _countries().get(code.upper())

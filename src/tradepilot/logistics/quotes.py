@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine
 
+from tradepilot.domain.countries import require_country
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import quantize, validate_currency
 from tradepilot.fx.service import LatestRates
@@ -48,6 +49,7 @@ def quote_sku(
     pointer to the parcel form, which takes a value.
     """
     day = day or dt.datetime.now(dt.UTC).date()
+    country = require_country(country)
     _check_quantity(quantity)
     with engine.connect() as conn:
         context = trade_context(conn, home)
@@ -195,6 +197,8 @@ def quote_parcel(
     weight unless ``shipping`` gives it. No channel fees; no FX (one currency).
     """
     day = day or dt.datetime.now(dt.UTC).date()
+    country = require_country(country)
+    origin = require_country(origin) if origin else None
     currency = validate_currency(currency)
     if value <= 0 or weight_kg <= 0:
         raise DataValidationError(
@@ -250,6 +254,7 @@ def best_lane(
     """The cheapest route from ``origin`` to ``destination`` within ``max_days``,
     with the alternatives that also meet it (cheapest first, up to ten)."""
     day = day or dt.datetime.now(dt.UTC).date()
+    destination = require_country(destination)
     with engine.connect() as conn:
         context = trade_context(conn, home)
         currencies = {context.base, *(leg.card.currency for leg in context.lanes.legs)}
