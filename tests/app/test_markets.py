@@ -8,6 +8,7 @@ from tests.app.test_web import login
 from tests.simstore import import_store
 
 from tradepilot.app.api.trade import trade_cache_version, warm_trade_caches
+from tradepilot.ingest.service import import_file
 
 
 @pytest.fixture
@@ -122,6 +123,29 @@ def test_markets_page_without_sales_says_what_to_do(app, token):
 
     assert page.status_code == 200
     assert "No margins yet" in page.text
+
+
+FX_HINT = "import exchange rates first: tradepilot fx import eurofxref-hist.csv"
+
+
+def test_without_fx_rates_the_api_and_page_say_what_to_do(app, client, sim_files):
+    engine = app.state.tradepilot.engine
+    for key, fmt in [("products", "products"), ("shopify_orders", "shopify")]:
+        import_file(engine, fmt=fmt, path=sim_files[key])
+    browser = TestClient(app)
+    login(browser)
+
+    margins = client.get("/api/v1/margins")
+    scores = client.get("/api/v1/markets/scores")
+    page = browser.get("/markets")
+
+    assert margins.status_code == 409
+    assert margins.json()["code"] == "missing_fx_rate"
+    assert FX_HINT in margins.json()["detail"]
+    assert scores.status_code == 409
+    assert FX_HINT in scores.json()["detail"]
+    assert page.status_code == 200
+    assert FX_HINT in page.text
 
 
 def test_warming_fills_the_caches_and_tolerates_an_empty_workspace(app, sim_files):

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from tradepilot.cli.main import app
 from tradepilot.config import Settings
+from tradepilot.ingest.service import import_file
 from tradepilot.logistics.impact import example_path
 from tradepilot.workspace import init_workspace, open_store
 
@@ -145,3 +146,114 @@ def test_markets_lanes_and_rules(home: Path) -> None:
 )  # fmt: skip
 def test_bad_input_gets_a_message_not_a_traceback(home, args, message) -> None:
     assert message in refused(*args, "-w", str(home))
+
+
+FX_HINT = "import exchange rates first: tradepilot fx import eurofxref-hist.csv"
+
+
+@pytest.fixture(scope="module")
+def home_without_fx(tmp_path_factory, sim_files) -> Path:
+    """The simulated store's orders (EUR, GBP, USD, ...) without any FX rate."""
+    home = tmp_path_factory.mktemp("no-fx") / "ws"
+    engine = init_workspace(Settings(home=home, database_url=None), base_currency="EUR")
+    for key, fmt in [("products", "products"), ("shopify_orders", "shopify"),
+                     ("amazon_all_orders", "amazon")]:  # fmt: skip
+        import_file(engine, fmt=fmt, path=sim_files[key])
+    engine.dispose()
+    return home
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["margins"], id="margins"),
+        pytest.param(["margins", "--json"], id="margins-json"),
+        pytest.param(["markets", "score"], id="markets"),
+        pytest.param(["rules", "impact", "--what-if", str(example_path("de_vat_21"))],
+                     id="rule-impact"),
+    ],
+)  # fmt: skip
+def test_without_fx_rates_the_commands_say_what_to_do(home_without_fx, args):
+    result = CliRunner().invoke(app, [*args, "-w", str(home_without_fx)])
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "no FX rate for" in result.stderr
+    assert FX_HINT in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def eur_workspace(home: Path, sim_files, *, only: str | None = None) -> Path:
+    """Orders and costs all in EUR, no FX rates; ``only`` keeps one country."""
+    engine = init_workspace(Settings(home=home, database_url=None), base_currency="EUR")
+    import_file(engine, fmt="products", path=sim_files["products"])
+    import_file(engine, fmt="shopify", path=sim_files["shopify_orders"])
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE orders SET currency = 'EUR'"))
+        conn.execute(sa.text("UPDATE products SET cost_currency = 'EUR'"))
+        if only:
+            others = "SELECT id FROM orders WHERE country <> :c"
+            conn.execute(
+                sa.text(f"DELETE FROM order_lines WHERE order_id IN ({others})"),
+                {"c": only},
+            )
+            conn.execute(sa.text("DELETE FROM orders WHERE country <> :c"), {"c": only})
+    engine.dispose()
+    return home
+
+
+def test_when_no_cell_can_be_priced_for_want_of_rates_margins_fail_saying_so(
+    tmp_path, sim_files
+):
+    # given EUR sales to the US only, whose import rules are in USD
+    home = eur_workspace(tmp_path / "ws", sim_files, only="US")
+
+    result = CliRunner().invoke(app, ["margins", "-w", str(home)])
+
+    assert result.exit_code == 1
+    assert "no FX rate for USD" in result.stderr
+    assert "cells can be priced without rates for USD" in result.stderr
+    assert FX_HINT in result.stderr
+
+
+def test_without_fx_rates_for_some_currencies_margins_say_so_first(tmp_path, sim_files):
+    # given a workspace whose orders and costs are all in EUR but whose rules need
+    # GBP, USD...
+    home = eur_workspace(tmp_path / "ws", sim_files)
+
+    text = CliRunner().invoke(app, ["margins", "-w", str(home)])
+    found = invoke("margins", "-w", str(home), "--json")
+
+    assert text.exit_code == 0
+    first = text.stdout.replace("\n", " ")
+    assert first.startswith("note:")
+    assert first.index("no FX rate on or before") < first.index("Best margins")
+    assert FX_HINT in first
+    assert found["count"] > 0
+    assert found["fx_rates"]["missing"]
+    assert any(FX_HINT in note for note in found["assumptions"][:3])
+    assert found["skipped"]
+    assert all("no " in s["reason"] and FX_HINT in s["reason"]
+               for s in found["skipped"] if "FX" in s["reason"])  # fmt: skip
+
+
+def test_old_fx_rates_are_used_and_their_age_stated(home: Path) -> None:
+    found = invoke("margins", "--date", "2030-01-01", "-w", str(home), "--json")
+    quote = invoke(
+        "landed-cost", "--value", "200", "--currency", "USD", "--country", "US",
+        "--weight-kg", "1.5", "--date", "2030-01-01", "-w", str(home), "--json",
+    )  # fmt: skip
+    text = CliRunner().invoke(
+        app, ["markets", "score", "--date", "2030-01-01", "-w", str(home)]
+    )
+
+    age = found["fx_rates"]["age_days"]
+    newest = min(found["fx_rates"]["newest"].values())
+    assert age > 365
+    assert found["fx_rates"]["missing"] == []
+    note = (
+        f"FX: the newest rates on file are of {newest} ({age} days before 2030-01-01)"
+    )
+    assert any(n.startswith(note) for n in found["assumptions"])
+    assert any(n.startswith(note) for n in quote["assumptions"])
+    assert "import newer rates" in text.stdout.replace("\n", " ")

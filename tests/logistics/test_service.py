@@ -59,6 +59,32 @@ def test_suggested_prices_keep_the_target_margin(store):
     assert all(round(p % 0.5, 2) == 0.49 for p in eur)
 
 
+def test_lists_rank_cells_with_volume_by_yearly_margin_and_only_raise_prices(store):
+    engine, home = store
+
+    report = margins(engine, home=home, day=DAY)
+    ranked, unranked = report.ranked_rows()
+    advised = report.rows.drop_nulls("suggested_price")
+
+    assert report.min_yearly_units == 12
+    assert ranked.height > 0
+    assert unranked.height > 0
+    assert report.rows.head(ranked.height)["ranked"].all()
+    assert ranked["yearly_units"].min() >= 12
+    assert unranked["yearly_units"].max() < 12
+    assert ranked["yearly_margin"].to_list() == sorted(
+        ranked["yearly_margin"].to_list(), reverse=True
+    )
+    assert advised.height > 0
+    assert (advised["suggested_price"] > advised["unit_price"]).all()
+    assert (advised["suggested_price"] == advised["floor_price"]).all()
+    assert report.rows["floor_price"].null_count() < report.rows.height
+    assert set(report.rows["volume_source"]) <= {
+        "forecast", "forecast capped", "trailing year"
+    }  # fmt: skip
+    assert any("min_yearly_units" in note for note in report.assumptions)
+
+
 def test_quote_for_a_sku_names_its_rules_and_route(store):
     engine, home = store
     sku = _a_sku_sold_to(engine, home, "GB")

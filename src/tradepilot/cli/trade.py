@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.engine import Engine
+from rich.markup import escape
 
 from tradepilot.cli.output import (
     JsonOption,
@@ -23,10 +23,11 @@ from tradepilot.cli.output import (
 )
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import parse_decimal
-from tradepilot.logistics.impact import rule_impact
-from tradepilot.logistics.quotes import best_lane, quote_order, quote_parcel, quote_sku
-from tradepilot.logistics.service import margins as margin_report
-from tradepilot.markets.service import score_workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tradepilot.logistics.service import MarginReport
 
 DateOption = Annotated[
     dt.datetime | None,
@@ -73,6 +74,8 @@ def landed_cost(
 ) -> None:
     """Landed cost of a SKU to a country, of a stored order (at its date), or of a
     hypothetical parcel, with every rule applied and its source."""
+    from tradepilot.logistics.quotes import quote_order, quote_sku
+
     with errors_as_messages(), workspace_store(workspace) as (engine, home):
         term = _incoterm(incoterm)
         if order is not None:
@@ -112,6 +115,8 @@ def _parcel(
     day: dt.date | None,
     origin: str | None,
 ) -> dict[str, Any]:
+    from tradepilot.logistics.quotes import quote_parcel
+
     if value is None or currency is None or weight_kg is None:
         raise DataValidationError(
             "give --order NUMBER, or --sku SKU --country CC, or a parcel: --value "
@@ -148,8 +153,15 @@ def _incoterm(value: str | None) -> str | None:
     return value.upper()
 
 
+def _print_notices(notes: Any) -> None:
+    """The assumptions a reader must see before the numbers."""
+    for note in notes:
+        stdout.print(f"[bold yellow]note:[/] {escape(note)}")
+
+
 def _print_landed(result: dict[str, Any]) -> None:
     cur = result["currency"]
+    _print_notices(result.get("assumptions", ()))
     stdout.print(
         f"[bold]{result.get('sku') or result.get('order') or 'parcel'} to "
         f"{result['country']}[/] on "
@@ -176,8 +188,10 @@ def margins(
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Contribution margin per SKU x country, with a per-unit breakdown, yearly
-    volume and a suggested price keeping the target margin."""
+    """Contribution margin per SKU x country, with a per-unit breakdown and yearly
+    volume, ranked by yearly margin; a price rise where the margin is below target."""
+    from tradepilot.logistics.service import margins as margin_report
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("pricing every SKU x country")
         with workspace_store(workspace) as (engine, home):
@@ -187,14 +201,33 @@ def margins(
     if as_json:
         emit_json(report.as_dict())
         return
-    rows = report.rows.to_dicts()
-    columns = ["sku", "country", "units", "unit_price", "price_currency", "landed_cost",
-               "margin", "margin_rate", "yearly_margin", "suggested_price"]  # fmt: skip
-    title = f"margins per unit ({report.currency}), rules of {report.day}"
-    stdout.print(rows_table(f"Best {title}", rows[:limit], columns))
-    stdout.print(rows_table(f"Worst {title}", rows[-limit:][::-1], columns))
-    for note in report.assumptions:
-        stdout.print(f"  assumed: {note}")
+    _print_margins(report, limit)
+
+
+def _print_margins(report: MarginReport, limit: int) -> None:
+    _print_notices(report.notices)
+    ranked, unranked = (frame.to_dicts() for frame in report.ranked_rows())
+    columns = ["sku", "country", "yearly_units", "unit_price", "price_currency",
+               "landed_cost", "margin", "margin_rate", "yearly_margin",
+               "suggested_price"]  # fmt: skip
+    title = f"margins per year ({report.currency}), rules of {report.day}"
+    best = ranked[:limit]
+    worst = ranked[len(best) :][-limit:][::-1]
+    stdout.print(rows_table(f"Best {title}", best, columns))
+    stdout.print(rows_table(f"Worst {title}", worst, columns))
+    if unranked:
+        stdout.print(
+            f"  {len(unranked)} SKU x country cells sell fewer than"
+            f" {report.min_yearly_units or 0:g} units"
+            " a year and are not ranked (min_yearly_units in trade.toml; --json"
+            " lists them)"
+        )
+    stdout.print(
+        "  suggested price: the lowest price keeping the target margin, shown"
+        " where the margin is below it (floor_price in --json for every cell)"
+    )
+    for note in report.assumptions[len(report.notices) :]:
+        stdout.print(f"  assumed: {escape(note)}")
 
 
 def score(
@@ -208,14 +241,23 @@ def score(
     as_json: JsonOption = False,
 ) -> None:
     """Rank every country for market entry, component by component."""
+    from tradepilot.logistics.service import margins as margin_report
+    from tradepilot.markets.service import score_workspace
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         weights = _weights(weight or [])
         progress("scoring markets")
         with workspace_store(workspace) as (engine, home):
-            ranked = score_workspace(engine, home=home, weights=weights, day=_day(date))
+            report = margin_report(
+                engine, home=home, day=_day(date), suggest_prices=False
+            )
+            ranked = score_workspace(engine, home=home, weights=weights, report=report)
+    notes = list(report.notices)
     if as_json:
-        emit_json({"count": ranked.height, "data": ranked.to_dicts()})
+        emit_json({"count": ranked.height, "data": ranked.to_dicts(),
+                   "assumptions": notes})  # fmt: skip
         return
+    _print_notices(notes)
     columns = ["rank", "country", "name", "score", "explanation"]
     stdout.print(
         rows_table("Market-entry score", ranked.head(limit).to_dicts(), columns)
@@ -246,6 +288,8 @@ def best(
     as_json: JsonOption = False,
 ) -> None:
     """The cheapest route that meets a delivery time, multi-leg routes included."""
+    from tradepilot.logistics.quotes import best_lane
+
     with errors_as_messages(), workspace_store(workspace) as (engine, home):
         result = best_lane(
             engine, home=home, origin=origin, destination=_country(destination),
@@ -269,6 +313,8 @@ def impact(
 ) -> None:
     """Which SKUs and countries gain or lose how much margin per year under a
     rule change, largest loss first."""
+    from tradepilot.logistics.impact import rule_impact
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("pricing before and after the change")
         with workspace_store(workspace) as (engine, home):

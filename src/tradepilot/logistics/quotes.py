@@ -76,6 +76,7 @@ def quote_sku(
         "route": route.as_dict(),
         "parcels": parcels,
         "delivery_missed": missed,
+        "assumptions": assumptions(context, rates),
     }
 
 
@@ -108,7 +109,21 @@ def quote_order(
         "route": route.as_dict(),
         "parcels": parcels,
         "delivery_missed": missed,
+        "assumptions": assumptions(context, rates),
     }
+
+
+def assumptions(
+    context: TradeContext,
+    rates: LatestRates,
+    *,
+    fields: tuple[str, ...] = ("origin", "default_cost_share"),
+) -> list[str]:
+    """What a quote assumes that the seller should know first: the defaults of
+    ``fields`` not chosen yet and old FX rates."""
+    notes = list(context.config.unchosen(fields))
+    age = rates.age_note()
+    return [*notes, age] if age else notes
 
 
 @dataclass(frozen=True)
@@ -237,6 +252,10 @@ def quote_parcel(
         **result.as_dict(),
         "route": route.as_dict() if route else None,
         "parcels": parcels,
+        # a parcel has its own value; it ships from the seller's origin unless given
+        "assumptions": assumptions(
+            context, rates, fields=() if origin else ("origin",)
+        ),
     }
 
 

@@ -19,18 +19,19 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine
 
-from tradepilot.domain.errors import DataValidationError, NoRouteError
+from tradepilot.domain.errors import DataValidationError, MissingRateError, NoRouteError
 from tradepilot.forecasting.service import latest_run
-from tradepilot.fx.service import LatestRates
+from tradepilot.fx.service import FX_IMPORT_HINT, LatestRates
 from tradepilot.logistics.config import TradeConfig, load_trade_config
-from tradepilot.logistics.economics import (
-    BREAKDOWN,
-    Pricing,
-    annual_units,
-    unit_economics,
-)
+from tradepilot.logistics.economics import BREAKDOWN, Pricing, unit_economics
 from tradepilot.logistics.landed import Terms
 from tradepilot.logistics.lanes import LaneNetwork, Route, load_lanes
+from tradepilot.logistics.volumes import (
+    MIN_ORDERS,
+    price_advice,
+    rank_margins,
+    yearly_volumes,
+)
 from tradepilot.reference import ReferenceData, load_reference
 from tradepilot.replenishment.config import load_purchasing_config
 from tradepilot.replenishment.inputs import forecast_by_market
@@ -333,9 +334,44 @@ class MarginReport:
     delivery_missed: dict[str, str]
     skipped: tuple[dict[str, Any], ...] = ()
     sales: SalesYear | None = None
+    notices: tuple[str, ...] = ()
+    """The assumptions to state first: defaults the seller has not chosen, FX
+    rates missing or old (also the first of ``assumptions``)."""
+
+    def ranked_rows(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The ranked rows (best yearly margin first) and the rest, selling under
+        the minimum volume (see :mod:`~tradepilot.logistics.volumes`)."""
+        ranked = self.rows["ranked"]
+        return self.rows.filter(ranked), self.rows.filter(~ranked)
+
+    def _fx_rates(self) -> dict[str, Any] | None:
+        """Which rates were used: the newest per currency on or before ``day``,
+        the age of the oldest of them in days, and the currencies whose missing
+        rate left cells unpriced."""
+        if self.sales is None:
+            return None
+        rates = self.sales.rates
+        age = rates.age()
+        return {
+            "day": rates.day.isoformat(),
+            "newest": {c: d.isoformat() for c, d in sorted(rates.dates.items())},
+            "age_days": age[1] if age else 0,
+            "missing": _unrated(list(self.skipped)),
+        }
+
+    @property
+    def target_margin(self) -> float | None:
+        """The margin rate price suggestions keep (``trade.toml``)."""
+        return self.sales.context.config.target_margin if self.sales else None
+
+    @property
+    def min_yearly_units(self) -> float | None:
+        """Fewest units a year of a ranked row (``trade.toml``)."""
+        return self.sales.context.config.min_yearly_units if self.sales else None
 
     def as_dict(self, limit: int | None = None) -> dict[str, Any]:
-        """JSON-ready: the settings used and ``data`` (rows, best margin first)."""
+        """JSON-ready: the settings used and ``data`` (ranked rows, best yearly
+        margin first, then the cells under the minimum volume)."""
         rows = self.rows if limit is None else self.rows.head(limit)
         return {
             "day": self.day.isoformat(),
@@ -345,7 +381,10 @@ class MarginReport:
             },
             "currency": self.currency,
             "volume_source": self.volume_source,
+            "min_yearly_units": self.min_yearly_units,
+            "ranked": int(self.rows["ranked"].sum()) if self.rows.height else 0,
             "assumptions": list(self.assumptions),
+            "fx_rates": self._fx_rates(),
             "delivery_missed": self.delivery_missed,
             "skipped": list(self.skipped),
             "count": self.rows.height,
@@ -357,7 +396,8 @@ class MarginReport:
 class SalesYear:
     """The last year of sales of a workspace, ready to price: settings, sale lines,
     FX rates of the rule date, the cells of
-    :func:`~tradepilot.logistics.economics.unit_economics` and forecast volumes."""
+    :func:`~tradepilot.logistics.economics.unit_economics` and the yearly volume of
+    each SKU x country (:func:`~tradepilot.logistics.volumes.yearly_volumes`)."""
 
     context: TradeContext
     day: dt.date
@@ -384,8 +424,10 @@ def sales_year(
         currencies |= set(lines["cost_currency"].drop_nulls().unique())
         currencies |= {r.currency for r in context.reference.regimes}
         rates = LatestRates(conn, currencies, day)
-        yearly = _forecast_year(conn)
+        forecast = _forecast_year(conn)
+        history = _history(conn, lines, until)
     cells = cells_of(lines, context, rates)
+    yearly = yearly_volumes(history, forecast, period_days=(until - since).days)
     return SalesYear(context, day, since, until, lines, rates, cells, yearly)
 
 
@@ -437,16 +479,20 @@ def price_sales(
     per_unit = unit_economics(
         sales.cells, pricing, target_margin=target, skipped=skipped
     )
-    days = (sales.until - sales.since).days
-    rows = _per_sku_country(per_unit, sales.cells, sales.yearly, days=days)
+    if per_unit.height == 0:
+        raise _nothing_priced(sales, skipped)
+    rows = _per_sku_country(per_unit, sales.cells, sales.yearly, target=target)
+    rows = rank_margins(rows, min_yearly_units=context.config.min_yearly_units)
+    forecast = (sales.yearly["volume_source"] != "trailing year").any()
     return MarginReport(
         rows=rows,
         day=sales.day,
         since=sales.since,
         until=sales.until,
         currency=context.base,
-        volume_source="forecast" if sales.yearly.height else "trailing year",
-        assumptions=_assumptions(context, sales.cells, skipped),
+        volume_source="forecast" if forecast else "trailing year",
+        assumptions=_assumptions(sales, skipped),
+        notices=(*context.config.unchosen(), *_fx_notes(sales.rates, skipped)),
         delivery_missed=dict(shipper.missed),
         skipped=tuple(skipped),
         sales=sales,
@@ -454,44 +500,74 @@ def price_sales(
 
 
 def _per_sku_country(
-    per_unit: pl.DataFrame, cells: pl.DataFrame, yearly: pl.DataFrame, *, days: int
+    per_unit: pl.DataFrame,
+    cells: pl.DataFrame,
+    yearly: pl.DataFrame,
+    *,
+    target: float | None,
 ) -> pl.DataFrame:
-    """Channels and currencies of a SKU x country combined, weighted by units."""
+    """Channels and currencies of a SKU x country combined, weighted by units, with
+    the yearly volume and margin. Price, currency and price advice are those of
+    the cell selling the most units (advice given on its own margin rate)."""
     known = cells.select("sku", "country", "channel", "currency", "cost_known")
     frame = per_unit.join(known, on=["sku", "country", "channel", "currency"])
+    if target is None or "floor_price" not in frame.columns:
+        frame = frame.with_columns(
+            floor_price=pl.lit(None, pl.Float64),
+            suggested_price=pl.lit(None, pl.Float64),
+        )
+    else:
+        frame = price_advice(frame, target=target)
     weighted = [
         ((pl.col(c) * pl.col("units")).sum() / pl.col("units").sum()).alias(c)
         for c in (*BREAKDOWN, "net_revenue")
     ]
+    main = [
+        pl.col(c).sort_by("units", descending=True).first()
+        for c in ("floor_price", "suggested_price", "unit_price", "vat_by",
+                  "duty_rule", "reason")
+    ]  # fmt: skip
     out = frame.group_by("sku", "country").agg(
         pl.col("units").sum(),
         *weighted,
-        pl.col("suggested_price").first()
-        if "suggested_price" in frame.columns
-        else pl.lit(None, pl.Float64).alias("suggested_price"),
-        pl.col("currency").first().alias("price_currency"),
-        pl.col("unit_price").first(),
+        *main,
+        pl.col("currency")
+        .sort_by("units", descending=True)
+        .first()
+        .alias("price_currency"),
         pl.col("cost_known").all(),
-        pl.col("vat_by").first(),
-        pl.col("duty_rule").first(),
-        pl.col("reason").first(),
         pl.col("channel").unique().sort().str.join(",").alias("channels"),
     )
-    scale = annual_units(1.0, days)
     out = out.join(yearly, on=["sku", "country"], how="left").with_columns(
-        yearly_units=pl.coalesce("forecast_year", pl.col("units") * scale),
         margin_rate=pl.when(pl.col("net_revenue") > 0).then(
             pl.col("margin") / pl.col("net_revenue")
         ),
     )
-    return out.with_columns(
-        yearly_margin=pl.col("margin") * pl.col("yearly_units")
-    ).sort(
-        "margin_rate",
-        "sku",
-        "country",
-        descending=[True, False, False],
-        nulls_last=True,
+    return out.with_columns(yearly_margin=pl.col("margin") * pl.col("yearly_units"))
+
+
+def _history(conn: Connection, lines: pl.DataFrame, until: dt.date) -> pl.DataFrame:
+    """Per SKU x country of ``lines``: units, orders and days since its first sale
+    ever (to ``until``), the history :func:`yearly_volumes` caps forecasts by."""
+    first = read_frame(
+        conn,
+        "SELECT l.sku, o.country, MIN(o.ordered_at) AS first_sale"
+        " FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        " WHERE o.kind = 'sale' AND l.kind = 'product' AND l.quantity > 0"
+        " AND o.ordered_at < :until GROUP BY l.sku, o.country",
+        {"until": dt.datetime.combine(until, dt.time(), tzinfo=dt.UTC)},
+        schema={
+            "sku": pl.String,
+            "country": pl.String,
+            "first_sale": pl.Datetime("us", "UTC"),
+        },
+    )
+    sold = lines.group_by("sku", "country").agg(
+        units=pl.col("quantity").sum(), orders=pl.col("order_id").n_unique()
+    )
+    days = (pl.lit(until) - pl.col("first_sale").dt.date()).dt.total_days()
+    return sold.join(first, on=["sku", "country"], how="left").select(
+        "sku", "country", "units", "orders", history_days=days.fill_null(0)
     )
 
 
@@ -513,12 +589,84 @@ def _forecast_year(conn: Connection) -> pl.DataFrame:
     )
 
 
-def _assumptions(
-    context: TradeContext, cells: pl.DataFrame, skipped: list[dict[str, Any]]
-) -> tuple[str, ...]:
+def _volume_note(config: TradeConfig, yearly: pl.DataFrame) -> str:
+    capped = int((yearly["volume_source"] == "forecast capped").sum())
+    note = (
+        "yearly volume: the forecast where it covers the SKU x country, else the"
+        " trailing year; a forecast on a short history is capped at the trailing"
+        f" year's units (under {MIN_ORDERS} orders) or their pace since the first"
+        f" sale (first sold less than a year ago)"
+    )
+    if capped:
+        note += f" ({capped} cells capped)"
+    return (
+        note + f"; lists rank cells selling at least {config.min_yearly_units:g}"
+        " units a year (min_yearly_units) by yearly margin"
+    )
+
+
+def _unrated(skipped: list[dict[str, Any]]) -> list[str]:
+    """The currencies whose missing rate left cells unpriced."""
+    return sorted({s["currency"] for s in skipped if s["currency"]})
+
+
+def _nothing_priced(
+    sales: SalesYear, skipped: list[dict[str, Any]]
+) -> MissingRateError | DataValidationError:
+    """The error of a year of sales of which no cell could be priced."""
+    missing = _unrated(skipped)
+    if missing:
+        return MissingRateError(
+            missing[0],
+            sales.day,
+            f"none of the {sales.cells.height} SKU x country cells can be priced"
+            f" without rates for {', '.join(missing)}; {FX_IMPORT_HINT}",
+        )
+    reasons = sorted({s["reason"] for s in skipped})
+    return DataValidationError(
+        f"none of the {sales.cells.height} SKU x country cells could be priced: "
+        + "; ".join(reasons[:3])
+    )
+
+
+def _fx_notes(rates: LatestRates, skipped: list[dict[str, Any]]) -> list[str]:
+    """Which missing FX rates left cells unpriced, and how old the rates are."""
+    notes = []
+    missing = _unrated(skipped)
+    if missing:
+        count = sum(1 for s in skipped if s["currency"])
+        notes.append(
+            f"no FX rate on or before {rates.day} for {', '.join(missing)}:"
+            f" {count} SKU x country cells that need one are not priced;"
+            f" {FX_IMPORT_HINT}"
+        )
+    age = rates.age_note()
+    if age:
+        notes.append(age)
+    return notes
+
+
+def _skipped_note(skipped: list[dict[str, Any]]) -> str:
+    where = sorted({s["country"] for s in skipped})
+    reasons: dict[str, int] = {}
+    for entry in skipped:
+        reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
+    common = max(reasons, key=lambda r: reasons[r])
+    others = len(reasons) - 1
+    return (
+        f"{len(skipped)} SKU x country cells not priced (countries "
+        f"{', '.join(where)}): {common}"
+        + (f"; and {others} other reasons, see skipped" if others else "")
+    )
+
+
+def _assumptions(sales: SalesYear, skipped: list[dict[str, Any]]) -> tuple[str, ...]:
+    context, cells = sales.context, sales.cells
     config = context.config
     unknown = int((~cells["cost_known"]).sum())
     notes = [
+        *config.unchosen(),
+        *_fx_notes(sales.rates, skipped),
         f"ships from {config.origin_node or config.origin}, {config.incoterm}, "
         f"{config.buyers} buyers; FX spread {config.fx_spread:.1%}",
         f"inbound freight {context.freight_per_kg} {context.base}/kg "
@@ -537,12 +685,9 @@ def _assumptions(
         else "prices exclude VAT",
         "shipping charged to buyers is not counted as revenue",
     ]
+    notes.append(_volume_note(config, sales.yearly))
     if skipped:
-        where = sorted({s["country"] for s in skipped})
-        notes.append(
-            f"{len(skipped)} SKU x country cells not priced (countries {', '.join(where)}):"
-            " no lane or FX rate; see skipped"
-        )
+        notes.append(_skipped_note(skipped))
     if unknown:
         notes.append(
             f"{unknown} of {cells.height} SKU x country cells have no unit cost: "
