@@ -125,6 +125,29 @@ def test_markets_page_without_sales_says_what_to_do(app, token):
     assert "No margins yet" in page.text
 
 
+def test_markets_page_and_api_state_the_defaults_not_chosen_first(
+    app, client, imported
+):
+    browser = TestClient(app)
+    login(browser)
+
+    page = browser.get("/markets").text
+    scores = client.get("/api/v1/markets/scores").json()
+    client.put(
+        "/api/v1/settings/trade",
+        json={"values": {"origin": "DE", "default_cost_share": 0.4}},
+    )
+    chosen = browser.get("/markets").text
+
+    notices = page.split('id="trade-notices"')[1].split("</section>")[0]
+    assert page.index('id="trade-notices"') < page.index('id="margin-basis"')
+    assert "not chosen yet: goods ship from DE" in notices
+    assert "costs 40% of its price" in notices
+    assert scores["assumptions"][0].startswith("not chosen yet: goods ship from DE")
+    assert "not chosen yet" not in chosen
+    assert "Choose them in Settings" not in chosen
+
+
 FX_HINT = "import exchange rates first: tradepilot fx import eurofxref-hist.csv"
 
 

@@ -4,6 +4,7 @@ end on a SQLite workspace holding the small simulated store."""
 from __future__ import annotations
 
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -257,3 +258,40 @@ def test_old_fx_rates_are_used_and_their_age_stated(home: Path) -> None:
     assert any(n.startswith(note) for n in found["assumptions"])
     assert any(n.startswith(note) for n in quote["assumptions"])
     assert "import newer rates" in text.stdout.replace("\n", " ")
+
+
+NOT_CHOSEN = "not chosen yet: goods ship from DE"
+
+
+def test_defaults_not_chosen_are_stated_first_until_init_sets_them(home, tmp_path):
+    # given a copy of the workspace whose trade.toml does not exist yet
+    copy = tmp_path / "ws"
+    shutil.copytree(home, copy)
+    quote = ["landed-cost", "--sku", "TP-0001", "--country", "DE", "-w", str(copy)]
+
+    before = {
+        "margins": CliRunner().invoke(app, ["margins", "-w", str(copy)]).stdout,
+        "markets": CliRunner()
+        .invoke(app, ["markets", "score", "-w", str(copy)])
+        .stdout,
+        "landed": CliRunner().invoke(app, quote).stdout,
+    }
+    json_before = [
+        invoke("margins", "-w", str(copy), "--json")["assumptions"][:2],
+        invoke("markets", "score", "-w", str(copy), "--json")["assumptions"][:2],
+        invoke(*quote, "--json")["assumptions"][:2],
+    ]
+    invoke("init", "-w", str(copy), "--origin", "DE", "--cost-ratio", "0.4", "--json")
+    after = CliRunner().invoke(app, ["margins", "-w", str(copy)]).stdout
+    json_after = invoke("margins", "-w", str(copy), "--json")["assumptions"]
+
+    for text in before.values():
+        assert text.startswith(f"note: {NOT_CHOSEN}")
+        assert "note: not chosen yet: a product without a unit cost costs 40%" in (
+            text.replace("\n", " ")
+        )
+    for notes in json_before:
+        assert notes[0].startswith(NOT_CHOSEN)
+        assert notes[1].startswith("not chosen yet: a product without a unit cost")
+    assert "not chosen yet" not in after
+    assert not any("not chosen yet" in note for note in json_after)

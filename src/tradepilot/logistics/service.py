@@ -360,6 +360,11 @@ class MarginReport:
         }
 
     @property
+    def unchosen(self) -> tuple[str, ...]:
+        """The notes on defaults the seller has not chosen (see ``notices``)."""
+        return self.sales.context.config.unchosen() if self.sales else ()
+
+    @property
     def target_margin(self) -> float | None:
         """The margin rate price suggestions keep (``trade.toml``)."""
         return self.sales.context.config.target_margin if self.sales else None
