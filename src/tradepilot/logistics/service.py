@@ -19,19 +19,20 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine
 
-from tradepilot.domain.errors import DataValidationError, MissingRateError, NoRouteError
+from tradepilot.domain.errors import DataValidationError, NoRouteError
 from tradepilot.forecasting.service import latest_run
-from tradepilot.fx.service import FX_IMPORT_HINT, LatestRates
+from tradepilot.fx.service import LatestRates
 from tradepilot.logistics.config import TradeConfig, load_trade_config
 from tradepilot.logistics.economics import BREAKDOWN, Pricing, unit_economics
 from tradepilot.logistics.landed import Terms
 from tradepilot.logistics.lanes import LaneNetwork, Route, load_lanes
-from tradepilot.logistics.volumes import (
-    MIN_ORDERS,
-    price_advice,
-    rank_margins,
-    yearly_volumes,
+from tradepilot.logistics.notes import (
+    assumptions,
+    fx_notes,
+    nothing_priced,
+    unrated,
 )
+from tradepilot.logistics.volumes import price_advice, rank_margins, yearly_volumes
 from tradepilot.reference import ReferenceData, load_reference
 from tradepilot.replenishment.config import load_purchasing_config
 from tradepilot.replenishment.inputs import forecast_by_market
@@ -356,7 +357,7 @@ class MarginReport:
             "day": rates.day.isoformat(),
             "newest": {c: d.isoformat() for c, d in sorted(rates.dates.items())},
             "age_days": age[1] if age else 0,
-            "missing": _unrated(list(self.skipped)),
+            "missing": unrated(list(self.skipped)),
         }
 
     @property
@@ -485,7 +486,7 @@ def price_sales(
         sales.cells, pricing, target_margin=target, skipped=skipped
     )
     if per_unit.height == 0:
-        raise _nothing_priced(sales, skipped)
+        raise nothing_priced(sales, skipped)
     rows = _per_sku_country(per_unit, sales.cells, sales.yearly, target=target)
     rows = rank_margins(rows, min_yearly_units=context.config.min_yearly_units)
     forecast = (sales.yearly["volume_source"] != "trailing year").any()
@@ -496,8 +497,8 @@ def price_sales(
         until=sales.until,
         currency=context.base,
         volume_source="forecast" if forecast else "trailing year",
-        assumptions=_assumptions(sales, skipped),
-        notices=(*context.config.unchosen(), *_fx_notes(sales.rates, skipped)),
+        assumptions=assumptions(sales, skipped),
+        notices=(*context.config.unchosen(), *fx_notes(sales.rates, skipped)),
         delivery_missed=dict(shipper.missed),
         skipped=tuple(skipped),
         sales=sales,
@@ -592,113 +593,6 @@ def _forecast_year(conn: Connection) -> pl.DataFrame:
         pl.col("market").alias("country"),
         (pl.col("mean") * 365.0 / horizon_days).alias("forecast_year"),
     )
-
-
-def _volume_note(config: TradeConfig, yearly: pl.DataFrame) -> str:
-    capped = int((yearly["volume_source"] == "forecast capped").sum())
-    note = (
-        "yearly volume: the forecast where it covers the SKU x country, else the"
-        " trailing year; a forecast on a short history is capped at the trailing"
-        f" year's units (under {MIN_ORDERS} orders) or their pace since the first"
-        f" sale (first sold less than a year ago)"
-    )
-    if capped:
-        note += f" ({capped} cells capped)"
-    return (
-        note + f"; lists rank cells selling at least {config.min_yearly_units:g}"
-        " units a year (min_yearly_units) by yearly margin"
-    )
-
-
-def _unrated(skipped: list[dict[str, Any]]) -> list[str]:
-    """The currencies whose missing rate left cells unpriced."""
-    return sorted({s["currency"] for s in skipped if s["currency"]})
-
-
-def _nothing_priced(
-    sales: SalesYear, skipped: list[dict[str, Any]]
-) -> MissingRateError | DataValidationError:
-    """The error of a year of sales of which no cell could be priced."""
-    missing = _unrated(skipped)
-    if missing:
-        return MissingRateError(
-            missing[0],
-            sales.day,
-            f"none of the {sales.cells.height} SKU x country cells can be priced"
-            f" without rates for {', '.join(missing)}; {FX_IMPORT_HINT}",
-        )
-    reasons = sorted({s["reason"] for s in skipped})
-    return DataValidationError(
-        f"none of the {sales.cells.height} SKU x country cells could be priced: "
-        + "; ".join(reasons[:3])
-    )
-
-
-def _fx_notes(rates: LatestRates, skipped: list[dict[str, Any]]) -> list[str]:
-    """Which missing FX rates left cells unpriced, and how old the rates are."""
-    notes = []
-    missing = _unrated(skipped)
-    if missing:
-        count = sum(1 for s in skipped if s["currency"])
-        notes.append(
-            f"no FX rate on or before {rates.day} for {', '.join(missing)}:"
-            f" {count} SKU x country cells that need one are not priced;"
-            f" {FX_IMPORT_HINT}"
-        )
-    age = rates.age_note()
-    if age:
-        notes.append(age)
-    return notes
-
-
-def _skipped_note(skipped: list[dict[str, Any]]) -> str:
-    where = sorted({s["country"] for s in skipped})
-    reasons: dict[str, int] = {}
-    for entry in skipped:
-        reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
-    common = max(reasons, key=lambda r: reasons[r])
-    others = len(reasons) - 1
-    return (
-        f"{len(skipped)} SKU x country cells not priced (countries "
-        f"{', '.join(where)}): {common}"
-        + (f"; and {others} other reasons, see skipped" if others else "")
-    )
-
-
-def _assumptions(sales: SalesYear, skipped: list[dict[str, Any]]) -> tuple[str, ...]:
-    context, cells = sales.context, sales.cells
-    config = context.config
-    unknown = int((~cells["cost_known"]).sum())
-    notes = [
-        *config.unchosen(),
-        *_fx_notes(sales.rates, skipped),
-        f"ships from {config.origin_node or config.origin}, {config.incoterm}, "
-        f"{config.buyers} buyers; FX spread {config.fx_spread:.1%}",
-        f"inbound freight {context.freight_per_kg} {context.base}/kg "
-        f"({config.inbound_mode}, purchasing.toml)",
-        f"outbound: cheapest lane delivering within {config.delivery_days:g} days "
-        f"at {config.delivery_probability:.0%}"
-        + (
-            f" ({len(config.delivery_days_for)} countries set apart)"
-            if config.delivery_days_for
-            else ""
-        )
-        + " (lanes.yaml)",
-        "prices include the seller's VAT except in "
-        + (", ".join(config.tax_exclusive) or "no country")
-        if config.prices_include_tax
-        else "prices exclude VAT",
-        "shipping charged to buyers is not counted as revenue",
-    ]
-    notes.append(_volume_note(config, sales.yearly))
-    if skipped:
-        notes.append(_skipped_note(skipped))
-    if unknown:
-        notes.append(
-            f"{unknown} of {cells.height} SKU x country cells have no unit cost: "
-            f"assumed {config.default_cost_share:.0%} of the price paid"
-        )
-    return tuple(notes)
 
 
 def _window(since: dt.date, until: dt.date) -> dict[str, dt.datetime]:
