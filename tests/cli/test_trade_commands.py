@@ -276,10 +276,12 @@ def test_defaults_not_chosen_are_stated_first_until_init_sets_them(home, tmp_pat
         .stdout,
         "landed": CliRunner().invoke(app, quote).stdout,
     }
+    impact = ["rules", "impact", "--what-if", str(example_path("de_vat_21"))]
     json_before = [
         invoke("margins", "-w", str(copy), "--json")["assumptions"][:2],
         invoke("markets", "score", "-w", str(copy), "--json")["assumptions"][:2],
         invoke(*quote, "--json")["assumptions"][:2],
+        invoke(*impact, "-w", str(copy), "--json")["assumptions"][:2],
     ]
     invoke("init", "-w", str(copy), "--origin", "DE", "--cost-ratio", "0.4", "--json")
     after = CliRunner().invoke(app, ["margins", "-w", str(copy)]).stdout

@@ -322,6 +322,7 @@ def impact(
     if as_json:
         emit_json(result)
         return
+    _print_notices(result["assumptions"])
     stdout.print(
         f"[bold]{result['name']}[/] from {result['day']}: "
         f"{result['total_yearly_change']:,.2f} {result['currency']} a year over "
