@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from tests.simstore import import_store
 
@@ -76,8 +77,13 @@ def test_lists_rank_cells_with_volume_by_yearly_margin_and_only_raise_prices(sto
         ranked["yearly_margin"].to_list(), reverse=True
     )
     assert advised.height > 0
-    assert (advised["suggested_price"] > advised["unit_price"]).all()
-    assert (advised["suggested_price"] == advised["floor_price"]).all()
+    assert (advised["suggested_price"] > advised["suggested_from"]).all()
+    main = advised.filter(
+        (pl.col("suggested_channel") == pl.col("channels"))
+        & (pl.col("suggested_currency") == pl.col("price_currency"))
+    )
+    assert main.height > 0
+    assert (main["suggested_price"] == main["floor_price"]).all()
     assert report.rows["floor_price"].null_count() < report.rows.height
     assert set(report.rows["volume_source"]) <= {
         "forecast", "forecast capped", "trailing year"

@@ -209,7 +209,7 @@ def _print_margins(report: MarginReport, limit: int) -> None:
     ranked, unranked = (frame.to_dicts() for frame in report.ranked_rows())
     columns = ["sku", "country", "yearly_units", "unit_price", "price_currency",
                "landed_cost", "margin", "margin_rate", "yearly_margin",
-               "suggested_price"]  # fmt: skip
+               "suggested_price", "suggested_channel"]  # fmt: skip
     title = f"margins per year ({report.currency}), rules of {report.day}"
     best = ranked[:limit]
     worst = ranked[len(best) :][-limit:][::-1]
@@ -223,8 +223,8 @@ def _print_margins(report: MarginReport, limit: int) -> None:
             " lists them)"
         )
     stdout.print(
-        "  suggested price: the lowest price keeping the target margin, shown"
-        " where the margin is below it (floor_price in --json for every cell)"
+        "  suggested price: the lowest price keeping the target margin in the"
+        " channel selling most below it (floor_price in --json for every cell)"
     )
     for note in report.assumptions[len(report.notices) :]:
         stdout.print(f"  assumed: {escape(note)}")

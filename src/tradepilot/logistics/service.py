@@ -513,8 +513,10 @@ def _per_sku_country(
     target: float | None,
 ) -> pl.DataFrame:
     """Channels and currencies of a SKU x country combined, weighted by units, with
-    the yearly volume and margin. Price, currency and price advice are those of
-    the cell selling the most units (advice given on its own margin rate)."""
+    the yearly volume and margin. Price, currency and floor price are those of the
+    cell selling the most units; the suggested price is that of the channel and
+    currency selling the most units below the target margin (``suggested_channel``,
+    ``suggested_currency``, its current price ``suggested_from``)."""
     known = cells.select("sku", "country", "channel", "currency", "cost_known")
     frame = per_unit.join(known, on=["sku", "country", "channel", "currency"])
     if target is None or "floor_price" not in frame.columns:
@@ -530,8 +532,7 @@ def _per_sku_country(
     ]
     main = [
         pl.col(c).sort_by("units", descending=True).first()
-        for c in ("floor_price", "suggested_price", "unit_price", "vat_by",
-                  "duty_rule", "reason")
+        for c in ("floor_price", "unit_price", "vat_by", "duty_rule", "reason")
     ]  # fmt: skip
     out = frame.group_by("sku", "country").agg(
         pl.col("units").sum(),
@@ -544,12 +545,31 @@ def _per_sku_country(
         pl.col("cost_known").all(),
         pl.col("channel").unique().sort().str.join(",").alias("channels"),
     )
-    out = out.join(yearly, on=["sku", "country"], how="left").with_columns(
-        margin_rate=pl.when(pl.col("net_revenue") > 0).then(
-            pl.col("margin") / pl.col("net_revenue")
-        ),
+    out = (
+        out.join(yearly, on=["sku", "country"], how="left")
+        .join(_advice(frame), on=["sku", "country"], how="left")
+        .with_columns(
+            margin_rate=pl.when(pl.col("net_revenue") > 0).then(
+                pl.col("margin") / pl.col("net_revenue")
+            ),
+        )
     )
     return out.with_columns(yearly_margin=pl.col("margin") * pl.col("yearly_units"))
+
+
+def _advice(cells: pl.DataFrame) -> pl.DataFrame:
+    """Per SKU x country, the price rise of its biggest cell below target."""
+    return (
+        cells.filter(pl.col("suggested_price").is_not_null())
+        .sort("units", descending=True)
+        .group_by("sku", "country", maintain_order=True)
+        .agg(
+            pl.col("suggested_price").first(),
+            pl.col("channel").first().alias("suggested_channel"),
+            pl.col("currency").first().alias("suggested_currency"),
+            pl.col("unit_price").first().alias("suggested_from"),
+        )
+    )
 
 
 def _history(conn: Connection, lines: pl.DataFrame, until: dt.date) -> pl.DataFrame:

@@ -28,7 +28,8 @@ Price advice
 ``floor_price`` is the lowest local price point that keeps the target margin;
 ``suggested_price`` is that floor only where the margin is below the target (a
 price rise). Where the margin is above it, the floor is a limit for discounts, not a
-suggestion to lower the price.
+suggestion to lower the price. Advice is given per cell (channel and currency), on
+the cell's own margin.
 """
 
 from __future__ import annotations
