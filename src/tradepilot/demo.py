@@ -24,6 +24,7 @@ from tradepilot.domain.errors import WorkspaceError
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
 from tradepilot.ingest.report import ImportReport
 from tradepilot.ingest.service import import_file
+from tradepilot.logistics.config import CONFIG_FILENAME as TRADE_CONFIG_FILENAME
 from tradepilot.logistics.service import margin_summary
 from tradepilot.replenishment.config import CONFIG_FILENAME, load_purchasing_config
 from tradepilot.replenishment.service import plan_restock
@@ -71,6 +72,14 @@ min_order_value = 300.0
 min_order_value = 250.0
 [suppliers."Porto Ceramica Lda"]
 min_order_value = 150.0
+"""
+
+# Where the demo seller ships from and what an uncosted product costs, stated so
+# that its margins do not carry the "not chosen yet" notes of a new workspace.
+DEMO_TRADE = """\
+# Trade settings of the demo shop (see tradepilot.logistics.config).
+origin = "DE"                 # the demo's warehouse is in Germany
+default_cost_share = 0.4      # cost of a product without one, share of its price
 """
 
 
@@ -131,6 +140,7 @@ def build_demo(
         simulate_store(config or SimulationConfig()), home / "demo-data"
     )
     (home / CONFIG_FILENAME).write_text(DEMO_PURCHASING, encoding="utf-8")
+    (home / TRADE_CONFIG_FILENAME).write_text(DEMO_TRADE, encoding="utf-8")
     settings = Settings(home=home, database_url=None)
     engine = init_workspace(settings, base_currency="EUR")
     # A fresh random password per demo, kept in the demo folder (never a fixed secret).

@@ -8,6 +8,7 @@ from tests.app.test_web import login
 from tests.simstore import import_store
 
 from tradepilot.app.api.trade import trade_cache_version, warm_trade_caches
+from tradepilot.ingest.service import import_file
 
 
 @pytest.fixture
@@ -63,6 +64,25 @@ def test_api_landed_cost_margins_scores_lanes_and_impact(app, client, imported):
     assert unauthorised.status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        pytest.param("/api/v1/landed-cost", {"country": "XQ", "value": "10",
+                     "currency": "EUR", "weight_kg": 1}, id="parcel"),
+        pytest.param("/api/v1/landed-cost", {"country": "XQ", "sku": "TP-0001"},
+                     id="sku"),
+        pytest.param("/api/v1/lanes/best", {"from": "DE", "to": "XQ"}, id="lane"),
+    ],
+)  # fmt: skip
+def test_an_unknown_country_code_is_named_as_such(client, path, params):
+    response = client.get(path, params=params)
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "country 'XQ' is not an ISO 3166-1 country code (such as DE, FR or US)"
+    )
+
+
 def test_markets_page_filters_explains_rescores_and_shows_impact(app, token, imported):
     client = TestClient(app)
     login(client)
@@ -103,6 +123,52 @@ def test_markets_page_without_sales_says_what_to_do(app, token):
 
     assert page.status_code == 200
     assert "No margins yet" in page.text
+
+
+def test_markets_page_and_api_state_the_defaults_not_chosen_first(
+    app, client, imported
+):
+    browser = TestClient(app)
+    login(browser)
+
+    page = browser.get("/markets").text
+    scores = client.get("/api/v1/markets/scores").json()
+    client.put(
+        "/api/v1/settings/trade",
+        json={"values": {"origin": "DE", "default_cost_share": 0.4}},
+    )
+    chosen = browser.get("/markets").text
+
+    notices = page.split('id="trade-notices"')[1].split("</section>")[0]
+    assert page.index('id="trade-notices"') < page.index('id="margin-basis"')
+    assert "not chosen yet: goods ship from DE" in notices
+    assert "costs 40% of its price" in notices
+    assert scores["assumptions"][0].startswith("not chosen yet: goods ship from DE")
+    assert "not chosen yet" not in chosen
+    assert "Choose them in Settings" not in chosen
+
+
+FX_HINT = "import exchange rates first: tradepilot fx import eurofxref-hist.csv"
+
+
+def test_without_fx_rates_the_api_and_page_say_what_to_do(app, client, sim_files):
+    engine = app.state.tradepilot.engine
+    for key, fmt in [("products", "products"), ("shopify_orders", "shopify")]:
+        import_file(engine, fmt=fmt, path=sim_files[key])
+    browser = TestClient(app)
+    login(browser)
+
+    margins = client.get("/api/v1/margins")
+    scores = client.get("/api/v1/markets/scores")
+    page = browser.get("/markets")
+
+    assert margins.status_code == 409
+    assert margins.json()["code"] == "missing_fx_rate"
+    assert FX_HINT in margins.json()["detail"]
+    assert scores.status_code == 409
+    assert FX_HINT in scores.json()["detail"]
+    assert page.status_code == 200
+    assert FX_HINT in page.text
 
 
 def test_warming_fills_the_caches_and_tolerates_an_empty_workspace(app, sim_files):

@@ -136,7 +136,7 @@ def test_unparseable_and_absurd_rows_are_quarantined_with_reasons(workspace, tmp
         "unit price is missing or not a number": 1,
         "absurd quantity (over 1,000,000)": 1,
         "order date is before 1990 or in the future": 1,
-        "country is not a known country or alias": 1,
+        "country 'Atlantis' is not a known country or alias": 1,
         "order number is missing": 1,
     }
     listing = json.loads(run(workspace, "quarantine", "list", "--json").stdout)

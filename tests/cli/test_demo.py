@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from tradepilot.cli.main import app
 from tradepilot.demo import build_demo
 from tradepilot.domain.errors import WorkspaceError
+from tradepilot.logistics.config import load_trade_config
 
 
 def test_demo_imports_every_export_and_forecasts(tmp_path: Path):
@@ -53,3 +54,13 @@ def test_demo_command_reports_json_without_serving(tmp_path: Path, monkeypatch):
     assert out["forecast"]["series"] > 0
     assert out["status"]["orders"] > 0
     assert out["margins"]["cells"] > 0
+
+
+def test_the_demo_states_its_origin_and_cost_share(tmp_path: Path):
+    home = tmp_path / "demo"
+
+    build_demo(home, config=SIM, forecast=False)
+
+    config = load_trade_config(home)
+    assert (config.origin, config.default_cost_share) == ("DE", 0.4)
+    assert config.unchosen() == ()

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tradepilot.cli.main import app
@@ -89,3 +91,52 @@ def test_base_currency_defaults_to_the_dominant_currency(tmp_path: Path):
     invoke("import", "online-retail", str(orders), "-w", home, "--json")
 
     assert invoke("status", "-w", home, "--json")["base_currency"] == "GBP"
+
+
+def test_init_records_the_origin_and_cost_ratio_the_seller_chose(tmp_path: Path):
+    home = tmp_path / "ws"
+
+    result = invoke("init", "-w", str(home), "--origin", "cn", "--cost-ratio", "0.35",
+                    "--json")  # fmt: skip
+    trade = tomllib.loads((home / "trade.toml").read_text())
+    purchasing = tomllib.loads((home / "purchasing.toml").read_text())
+    again = invoke("init", "-w", str(home), "--cost-ratio", "30%", "--json")
+
+    assert (result["origin"], result["cost_ratio"]) == ("CN", 0.35)
+    assert result["not_chosen"] == []
+    assert trade == {"origin": "CN", "default_cost_share": 0.35}
+    assert purchasing == {"default_cost_share": 0.35}
+    assert (again["origin"], again["cost_ratio"]) == ("CN", 0.3)
+
+
+def test_init_without_choices_says_which_defaults_stand(tmp_path: Path):
+    home = tmp_path / "ws"
+
+    found = invoke("init", "-w", str(home), "--json")
+    text = invoke("init", "-w", str(home))
+
+    assert (found["origin"], found["cost_ratio"]) == ("DE", 0.4)
+    assert len(found["not_chosen"]) == 2
+    assert not (home / "trade.toml").exists()
+    assert "Not chosen yet: --origin (goods ship from DE" in text
+    assert "Not chosen yet: --cost-ratio" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--origin", "XQ"], "'XQ' is not an ISO 3166-1 country code",
+                     id="unknown-origin"),
+        pytest.param(["--cost-ratio", "150%"], "between 0 and 1", id="over-100-percent"),
+        pytest.param(["--cost-ratio", "lots"], "received 'lots'", id="not-a-number"),
+        pytest.param(["--cost-ratio", "0"], "between 0 and 1", id="zero"),
+    ],
+)  # fmt: skip
+def test_init_refuses_a_bad_choice_before_creating_anything(tmp_path, args, message):
+    home = tmp_path / "ws"
+
+    result = CliRunner().invoke(app, ["init", "-w", str(home), *args])
+
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert not home.exists()

@@ -171,8 +171,8 @@ COLUMNS = (
         (
             "source: shop\ncountry: DE\ndate_fromat: '%d.%m.%Y'\n" + COLUMNS,
             "map.yaml: invalid mapping: unknown key 'date_fromat'; allowed: source,"
-            " channel, columns, date_format, timezone, currency, country,"
-            " decimal_comma, kind_values, separator",
+            " channel, columns, date_format, timezone, currency, country_aliases,"
+            " country, decimal_comma, kind_values, separator",
         ),
         (
             "country: DE\n" + COLUMNS,
@@ -352,3 +352,77 @@ def test_workbook_date_and_number_cells_are_read_whatever_the_locale(tmp_path):
         (dt.datetime(2024, 3, 5, 13, 7, tzinfo=dt.UTC), "1.234", None),
         (dt.datetime(2024, 3, 5, 14, 0, tzinfo=dt.UTC), "1234.5", None),
     ]
+
+
+COUNTRY_MAPPING = """\
+source: world-shop
+columns:
+  order_number: order
+  ordered_at: date
+  sku: sku
+  quantity: qty
+  unit_price: price
+  country: country
+currency: USD
+date_format: "%Y-%m-%d"
+country_aliases:
+  Kongo: CD
+  Georgia (US state): United States
+"""
+COUNTRY_ROWS = [
+    ("Democratic Republic of the Congo", "CD"),
+    ("Myanmar (Burma)", "MM"),
+    ("Cote d'Ivoire", "CI"),
+    ("Swaziland", "SZ"),
+    ("Kongo", "CD"),
+    ("georgia (us state)", "US"),
+    ("Georgia", "GE"),
+    ("Narnia", None),
+]
+
+
+def test_country_names_and_the_mappings_aliases_resolve(engine, tmp_path):
+    rows = [f"N-{i},2024-03-05,TP-MUG-01,1,9.99,{name}"
+            for i, (name, _) in enumerate(COUNTRY_ROWS)]  # fmt: skip
+    orders = tmp_path / "orders.csv"
+    orders.write_text("\n".join(["order,date,sku,qty,price,country", *rows]))
+    orders.write_text(orders.read_text().replace("Cote d'Ivoire", '"Cote d\'Ivoire"'))
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(COUNTRY_MAPPING)
+
+    report = import_file(engine, fmt="generic", path=orders, mapping=mapping)
+
+    with engine.connect() as conn:
+        stored = dict(
+            conn.execute(sa.text("SELECT order_number, country FROM orders")).all()
+        )
+    expected = {f"N-{i}": code for i, (_, code) in enumerate(COUNTRY_ROWS) if code}
+    assert stored == expected
+    assert report.quarantine_reasons == {
+        "country 'Narnia' is not a known country or alias": 1
+    }
+
+
+@pytest.mark.parametrize(
+    ("aliases", "message"),
+    [
+        pytest.param("{Kongo: Mordor}", "'Mordor' is not a known country", id="target"),
+        pytest.param("[Kongo]", "country_aliases", id="not-a-mapping"),
+    ],
+)
+def test_a_bad_country_alias_refuses_the_mapping_naming_it(tmp_path, aliases, message):
+    mapping = tmp_path / "map.yaml"
+    text = COUNTRY_MAPPING.split("country_aliases:")[0]
+    mapping.write_text(text + f"country_aliases: {aliases}\n")
+
+    with pytest.raises(ImportFormatError, match=message):
+        generic_mapping.load_mapping(mapping)
+
+
+def test_a_default_country_may_be_one_of_the_aliases(tmp_path):
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        COUNTRY_MAPPING.replace("  country: country\n", "") + "country: Kongo\n"
+    )
+
+    assert generic_mapping.load_mapping(mapping).country == "CD"

@@ -39,7 +39,7 @@ def test_sample_is_accounted_for_and_reimport_adds_nothing(engine, tmp_path):
     )
     assert first.quarantine_reasons == {
         "zero price and no customer: a stock adjustment or write-off, not a sale": 1,
-        "country is not a known country or alias": 1,
+        "country 'Narnia' is not a known country or alias": 1,
     }
     assert (second.accepted, second.quarantined, second.duplicates) == (0, 0, 6)
     with engine.connect() as conn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from tests.simstore import import_store
 
@@ -57,6 +58,37 @@ def test_suggested_prices_keep_the_target_margin(store):
     # a suggested price is a local price point (EUR prices end in .99 or .49)
     eur = rows.filter(rows["price_currency"] == "EUR")["suggested_price"].to_list()
     assert all(round(p % 0.5, 2) == 0.49 for p in eur)
+
+
+def test_lists_rank_cells_with_volume_by_yearly_margin_and_only_raise_prices(store):
+    engine, home = store
+
+    report = margins(engine, home=home, day=DAY)
+    ranked, unranked = report.ranked_rows()
+    advised = report.rows.drop_nulls("suggested_price")
+
+    assert report.min_yearly_units == 12
+    assert ranked.height > 0
+    assert unranked.height > 0
+    assert report.rows.head(ranked.height)["ranked"].all()
+    assert ranked["yearly_units"].min() >= 12
+    assert unranked["yearly_units"].max() < 12
+    assert ranked["yearly_margin"].to_list() == sorted(
+        ranked["yearly_margin"].to_list(), reverse=True
+    )
+    assert advised.height > 0
+    assert (advised["suggested_price"] > advised["suggested_from"]).all()
+    main = advised.filter(
+        (pl.col("suggested_channel") == pl.col("channels"))
+        & (pl.col("suggested_currency") == pl.col("price_currency"))
+    )
+    assert main.height > 0
+    assert (main["suggested_price"] == main["floor_price"]).all()
+    assert report.rows["floor_price"].null_count() < report.rows.height
+    assert set(report.rows["volume_source"]) <= {
+        "forecast", "forecast capped", "trailing year"
+    }  # fmt: skip
+    assert any("min_yearly_units" in note for note in report.assumptions)
 
 
 def test_quote_for_a_sku_names_its_rules_and_route(store):

@@ -21,6 +21,7 @@ from tradepilot.app.api.forecasts import router as forecasts_api
 from tradepilot.app.api.imports import router as imports_api
 from tradepilot.app.api.replenishment import router as replenishment_api
 from tradepilot.app.api.routes import router as api_router
+from tradepilot.app.api.settings import router as settings_api
 from tradepilot.app.api.trade import router as trade_api
 from tradepilot.app.security import LoginRequired, security_headers
 from tradepilot.app.state import AppState
@@ -30,6 +31,7 @@ from tradepilot.app.web.markets import router as markets_web
 from tradepilot.app.web.pages import STATIC, error_page
 from tradepilot.app.web.restock import router as restock_web
 from tradepilot.app.web.routes import router as web_router
+from tradepilot.app.web.settings import router as settings_web
 from tradepilot.auth.service import has_owner
 from tradepilot.config import Settings
 from tradepilot.workspace import open_store
@@ -72,6 +74,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(restock_web)
     app.include_router(trade_api)
     app.include_router(markets_web)
+    app.include_router(settings_api)
+    app.include_router(settings_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from tradepilot.cli.output import (
     JsonOption,
@@ -27,6 +28,8 @@ from tradepilot.domain.numbers import format_money
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from tradepilot.logistics.service import MarginReport
+
 DateOption = Annotated[
     dt.datetime | None,
     typer.Option(
@@ -34,7 +37,10 @@ DateOption = Annotated[
     ),
 ]
 # Prices are in the currency of the row's sales, the rest in the report's currency.
-PRICE_CURRENCY = {"unit_price": "price_currency", "suggested_price": "price_currency"}
+PRICE_CURRENCY = {
+    "unit_price": "price_currency",
+    "suggested_price": "suggested_currency",
+}
 markets_app = typer.Typer(help="Which countries to sell to next.", no_args_is_help=True)
 lanes_app = typer.Typer(help="Shipping lanes and routes.", no_args_is_help=True)
 rules_app = typer.Typer(
@@ -153,8 +159,15 @@ def _incoterm(value: str | None) -> str | None:
     return value.upper()
 
 
+def _print_notices(notes: Any) -> None:
+    """The assumptions a reader must see before the numbers."""
+    for note in notes:
+        stdout.print(f"[bold yellow]note:[/] {escape(note)}")
+
+
 def _print_landed(result: dict[str, Any]) -> None:
     cur = result["currency"]
+    _print_notices(result.get("assumptions", ()))
     stdout.print(
         f"[bold]{result.get('sku') or result.get('order') or 'parcel'} to "
         f"{result['country']}[/] on "
@@ -183,8 +196,8 @@ def margins(
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Contribution margin per SKU x country, with a per-unit breakdown, yearly
-    volume and a suggested price keeping the target margin."""
+    """Contribution margin per SKU x country, with a per-unit breakdown and yearly
+    volume, ranked by yearly margin; a price rise where the margin is below target."""
     from tradepilot.logistics.service import margins as margin_report
 
     with errors_as_messages(), progress_reporter(not as_json) as progress:
@@ -196,24 +209,43 @@ def margins(
     if as_json:
         emit_json(report.as_dict())
         return
-    rows = report.rows.to_dicts()
-    columns = ["sku", "country", "units", "unit_price", "price_currency", "landed_cost",
-               "margin", "margin_rate", "yearly_margin", "suggested_price"]  # fmt: skip
-    title = f"margins per unit ({report.currency}), rules of {report.day}"
-    for name, shown in (("Best", rows[:limit]), ("Worst", rows[-limit:][::-1])):
+    _print_margins(report, limit)
+
+
+def _print_margins(report: MarginReport, limit: int) -> None:
+    _print_notices(report.notices)
+    ranked, unranked = (frame.to_dicts() for frame in report.ranked_rows())
+    columns = ["sku", "country", "yearly_units", "unit_price", "price_currency",
+               "landed_cost", "margin", "margin_rate", "yearly_margin",
+               "suggested_price", "suggested_channel"]  # fmt: skip
+    title = f"margins per year ({report.currency}), rules of {report.day}"
+    best = ranked[:limit]
+    worst = ranked[len(best) :][-limit:][::-1]
+    for name, shown in (("Best", best), ("Worst", worst)):
         stdout.print(
             rows_table(
                 f"{name} {title}",
                 shown,
                 columns,
-                units=("units",),
+                units=("yearly_units",),
                 percents=("margin_rate",),
                 currency=report.currency,
                 currency_columns=PRICE_CURRENCY,
             )
         )
-    for note in report.assumptions:
-        stdout.print(f"  assumed: {note}")
+    if unranked:
+        stdout.print(
+            f"  {len(unranked)} SKU x country cells sell fewer than"
+            f" {report.min_yearly_units or 0:g} units"
+            " a year and are not ranked (min_yearly_units in trade.toml; --json"
+            " lists them)"
+        )
+    stdout.print(
+        "  suggested price: the lowest price keeping the target margin in the"
+        " channel selling most below it (floor_price in --json for every cell)"
+    )
+    for note in report.assumptions[len(report.notices) :]:
+        stdout.print(f"  assumed: {escape(note)}")
 
 
 def score(
@@ -227,16 +259,23 @@ def score(
     as_json: JsonOption = False,
 ) -> None:
     """Rank every country for market entry, component by component."""
+    from tradepilot.logistics.service import margins as margin_report
     from tradepilot.markets.service import score_workspace
 
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         weights = _weights(weight or [])
         progress("scoring markets")
         with workspace_store(workspace) as (engine, home):
-            ranked = score_workspace(engine, home=home, weights=weights, day=_day(date))
+            report = margin_report(
+                engine, home=home, day=_day(date), suggest_prices=False
+            )
+            ranked = score_workspace(engine, home=home, weights=weights, report=report)
+    notes = list(report.notices)
     if as_json:
-        emit_json({"count": ranked.height, "data": ranked.to_dicts()})
+        emit_json({"count": ranked.height, "data": ranked.to_dicts(),
+                   "assumptions": notes})  # fmt: skip
         return
+    _print_notices(notes)
     columns = ["rank", "country", "name", "score", "explanation"]
     stdout.print(
         rows_table("Market-entry score", ranked.head(limit).to_dicts(), columns)
@@ -301,6 +340,7 @@ def impact(
     if as_json:
         emit_json(result)
         return
+    _print_notices(result["assumptions"])
     stdout.print(
         f"[bold]{result['name']}[/] from {result['day']}: "
         f"{format_money(result['total_yearly_change'], result['currency'])}"

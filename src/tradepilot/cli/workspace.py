@@ -41,35 +41,105 @@ def init(
         Path | None,
         typer.Option(help="File holding the owner's password (first line)."),
     ] = None,
+    origin: Annotated[
+        str | None,
+        typer.Option(help="Country your goods ship from (ISO code, e.g. CN)."),
+    ] = None,
+    cost_ratio: Annotated[
+        str | None,
+        typer.Option(
+            help="Cost of a product without a known cost, as a share of its price"
+            " (0.35 or 35%)."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a workspace (or upgrade an existing one).
 
     The owner account is created here when --owner-email and --password-file are
-    given, or on the dashboard's first-run setup page otherwise. init never asks for
-    input, so scripts can run it.
+    given, or on the dashboard's first-run setup page otherwise. --origin and
+    --cost-ratio go to trade.toml (the cost ratio to purchasing.toml too); until
+    they are set, margins and markets say which defaults they assume. init never
+    asks for input, so scripts can run it.
     """
     from tradepilot.workspace import init_workspace
 
     with errors_as_messages():
+        choices = _trade_choices(origin, cost_ratio)
         settings = settings_for(workspace)
         engine = init_workspace(settings, base_currency=base_currency)
         try:
             owner = _create_owner(engine, owner_email, password_file)
         finally:
             engine.dispose()
+        chosen = _save_choices(settings.home, choices)
     result = {
         "workspace": str(settings.home.resolve()),
         "database": "sqlite" if settings.is_sqlite else "external",
         "base_currency": base_currency,
         "owner": owner,
+        **chosen,
     }
     if as_json:
         emit_json(result)
-    else:
-        stdout.print(f"Workspace ready at [bold]{result['workspace']}[/]")
-        if owner is None and not has_owner_account(settings):
-            stdout.print("Create the owner account on the setup page: tradepilot serve")
+        return
+    stdout.print(f"Workspace ready at [bold]{result['workspace']}[/]")
+    if owner is None and not has_owner_account(settings):
+        stdout.print("Create the owner account on the setup page: tradepilot serve")
+    for note in chosen["not_chosen"]:
+        stdout.print(f"Not chosen yet: {note}")
+
+
+def _trade_choices(origin: str | None, cost_ratio: str | None) -> dict[str, Any]:
+    """The trade.toml values of --origin and --cost-ratio, checked."""
+    from tradepilot.domain.countries import require_country
+
+    choices: dict[str, Any] = {}
+    if origin is not None:
+        choices["origin"] = require_country(origin)
+    if cost_ratio is not None:
+        choices["default_cost_share"] = _share(cost_ratio)
+    return choices
+
+
+def _share(text: str) -> float:
+    """``0.35``, ``35%`` or ``35`` as the share 0.35."""
+    cleaned = text.strip().removesuffix("%").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        value = -1.0
+    share = value / 100 if text.strip().endswith("%") or value >= 1 else value
+    if not 0 < share < 1:
+        raise DataValidationError(
+            "--cost-ratio must be a share of the price between 0 and 1 (0.35) or a"
+            f" percentage (35%); received {text!r}"
+        )
+    return share
+
+
+def _save_choices(home: Path, choices: dict[str, Any]) -> dict[str, Any]:
+    """Write the choices to trade.toml (the cost share to purchasing.toml too) and
+    say which choices are still the defaults."""
+    from tradepilot.settings_files import read_settings, update_settings
+
+    if choices:
+        update_settings(home, "trade", choices)
+    if "default_cost_share" in choices:
+        share = {"default_cost_share": choices["default_cost_share"]}
+        update_settings(home, "purchasing", share)
+    trade = read_settings(home, "trade")
+    values = trade["values"]
+    defaults = {
+        "origin": f"--origin (goods ship from {values['origin']} until you choose)",
+        "default_cost_share": "--cost-ratio (products without a cost cost"
+        f" {values['default_cost_share']:.0%} of their price until you choose)",
+    }
+    return {
+        "origin": values["origin"],
+        "cost_ratio": values["default_cost_share"],
+        "not_chosen": [defaults[c] for c in trade["not_chosen"]],
+    }
 
 
 def _create_owner(

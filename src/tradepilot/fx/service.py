@@ -15,6 +15,12 @@ from tradepilot.domain.errors import MissingRateError
 from tradepilot.fx.rates import ANCHOR, RateTable
 from tradepilot.store import tables
 
+FX_IMPORT_HINT = "import exchange rates first: tradepilot fx import eurofxref-hist.csv"
+"""What to do about a missing rate, for messages."""
+FX_UPDATE_HINT = "import newer rates: tradepilot fx import eurofxref-hist.csv"
+STALE_DAYS = 7
+"""A newest rate older than this is called out with :data:`FX_IMPORT_HINT`."""
+
 
 def load_rate_table(conn: Connection, currencies: Iterable[str]) -> RateTable:
     """The stored rates of ``currencies`` (EUR needs none)."""
@@ -43,7 +49,8 @@ class LatestRates:
     Raises
     ------
     MissingRateError
-        When converting a currency with no rate on or before ``day``.
+        When converting a currency with no rate on or before ``day``; the message
+        says how to import rates.
     """
 
     def __init__(self, conn: Connection, currencies: Iterable[str], day: dt.date):
@@ -53,7 +60,30 @@ class LatestRates:
         self.per_eur = {ANCHOR: 1.0} | dict(
             zip(newest["currency"], newest["per_eur"], strict=True)
         )
-        self.dates = dict(zip(newest["currency"], newest["date"], strict=True))
+        self.dates: dict[str, dt.date] = dict(
+            zip(newest["currency"], newest["date"], strict=True)
+        )
+
+    def age(self) -> tuple[dt.date, int] | None:
+        """The oldest of the newest rates loaded and its age in days on ``day``;
+        None when every rate is of ``day`` itself (or only EUR is involved)."""
+        if not self.dates:
+            return None
+        oldest = min(self.dates.values())
+        days = (self.day - oldest).days
+        return (oldest, days) if days > 0 else None
+
+    def age_note(self) -> str | None:
+        """How old the rates used are, when older than ``day``, as a sentence."""
+        found = self.age()
+        if found is None:
+            return None
+        oldest, days = found
+        note = (
+            f"FX: the newest rates on file are of {oldest} ({days} day"
+            f"{'s' if days != 1 else ''} before {self.day}), used as they are"
+        )
+        return note + (f"; {FX_UPDATE_HINT}" if days > STALE_DAYS else "")
 
     def rate(self, source: str, target: str) -> float:
         """Units of ``target`` per unit of ``source``."""
@@ -62,7 +92,9 @@ class LatestRates:
         for code in (source, target):
             if code not in self.per_eur:
                 raise MissingRateError(
-                    code, self.day, f"no {code} rate on or before {self.day}"
+                    code,
+                    self.day,
+                    f"no {code} rate on or before {self.day}; {FX_IMPORT_HINT}",
                 )
         value = self.per_eur[target] / self.per_eur[source]
         if not math.isfinite(value):

@@ -117,8 +117,11 @@ def validate_order_lines(frame: pl.DataFrame, *, now: dt.datetime) -> pl.DataFra
         ),
         parse.reason(qty.is_null(), "quantity is missing or not a whole number"),
         parse.reason(price.is_null(), "unit price is missing or not a number"),
-        parse.reason(
-            pl.col("country").is_null(), "country is not a known country or alias"
+        pl.when(pl.col("country").is_null()).then(
+            pl.format(
+                "country '{}' is not a known country or alias",
+                pl.col("country_text").fill_null(""),
+            )
         ),
         parse.reason(pl.col("currency").is_null(), "currency is missing or unknown"),
         parse.reason(

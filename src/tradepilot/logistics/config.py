@@ -17,6 +17,7 @@ has a default, so a workspace without the file is priced with the defaults below
     delivery_days_for = {DE = 3, FR = 5}   # ... or within these, per country
     inbound_mode = "sea"          # freight per kg from purchasing.toml [modes.sea]
     target_margin = 0.25          # for price suggestions, share of net revenue
+    min_yearly_units = 12         # margin lists rank cells selling at least this
     default_weight_kg = 0.5       # for products without a weight
     default_cost_share = 0.4      # unit cost as a share of price where none is known
 
@@ -31,6 +32,13 @@ has a default, so a workspace without the file is priced with the defaults below
 The ``schemes`` list says where the seller is registered to charge VAT at the sale
 (IOSS in the EU, a UK VAT number, ...). Outside them, low-value imports pay import
 VAT at the border like any other.
+
+Two defaults stand for facts only the seller knows: the country goods ship from
+(``origin``) and the cost of a product whose cost is not on file
+(``default_cost_share``). Until ``trade.toml`` sets them (``tradepilot init --origin
+CN --cost-ratio 0.35``, the dashboard's setup or Settings page),
+:meth:`TradeConfig.unchosen` says so, and every margin, market and landed-cost
+output states the assumption first.
 """
 
 from __future__ import annotations
@@ -39,9 +47,11 @@ import fnmatch
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tradepilot.config import read_toml_settings
+from tradepilot.domain.countries import require_country
+from tradepilot.domain.errors import DataValidationError
 
 CONFIG_FILENAME = "trade.toml"
 
@@ -53,25 +63,98 @@ class TradeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    origin: str = Field("DE", min_length=2, max_length=2)
-    origin_node: str | None = None
-    incoterm: Literal["DDP", "DAP"] = "DDP"
-    buyers: Literal["B2C", "B2B"] = "B2C"
-    prices_include_tax: bool = True
-    tax_exclusive: tuple[str, ...] = ("US", "CA")
-    schemes: tuple[str, ...] = ALL_SCHEMES
-    fx_spread: float = Field(0.02, ge=0, lt=0.5)
-    delivery_days: float = Field(21.0, gt=0)
-    delivery_days_for: dict[str, float] = Field(default_factory=dict)
-    delivery_probability: float = Field(0.9, gt=0, lt=1)
-    inbound_mode: str = "sea"
-    target_margin: float = Field(0.25, gt=-1, lt=1)
-    default_weight_kg: float = Field(0.5, gt=0)
-    default_cost_share: float = Field(0.4, gt=0, lt=1)
-    channels: dict[str, str] = Field(
-        default_factory=lambda: {"amazon*": "amazon", "*": "web"}
+    origin: str = Field(
+        "DE", min_length=2, max_length=2, description="country goods ship from"
     )
-    market_weights: dict[str, float] = Field(default_factory=dict)
+    origin_node: str | None = Field(
+        None, description="its node in lanes.yaml (empty: any node in the country)"
+    )
+    incoterm: Literal["DDP", "DAP"] = Field(
+        "DDP", description="DDP: you pay duty and import VAT; DAP: the buyer does"
+    )
+    buyers: Literal["B2C", "B2B"] = Field(
+        "B2C", description="B2B: VAT is reverse-charged or reclaimed by the buyer"
+    )
+    prices_include_tax: bool = Field(
+        True, description="shelf prices include the VAT you owe"
+    )
+    tax_exclusive: tuple[str, ...] = Field(
+        ("US", "CA"), description="countries where tax is added at checkout"
+    )
+    schemes: tuple[str, ...] = Field(
+        ALL_SCHEMES, description="VAT schemes you are registered in"
+    )
+    fx_spread: float = Field(
+        0.02, ge=0, lt=0.5, description="payment provider's spread per conversion"
+    )
+    delivery_days: float = Field(
+        21.0, gt=0, description="outbound lanes must deliver within these days"
+    )
+    delivery_days_for: dict[str, float] = Field(
+        default_factory=dict, description="delivery days per country (DE = 3)"
+    )
+    delivery_probability: float = Field(
+        0.9, gt=0, lt=1, description="... with this probability"
+    )
+    inbound_mode: str = Field(
+        "sea", description="freight mode of purchasing.toml for inbound goods"
+    )
+    target_margin: float = Field(
+        0.25, gt=-1, lt=1, description="margin price suggestions keep (share)"
+    )
+    min_yearly_units: float = Field(
+        12.0, ge=0, description="margin lists rank cells selling at least this"
+    )
+    default_weight_kg: float = Field(
+        0.5, gt=0, description="weight of products without one"
+    )
+    default_cost_share: float = Field(
+        0.4, gt=0, lt=1, description="cost of products without one, share of price"
+    )
+    channels: dict[str, str] = Field(
+        default_factory=lambda: {"amazon*": "amazon", "*": "web"},
+        description="order channel (glob) -> fee schedule of fees.csv",
+    )
+    market_weights: dict[str, float] = Field(
+        default_factory=dict, description="market-entry score weights"
+    )
+
+    @field_validator("origin")
+    @classmethod
+    def _known_origin(cls, value: str) -> str:
+        try:
+            return require_country(value)
+        except DataValidationError as exc:
+            raise ValueError(str(exc)) from None
+
+    def unchosen(
+        self, fields: tuple[str, ...] = ("origin", "default_cost_share")
+    ) -> tuple[str, ...]:
+        """The defaults standing in for facts only the seller knows, as sentences
+        (empty once ``trade.toml`` sets ``origin`` and ``default_cost_share``);
+        ``fields`` limits them to the ones an answer depends on.
+
+        Examples
+        --------
+        >>> TradeConfig(origin="CN", default_cost_share=0.35).unchosen()
+        ()
+        >>> len(TradeConfig(origin="CN").unchosen())
+        1
+        """
+        notes = []
+        if "origin" in fields and "origin" not in self.model_fields_set:
+            notes.append(
+                f"not chosen yet: goods ship from {self.origin} (the default); set"
+                f" your country with `tradepilot init --origin CC` or in Settings"
+            )
+        unset_cost = "default_cost_share" not in self.model_fields_set
+        if "default_cost_share" in fields and unset_cost:
+            notes.append(
+                "not chosen yet: a product without a unit cost costs"
+                f" {self.default_cost_share:.0%} of its price (the default); set"
+                " yours with `tradepilot init --cost-ratio 0.35` or in Settings"
+            )
+        return tuple(notes)
 
     def fee_channel(self, channel: str) -> str:
         """The fee schedule of an order channel: the first matching glob wins.

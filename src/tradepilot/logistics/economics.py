@@ -136,11 +136,12 @@ def unit_economics(
     cells : polars.DataFrame
         :data:`CELL_COLUMNS`, one row per SKU, country, channel and currency.
     target_margin : float, optional
-        With it, each row gets ``suggested_price`` (sale currency, a local price
-        point) keeping ``margin / net revenue`` at or above it.
+        With it, each row gets ``floor_price``: the lowest local price point (sale
+        currency) keeping ``margin / net revenue`` at or above it.
     skipped : list, optional
         Collects the cells that cannot be priced (no lane reaches the country, no
-        FX rate for its threshold currency) with the reason; without it they raise.
+        FX rate for its threshold currency) with the reason, the error's ``code``
+        and the ``currency`` without a rate (else None); without it they raise.
 
     Returns
     -------
@@ -159,14 +160,20 @@ def unit_economics(
             if skipped is None:
                 raise
             skipped.append(
-                {"sku": cell["sku"], "country": cell["country"], "reason": str(exc)}
+                {
+                    "sku": cell["sku"],
+                    "country": cell["country"],
+                    "reason": str(exc),
+                    "code": exc.code,
+                    "currency": getattr(exc, "currency", None),
+                }
             )
             continue
         row = {key: cell[key] for key in ("sku", "country", "channel", "currency")}
         row |= {"units": cell["units"], "unit_price": float(price)}
         row |= _per_unit(cost)
         if target_margin is not None:
-            row["suggested_price"] = suggest_price(cell, pricing, price, target_margin)
+            row["floor_price"] = suggest_price(cell, pricing, price, target_margin)
         rows.append(row)
     return pl.DataFrame(rows, schema=_schema(target_margin is not None), orient="row")
 
@@ -202,7 +209,7 @@ def _schema(with_price: bool) -> dict[str, Any]:
         "vat_by": pl.String, "duty_rule": pl.String, "reason": pl.String,
     }  # fmt: skip
     if with_price:
-        schema["suggested_price"] = pl.Float64
+        schema["floor_price"] = pl.Float64
     return schema
 
 

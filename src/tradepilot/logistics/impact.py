@@ -86,6 +86,7 @@ def rule_impact(
         "file": str(what_if),
         "day": day.isoformat(),
         "currency": before.currency,
+        "assumptions": list(before.notices),
         "rows_added": {
             "vat": len(change.vat),
             "regimes": len(change.regimes),

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine
 
+from tradepilot.domain.countries import require_country
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import quantize, validate_currency
 from tradepilot.fx.service import LatestRates
@@ -48,6 +49,7 @@ def quote_sku(
     pointer to the parcel form, which takes a value.
     """
     day = day or dt.datetime.now(dt.UTC).date()
+    country = require_country(country)
     _check_quantity(quantity)
     with engine.connect() as conn:
         context = trade_context(conn, home)
@@ -74,6 +76,7 @@ def quote_sku(
         "route": route.as_dict(),
         "parcels": parcels,
         "delivery_missed": missed,
+        "assumptions": assumptions(context, rates),
     }
 
 
@@ -106,7 +109,21 @@ def quote_order(
         "route": route.as_dict(),
         "parcels": parcels,
         "delivery_missed": missed,
+        "assumptions": assumptions(context, rates),
     }
+
+
+def assumptions(
+    context: TradeContext,
+    rates: LatestRates,
+    *,
+    fields: tuple[str, ...] = ("origin", "default_cost_share"),
+) -> list[str]:
+    """What a quote assumes that the seller should know first: the defaults of
+    ``fields`` not chosen yet and old FX rates."""
+    notes = list(context.config.unchosen(fields))
+    age = rates.age_note()
+    return [*notes, age] if age else notes
 
 
 @dataclass(frozen=True)
@@ -195,6 +212,8 @@ def quote_parcel(
     weight unless ``shipping`` gives it. No channel fees; no FX (one currency).
     """
     day = day or dt.datetime.now(dt.UTC).date()
+    country = require_country(country)
+    origin = require_country(origin) if origin else None
     currency = validate_currency(currency)
     if value <= 0 or weight_kg <= 0:
         raise DataValidationError(
@@ -233,6 +252,10 @@ def quote_parcel(
         **result.as_dict(),
         "route": route.as_dict() if route else None,
         "parcels": parcels,
+        # a parcel has its own value; it ships from the seller's origin unless given
+        "assumptions": assumptions(
+            context, rates, fields=() if origin else ("origin",)
+        ),
     }
 
 
@@ -250,6 +273,7 @@ def best_lane(
     """The cheapest route from ``origin`` to ``destination`` within ``max_days``,
     with the alternatives that also meet it (cheapest first, up to ten)."""
     day = day or dt.datetime.now(dt.UTC).date()
+    destination = require_country(destination)
     with engine.connect() as conn:
         context = trade_context(conn, home)
         currencies = {context.base, *(leg.card.currency for leg in context.lanes.legs)}

@@ -23,14 +23,16 @@ from tradepilot.domain.errors import DataValidationError, NoRouteError
 from tradepilot.forecasting.service import latest_run
 from tradepilot.fx.service import LatestRates
 from tradepilot.logistics.config import TradeConfig, load_trade_config
-from tradepilot.logistics.economics import (
-    BREAKDOWN,
-    Pricing,
-    annual_units,
-    unit_economics,
-)
+from tradepilot.logistics.economics import BREAKDOWN, Pricing, unit_economics
 from tradepilot.logistics.landed import Terms
 from tradepilot.logistics.lanes import LaneNetwork, Route, load_lanes
+from tradepilot.logistics.notes import (
+    assumptions,
+    fx_notes,
+    nothing_priced,
+    unrated,
+)
+from tradepilot.logistics.volumes import price_advice, rank_margins, yearly_volumes
 from tradepilot.reference import ReferenceData, load_reference
 from tradepilot.replenishment.config import load_purchasing_config
 from tradepilot.replenishment.inputs import forecast_by_market
@@ -333,9 +335,49 @@ class MarginReport:
     delivery_missed: dict[str, str]
     skipped: tuple[dict[str, Any], ...] = ()
     sales: SalesYear | None = None
+    notices: tuple[str, ...] = ()
+    """The assumptions to state first: defaults the seller has not chosen, FX
+    rates missing or old (also the first of ``assumptions``)."""
+
+    def ranked_rows(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The ranked rows (best yearly margin first) and the rest, selling under
+        the minimum volume (see :mod:`~tradepilot.logistics.volumes`)."""
+        ranked = self.rows["ranked"]
+        return self.rows.filter(ranked), self.rows.filter(~ranked)
+
+    def _fx_rates(self) -> dict[str, Any] | None:
+        """Which rates were used: the newest per currency on or before ``day``,
+        the age of the oldest of them in days, and the currencies whose missing
+        rate left cells unpriced."""
+        if self.sales is None:
+            return None
+        rates = self.sales.rates
+        age = rates.age()
+        return {
+            "day": rates.day.isoformat(),
+            "newest": {c: d.isoformat() for c, d in sorted(rates.dates.items())},
+            "age_days": age[1] if age else 0,
+            "missing": unrated(list(self.skipped)),
+        }
+
+    @property
+    def unchosen(self) -> tuple[str, ...]:
+        """The notes on defaults the seller has not chosen (see ``notices``)."""
+        return self.sales.context.config.unchosen() if self.sales else ()
+
+    @property
+    def target_margin(self) -> float | None:
+        """The margin rate price suggestions keep (``trade.toml``)."""
+        return self.sales.context.config.target_margin if self.sales else None
+
+    @property
+    def min_yearly_units(self) -> float | None:
+        """Fewest units a year of a ranked row (``trade.toml``)."""
+        return self.sales.context.config.min_yearly_units if self.sales else None
 
     def as_dict(self, limit: int | None = None) -> dict[str, Any]:
-        """JSON-ready: the settings used and ``data`` (rows, best margin first)."""
+        """JSON-ready: the settings used and ``data`` (ranked rows, best yearly
+        margin first, then the cells under the minimum volume)."""
         rows = self.rows if limit is None else self.rows.head(limit)
         return {
             "day": self.day.isoformat(),
@@ -345,7 +387,10 @@ class MarginReport:
             },
             "currency": self.currency,
             "volume_source": self.volume_source,
+            "min_yearly_units": self.min_yearly_units,
+            "ranked": int(self.rows["ranked"].sum()) if self.rows.height else 0,
             "assumptions": list(self.assumptions),
+            "fx_rates": self._fx_rates(),
             "delivery_missed": self.delivery_missed,
             "skipped": list(self.skipped),
             "count": self.rows.height,
@@ -357,7 +402,8 @@ class MarginReport:
 class SalesYear:
     """The last year of sales of a workspace, ready to price: settings, sale lines,
     FX rates of the rule date, the cells of
-    :func:`~tradepilot.logistics.economics.unit_economics` and forecast volumes."""
+    :func:`~tradepilot.logistics.economics.unit_economics` and the yearly volume of
+    each SKU x country (:func:`~tradepilot.logistics.volumes.yearly_volumes`)."""
 
     context: TradeContext
     day: dt.date
@@ -384,8 +430,10 @@ def sales_year(
         currencies |= set(lines["cost_currency"].drop_nulls().unique())
         currencies |= {r.currency for r in context.reference.regimes}
         rates = LatestRates(conn, currencies, day)
-        yearly = _forecast_year(conn)
+        forecast = _forecast_year(conn)
+        history = _history(conn, lines, until)
     cells = cells_of(lines, context, rates)
+    yearly = yearly_volumes(history, forecast, period_days=(until - since).days)
     return SalesYear(context, day, since, until, lines, rates, cells, yearly)
 
 
@@ -437,16 +485,20 @@ def price_sales(
     per_unit = unit_economics(
         sales.cells, pricing, target_margin=target, skipped=skipped
     )
-    days = (sales.until - sales.since).days
-    rows = _per_sku_country(per_unit, sales.cells, sales.yearly, days=days)
+    if per_unit.height == 0:
+        raise nothing_priced(sales, skipped)
+    rows = _per_sku_country(per_unit, sales.cells, sales.yearly, target=target)
+    rows = rank_margins(rows, min_yearly_units=context.config.min_yearly_units)
+    forecast = (sales.yearly["volume_source"] != "trailing year").any()
     return MarginReport(
         rows=rows,
         day=sales.day,
         since=sales.since,
         until=sales.until,
         currency=context.base,
-        volume_source="forecast" if sales.yearly.height else "trailing year",
-        assumptions=_assumptions(context, sales.cells, skipped),
+        volume_source="forecast" if forecast else "trailing year",
+        assumptions=assumptions(sales, skipped),
+        notices=(*context.config.unchosen(), *fx_notes(sales.rates, skipped)),
         delivery_missed=dict(shipper.missed),
         skipped=tuple(skipped),
         sales=sales,
@@ -454,44 +506,94 @@ def price_sales(
 
 
 def _per_sku_country(
-    per_unit: pl.DataFrame, cells: pl.DataFrame, yearly: pl.DataFrame, *, days: int
+    per_unit: pl.DataFrame,
+    cells: pl.DataFrame,
+    yearly: pl.DataFrame,
+    *,
+    target: float | None,
 ) -> pl.DataFrame:
-    """Channels and currencies of a SKU x country combined, weighted by units."""
+    """Channels and currencies of a SKU x country combined, weighted by units, with
+    the yearly volume and margin. Price, currency and floor price are those of the
+    cell selling the most units; the suggested price is that of the channel and
+    currency selling the most units below the target margin (``suggested_channel``,
+    ``suggested_currency``, its current price ``suggested_from``)."""
     known = cells.select("sku", "country", "channel", "currency", "cost_known")
     frame = per_unit.join(known, on=["sku", "country", "channel", "currency"])
+    if target is None or "floor_price" not in frame.columns:
+        frame = frame.with_columns(
+            floor_price=pl.lit(None, pl.Float64),
+            suggested_price=pl.lit(None, pl.Float64),
+        )
+    else:
+        frame = price_advice(frame, target=target)
     weighted = [
         ((pl.col(c) * pl.col("units")).sum() / pl.col("units").sum()).alias(c)
         for c in (*BREAKDOWN, "net_revenue")
     ]
+    main = [
+        pl.col(c).sort_by("units", descending=True).first()
+        for c in ("floor_price", "unit_price", "vat_by", "duty_rule", "reason")
+    ]  # fmt: skip
     out = frame.group_by("sku", "country").agg(
         pl.col("units").sum(),
         *weighted,
-        pl.col("suggested_price").first()
-        if "suggested_price" in frame.columns
-        else pl.lit(None, pl.Float64).alias("suggested_price"),
-        pl.col("currency").first().alias("price_currency"),
-        pl.col("unit_price").first(),
+        *main,
+        pl.col("currency")
+        .sort_by("units", descending=True)
+        .first()
+        .alias("price_currency"),
         pl.col("cost_known").all(),
-        pl.col("vat_by").first(),
-        pl.col("duty_rule").first(),
-        pl.col("reason").first(),
         pl.col("channel").unique().sort().str.join(",").alias("channels"),
     )
-    scale = annual_units(1.0, days)
-    out = out.join(yearly, on=["sku", "country"], how="left").with_columns(
-        yearly_units=pl.coalesce("forecast_year", pl.col("units") * scale),
-        margin_rate=pl.when(pl.col("net_revenue") > 0).then(
-            pl.col("margin") / pl.col("net_revenue")
-        ),
+    out = (
+        out.join(yearly, on=["sku", "country"], how="left")
+        .join(_advice(frame), on=["sku", "country"], how="left")
+        .with_columns(
+            margin_rate=pl.when(pl.col("net_revenue") > 0).then(
+                pl.col("margin") / pl.col("net_revenue")
+            ),
+        )
     )
-    return out.with_columns(
-        yearly_margin=pl.col("margin") * pl.col("yearly_units")
-    ).sort(
-        "margin_rate",
-        "sku",
-        "country",
-        descending=[True, False, False],
-        nulls_last=True,
+    return out.with_columns(yearly_margin=pl.col("margin") * pl.col("yearly_units"))
+
+
+def _advice(cells: pl.DataFrame) -> pl.DataFrame:
+    """Per SKU x country, the price rise of its biggest cell below target."""
+    return (
+        cells.filter(pl.col("suggested_price").is_not_null())
+        .sort("units", descending=True)
+        .group_by("sku", "country", maintain_order=True)
+        .agg(
+            pl.col("suggested_price").first(),
+            pl.col("channel").first().alias("suggested_channel"),
+            pl.col("currency").first().alias("suggested_currency"),
+            pl.col("unit_price").first().alias("suggested_from"),
+        )
+    )
+
+
+def _history(conn: Connection, lines: pl.DataFrame, until: dt.date) -> pl.DataFrame:
+    """Per SKU x country of ``lines``: units, orders and days since its first sale
+    ever (to ``until``), the history :func:`yearly_volumes` caps forecasts by."""
+    first = read_frame(
+        conn,
+        "SELECT l.sku, o.country, MIN(o.ordered_at) AS first_sale"
+        " FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        " WHERE o.kind = 'sale' AND l.kind = 'product' AND l.quantity > 0"
+        " AND o.ordered_at < :until GROUP BY l.sku, o.country",
+        {"until": dt.datetime.combine(until, dt.time(), tzinfo=dt.UTC)},
+        schema={
+            "sku": pl.String,
+            "country": pl.String,
+            "first_sale": pl.Datetime("us", "UTC"),
+        },
+    )
+    sold = lines.group_by("sku", "country").agg(
+        units=pl.col("quantity").sum(), orders=pl.col("order_id").n_unique()
+    )
+    days = (pl.lit(until) - pl.col("first_sale").dt.date()).dt.total_days()
+    return sold.join(first, on=["sku", "country"], how="left").select(
+        "sku", "country", "units", "orders", history_days=days.fill_null(0)
     )
 
 
@@ -511,44 +613,6 @@ def _forecast_year(conn: Connection) -> pl.DataFrame:
         pl.col("market").alias("country"),
         (pl.col("mean") * 365.0 / horizon_days).alias("forecast_year"),
     )
-
-
-def _assumptions(
-    context: TradeContext, cells: pl.DataFrame, skipped: list[dict[str, Any]]
-) -> tuple[str, ...]:
-    config = context.config
-    unknown = int((~cells["cost_known"]).sum())
-    notes = [
-        f"ships from {config.origin_node or config.origin}, {config.incoterm}, "
-        f"{config.buyers} buyers; FX spread {config.fx_spread:.1%}",
-        f"inbound freight {context.freight_per_kg} {context.base}/kg "
-        f"({config.inbound_mode}, purchasing.toml)",
-        f"outbound: cheapest lane delivering within {config.delivery_days:g} days "
-        f"at {config.delivery_probability:.0%}"
-        + (
-            f" ({len(config.delivery_days_for)} countries set apart)"
-            if config.delivery_days_for
-            else ""
-        )
-        + " (lanes.yaml)",
-        "prices include the seller's VAT except in "
-        + (", ".join(config.tax_exclusive) or "no country")
-        if config.prices_include_tax
-        else "prices exclude VAT",
-        "shipping charged to buyers is not counted as revenue",
-    ]
-    if skipped:
-        where = sorted({s["country"] for s in skipped})
-        notes.append(
-            f"{len(skipped)} SKU x country cells not priced (countries {', '.join(where)}):"
-            " no lane or FX rate; see skipped"
-        )
-    if unknown:
-        notes.append(
-            f"{unknown} of {cells.height} SKU x country cells have no unit cost: "
-            f"assumed {config.default_cost_share:.0%} of the price paid"
-        )
-    return tuple(notes)
 
 
 def _window(since: dt.date, until: dt.date) -> dict[str, dt.datetime]:

@@ -37,16 +37,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradepilot.config import read_toml_settings
-from tradepilot.replenishment.calendar import (
-    LUNAR_NEW_YEAR,
-    Closure,
-    lunar_new_year_closures,
-)
-from tradepilot.replenishment.leadtimes import LeadTime
+
+if TYPE_CHECKING:  # imported where used: the settings page reads this file alone
+    from tradepilot.replenishment.calendar import Closure
+    from tradepilot.replenishment.leadtimes import LeadTime
 
 CONFIG_FILENAME = "purchasing.toml"
 
@@ -63,6 +62,8 @@ class LeadTimeSetting(_Strict):
 
     def lead_time(self) -> LeadTime:
         """As a :class:`LeadTime`."""
+        from tradepilot.replenishment.leadtimes import LeadTime
+
         return LeadTime(self.mean_days, self.std_days)
 
 
@@ -95,24 +96,47 @@ class SupplierSetting(_Strict):
 class PurchasingConfig(_Strict):
     """All purchasing settings (see the module docstring for the file format)."""
 
-    service_level: float = Field(0.95, gt=0, lt=1)
-    service_target: str = Field("cycle", pattern="^(cycle|fill)$")
-    review_days: int = Field(7, ge=1, le=90)
-    horizon_weeks: int = Field(8, ge=1, le=52)
-    holding_rate: float = Field(0.25, ge=0, le=5)
-    order_cost: float = Field(40.0, ge=0)
-    stockout_penalty: float = Field(0.0, ge=0)
-    warehouse_capacity: float | None = Field(None, gt=0)
-    default_weight_kg: float = Field(0.5, gt=0)
-    default_cost_share: float = Field(0.4, gt=0, lt=1)
-    lead_time: LeadTimeSetting = LeadTimeSetting(mean_days=30, std_days=8)
+    service_level: float = Field(
+        0.95, gt=0, lt=1, description="target cycle service level or fill rate"
+    )
+    service_target: Literal["cycle", "fill"] = Field(
+        "cycle", description="what service_level means"
+    )
+    review_days: int = Field(7, ge=1, le=90, description="days between plans")
+    horizon_weeks: int = Field(
+        8, ge=1, le=52, description="an order covers demand this long after arrival"
+    )
+    holding_rate: float = Field(
+        0.25, ge=0, le=5, description="yearly cost of holding stock, share of cost"
+    )
+    order_cost: float = Field(40.0, ge=0, description="per purchase order")
+    stockout_penalty: float = Field(
+        0.0, ge=0, description="extra cost per unit of lost sales"
+    )
+    warehouse_capacity: float | None = Field(
+        None, gt=0, description="units the warehouse holds (empty: no limit)"
+    )
+    default_weight_kg: float = Field(
+        0.5, gt=0, description="weight of products without one"
+    )
+    default_cost_share: float = Field(
+        0.4, gt=0, lt=1, description="cost of products without one, share of price"
+    )
+    lead_time: LeadTimeSetting = Field(
+        LeadTimeSetting(mean_days=30, std_days=8),
+        description="when neither history nor the supplier says",
+    )
     modes: dict[str, ModeSetting] = Field(
         default_factory=lambda: {
             "sea": ModeSetting(freight_per_kg=0.9),
             "air": ModeSetting(freight_per_kg=5.0),
-        }
+        },
+        description="freight per kg (and per unit) of each transport mode",
     )
-    suppliers: dict[str, SupplierSetting] = Field(default_factory=dict)
+    suppliers: dict[str, SupplierSetting] = Field(
+        default_factory=dict,
+        description="minimum order value, modes, lead times, closures per supplier",
+    )
 
     def supplier(self, name: str) -> SupplierSetting:
         """The settings of supplier ``name`` (defaults when it has none)."""
@@ -132,6 +156,12 @@ class PurchasingConfig(_Strict):
 
     def closures(self, years: range) -> list[Closure]:
         """Every supplier closure in ``years``, stated or lunar-new-year."""
+        from tradepilot.replenishment.calendar import (
+            LUNAR_NEW_YEAR,
+            Closure,
+            lunar_new_year_closures,
+        )
+
         found: list[Closure] = []
         for name, supplier in self.suppliers.items():
             if supplier.lunar_new_year:  # the years the calendar knows

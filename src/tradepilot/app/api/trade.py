@@ -159,7 +159,8 @@ def get_market_scores(
     }  # fmt: skip
     weights = {k: v for k, v in given.items() if v is not None}
     data = cached_scores(state, weights)
-    return {"count": len(data), "data": data}
+    notes = list(cached_margins(state).notices)
+    return {"count": len(data), "data": data, "assumptions": notes}
 
 
 @router.get("/lanes/best")

@@ -16,6 +16,7 @@ from tradepilot.domain.errors import TradePilotError
 from tradepilot.domain.money import minor_unit
 from tradepilot.logistics.economics import BREAKDOWN
 from tradepilot.logistics.impact import example_names
+from tradepilot.logistics.service import MarginReport
 from tradepilot.markets.components import COMPONENTS
 
 router = APIRouter(include_in_schema=False)
@@ -60,18 +61,26 @@ def margin_table(
     return render(request, "partials/margin_table.html", session=session, **context)
 
 
-def _margin_context(report: Any, *, country: str, sku: str) -> dict[str, Any]:
+def _margin_context(report: MarginReport, *, country: str, sku: str) -> dict[str, Any]:
+    """Best and worst ranked rows by yearly margin, and the rows under the
+    minimum volume, of the cells matching the filter."""
     rows = report.rows
     if country:
         rows = rows.filter(rows["country"] == country.upper())
     if sku:
         rows = rows.filter(rows["sku"].str.contains(sku, literal=True))
-    shown = rows.to_dicts()
-    best, worst = shown[:TABLE_ROWS], shown[TABLE_ROWS:][-TABLE_ROWS:][::-1]
+    ranked = rows.filter(rows["ranked"]).to_dicts()
+    unranked = rows.filter(~rows["ranked"]).to_dicts()
+    best = ranked[:TABLE_ROWS]
+    worst = ranked[len(best) :][-TABLE_ROWS:][::-1]
     return {
         "best": best,
         "worst": worst,
-        "matching": len(shown),
+        "unranked": unranked[:TABLE_ROWS],
+        "unranked_count": len(unranked),
+        "matching": rows.height,
+        "min_units": report.min_yearly_units,
+        "target_margin": report.target_margin,
         "currency": report.currency,
         "filter_country": country,
         "filter_sku": sku,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,6 +19,11 @@ from tradepilot.app.security import (
     set_session_cookie,
 )
 from tradepilot.app.web.pages import country_map_payload, month_chart_payload, render
+from tradepilot.app.web.settings import (
+    country_choices,
+    save_first_choices,
+    settings_forms,
+)
 from tradepilot.auth.service import (
     authenticate,
     create_owner,
@@ -46,7 +51,7 @@ def setup_form(request: Request, state: State) -> Response:
     """First-run page: create the owner account (only while there is none)."""
     if has_owner(state.engine):
         return RedirectResponse("/login", status_code=303)
-    return _form_page(request, "setup.html")
+    return _form_page(request, "setup.html", countries=country_choices())
 
 
 @router.post("/setup")
@@ -57,14 +62,19 @@ def setup_submit(
     password: Annotated[str, Form()],
     confirm: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()] = "",
+    origin: Annotated[str, Form()] = "",
+    cost_percent: Annotated[str, Form()] = "",
 ) -> Response:
-    """Create the owner and log in."""
+    """Create the owner, save the origin and cost share if given, and log in."""
     check_form_csrf(request, csrf_token)
     if has_owner(state.engine):
         raise HTTPException(409, "the owner account already exists")
     error = "the two passwords differ" if password != confirm else None
     if error is None:
         try:
+            save_first_choices(
+                state.settings.home, origin=origin, cost_percent=cost_percent
+            )
             create_owner(state.engine, email=email, password=password)
         except DataValidationError as exc:
             error = str(exc)
@@ -76,6 +86,9 @@ def setup_submit(
             error=error,
             csrf_token=csrf_token,
             email=email,
+            origin=origin,
+            cost_percent=cost_percent,
+            countries=country_choices(),
         )
     user = authenticate(state.engine, email=email, password=password)
     assert user is not None
@@ -147,10 +160,10 @@ def _logged_in(state: State, user_id: int) -> Response:
     return response
 
 
-def _form_page(request: Request, template: str) -> Response:
+def _form_page(request: Request, template: str, **context: Any) -> Response:
     """A login/setup page with its double-submit CSRF token (field and cookie)."""
     token = form_csrf_token(request)
-    response = render(request, template, csrf_token=token)
+    response = render(request, template, csrf_token=token, **context)
     set_form_csrf_cookie(response, token)
     return response
 
@@ -260,9 +273,14 @@ def quality_page(request: Request, state: State, session: CurrentSession) -> Res
 
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, state: State, session: CurrentSession) -> Response:
-    """API tokens: list, create, revoke."""
+    """API tokens, and the forms of trade.toml and purchasing.toml."""
+    saved = request.query_params.get("saved", "")
     return render(
-        request, "settings.html", session=session, tokens=list_tokens(state.engine)
+        request,
+        "settings.html",
+        session=session,
+        tokens=list_tokens(state.engine),
+        **settings_forms(state.settings.home, saved=saved),
     )
 
 
@@ -281,6 +299,7 @@ def settings_create_token(
             session=session,
             tokens=list_tokens(state.engine),
             error=str(exc),
+            **settings_forms(state.settings.home),
         )
     return render(
         request,
@@ -289,6 +308,7 @@ def settings_create_token(
         tokens=list_tokens(state.engine),
         new_token=token,
         new_token_name=name,
+        **settings_forms(state.settings.home),
     )
 
 

@@ -4,8 +4,8 @@ The mapping (``tradepilot import generic FILE --mapping MAP.yaml``; its keys are
 :mod:`~tradepilot.ingest.adapters.generic_mapping` and documented with an example in
 ``docs/import-mapping.md``) names the file's column for each canonical field and
 states the file's conventions: date formats and time zone, decimal comma, default
-currency and country, how the file writes order kinds, and its field separator. The
-mapping is validated first; a mistake raises
+currency and country, extra country names, how the file writes order kinds, and its
+field separator. The mapping is validated first; a mistake raises
 :class:`~tradepilot.domain.errors.ImportFormatError` naming the key, and a file
 without a mapped column raises one naming the column and listing those found.
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection
 
+from tradepilot.domain.countries import resolve_country
 from tradepilot.domain.errors import ImportFormatError
 from tradepilot.domain.orders import OrderKind
 from tradepilot.ingest import parse
@@ -92,9 +93,20 @@ def to_order_lines(
         lines = exact_unit_prices(lines, total="line_total")
     lines = _sign_by_kind(lines).with_columns(
         pl.lit(channel or mapping.channel or mapping.source).alias("channel"),
-        country_codes(lines["country_text"]).alias("country"),
+        _country_codes(lines["country_text"], mapping).alias("country"),
     )
     return lines.select(list(ORDER_LINE_SCHEMA))
+
+
+def _country_codes(texts: pl.Series, mapping: OrderMapping) -> pl.Series:
+    """ISO codes of the country cells; the mapping's aliases win over built-ins."""
+    if not mapping.country_aliases:
+        return country_codes(texts)
+    codes: dict[str | None, str | None] = {}
+    for value in texts.unique().to_list():
+        country = resolve_country(value, aliases=mapping.country_aliases)
+        codes[value] = country.code if country else None
+    return texts.replace_strict(codes, return_dtype=pl.String)
 
 
 def _check_separator(table: RawTable, mapping: OrderMapping, names: set[str]) -> None:

@@ -3,7 +3,8 @@
 A mapping (``--mapping MAP.yaml``; every key documented with an example in
 ``docs/import-mapping.md``) names the file's column for each canonical field and
 states the file's conventions: date formats and time zone, decimal comma, default
-currency and country, how the file writes order kinds, and its field separator.
+currency and country, extra country names (``country_aliases``), how the file writes
+order kinds, and its field separator.
 :func:`load_mapping` reads and validates it; a mistake raises
 :class:`~tradepilot.domain.errors.ImportFormatError` naming the key.
 """
@@ -20,12 +21,13 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from tradepilot.domain.countries import resolve_country
-from tradepilot.domain.errors import ImportFormatError
+from tradepilot.domain.countries import fold_aliases, resolve_country
+from tradepilot.domain.errors import DataValidationError, ImportFormatError
 from tradepilot.domain.money import known_currencies
 from tradepilot.domain.orders import OrderKind
 from tradepilot.ingest.registry import check_source
@@ -78,6 +80,8 @@ class OrderMapping(BaseModel):
     date_format: tuple[str, ...] = DEFAULT_DATE_FORMATS
     timezone: str = "UTC"
     currency: str | None = None
+    # Before ``country``, whose validator reads them.
+    country_aliases: dict[str, str] = Field(default_factory=dict)
     country: str | None = None
     decimal_comma: bool = False
     kind_values: dict[str, OrderKind] = Field(default_factory=dict)
@@ -120,12 +124,23 @@ class OrderMapping(BaseModel):
             raise ValueError(f"unknown currency {value!r}; expected an ISO-4217 code")
         return code
 
+    @field_validator("country_aliases", mode="before")
+    @classmethod
+    def _folded_aliases(cls, value: object) -> object:
+        """File's name -> ISO code, names folded as lookups fold them."""
+        if not isinstance(value, dict):
+            return value
+        try:
+            return fold_aliases({str(k): str(v) for k, v in value.items()})
+        except DataValidationError as exc:
+            raise ValueError(str(exc)) from None
+
     @field_validator("country")
     @classmethod
-    def _known_country(cls, value: str | None) -> str | None:
+    def _known_country(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
-        country = resolve_country(value)
+        country = resolve_country(value, aliases=info.data.get("country_aliases"))
         if country is None:
             raise ValueError(
                 f"unknown country {value!r}; expected an ISO code such as DE,"

@@ -43,7 +43,9 @@ function drawChoropleth(node, data, colors, suffix) {
     text: data.text,
     colorscale: colors,
     hovertemplate: "%{text}<br>%{z:,.0f} " + suffix + "<extra></extra>",
-    colorbar: { title: { text: suffix }, thickness: 10 },
+    // Kept inside the plot area, below the toolbar: a full-height bar ran past
+    // the chart onto whatever follows it.
+    colorbar: { title: { text: suffix, side: "right" }, thickness: 10, len: 0.8, y: 0.45, yanchor: "middle" },
   };
   const layout = {
     geo: {
@@ -95,6 +97,18 @@ function drawWaterfalls() {
   });
 }
 
+// While an htmx request runs, its target says so to assistive technology.
+function markBusyTargets() {
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    const target = event.detail.target;
+    if (target) target.setAttribute("aria-busy", "true");
+  });
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const target = event.detail.target;
+    if (target) target.removeAttribute("aria-busy");
+  });
+}
+
 function watchUploads() {
   document.body.addEventListener("htmx:xhr:progress", (event) => {
     const bar = document.getElementById("upload-progress");
@@ -113,7 +127,11 @@ document.addEventListener("DOMContentLoaded", () => {
   drawCountryMap();
   drawScoreMaps();
   watchUploads();
-  document.body.addEventListener("htmx:afterSwap", () => {
+  markBusyTargets();
+  // After settling, not after swapping: while settling, htmx puts back the
+  // attributes the new content came with, which would strip the classes Plotly
+  // sets on a chart drawn earlier (its toolbar and layout styles hang on them).
+  document.body.addEventListener("htmx:afterSettle", () => {
     drawScoreMaps();
     drawWaterfalls();
   });
