@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from fastapi.testclient import TestClient
 from tests.app.test_web import login
 from tests.simstore import import_store
@@ -138,3 +140,27 @@ def test_a_cutoff_out_of_range_is_refused_before_starting(client):
 
     assert response.status_code == 422
     assert "--cutoff must be between" in response.json()["detail"]
+
+
+def test_the_page_explains_the_choice_by_the_rule_its_table_marks(
+    app, client, sim_files
+):
+    engine = app.state.tradepilot.engine
+    import_store(engine, sim_files)
+    forecast_demand(engine, ForecastSettings(horizon=4))
+    browser = TestClient(app)
+    login(browser)
+    first = client.get("/api/v1/forecasts/latest/series", params={"limit": 1})
+    row = first.json()["data"][0]
+
+    detail = client.get(f"/api/v1/forecasts/latest/series/{row['unique_id']}").json()
+    page = browser.get("/forecasts", params={"sku": row["sku"]}).text
+
+    chosen = [c["model"] for c in detail["candidates"] if c["chosen"]]
+    assert chosen == [row["model"]]
+    assert detail["explanation"].startswith(f"{row['model']} chosen")
+    assert detail["explanation"] in html.unescape(page)
+    assert (
+        f'<tr class="chosen"><td>{row["model"]} <span class="tag">chosen</span></td>'
+        in page
+    )

@@ -30,6 +30,7 @@ import polars as pl
 from statsforecast import StatsForecast
 
 from tradepilot.domain.errors import DataValidationError, NotFittedError
+from tradepilot.forecasting.choice import ENSEMBLE_MARGIN
 from tradepilot.forecasting.classify import (
     Frame,
     classify_series,
@@ -151,7 +152,7 @@ class AutoForecaster:
         metric: str = "rmsse",
         dead_after: int = 13,
         new_within: int = 8,
-        ensemble_margin: float = 0.4,
+        ensemble_margin: float = ENSEMBLE_MARGIN,
         engine: ClusterEngine | None = None,
         global_model: bool = False,
     ) -> None:
