@@ -30,7 +30,7 @@ from tradepilot.forecasting.censoring import (
     availability_from_snapshots,
 )
 from tradepilot.forecasting.distributed import open_engine
-from tradepilot.forecasting.selection import AutoForecaster
+from tradepilot.forecasting.selection import AutoForecaster, SeriesProgress
 from tradepilot.forecasting.series import (
     PANDAS_FREQ,
     SEASON_LENGTH,
@@ -44,6 +44,8 @@ from tradepilot.store import tables
 from tradepilot.store.bulk import insert_frame, read_frame
 
 EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 1, 1)  # cutoffs that make sense
+PANEL_STAGE = "reading orders and building the demand panel"
+SAVE_STAGE = "saving the forecast"
 EXPORT_COLUMNS = [
     "sku",
     "country",
@@ -280,11 +282,20 @@ def correct_stockouts(
     return corrector.transform(panel).drop(AVAILABILITY, strict=False)
 
 
-def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any]:
+def forecast_demand(
+    engine: Engine,
+    settings: ForecastSettings,
+    *,
+    progress: SeriesProgress | None = None,
+) -> dict[str, Any]:
     """Forecast every SKU x country series and store the run.
 
     Without ``settings.cutoff``, the cutoff is the day after the last order, so the
     forecast starts at the period that order falls in unless it ends that period.
+    ``progress`` is called with ``(stage, series done, series in all)``: the
+    count is 0 of 0 while the panel is built, then as
+    :meth:`~tradepilot.forecasting.selection.AutoForecaster.fit` reports it, then
+    all of all while the run is saved.
 
     Returns
     -------
@@ -294,7 +305,9 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
         units of demand the correction added back), ``seconds``.
     """
     settings.check()
+    report = progress or _no_progress
     started = time.perf_counter()
+    report(PANEL_STAGE, 0, 0)
     if settings.cutoff is None:
         settings = dataclasses.replace(settings, cutoff=_after_last_order(engine))
     panel, rates = _panels(engine, settings)
@@ -310,9 +323,10 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
             n_jobs=settings.n_jobs,
             engine=cluster,
             global_model=settings.global_model,
-        ).fit(panel.select("unique_id", "ds", "y"))
+        ).fit(panel.select("unique_id", "ds", "y"), progress=progress)
     forecasts = model.predict()
     keys = panel.select("unique_id", "sku", "country").unique()
+    report(SAVE_STAGE, keys.height, keys.height)
     summary = {
         "series": keys.height,
         "periods": settings.horizon,
@@ -331,6 +345,10 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
         _save_choices(conn, run_id, _choices_with_losses(model.choices_, panel, keys))
         _save_scores(conn, run_id, model.scores_)
     return {"run_id": run_id, **summary}
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    """The progress callback of a caller that asked for none."""
 
 
 def backtest_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any]:
