@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -351,9 +352,15 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     """The progress callback of a caller that asked for none."""
 
 
-def backtest_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any]:
+def backtest_demand(
+    engine: Engine,
+    settings: ForecastSettings,
+    *,
+    baselines: Sequence[str] | None = None,
+) -> dict[str, Any]:
     """Rolling-origin backtest at ``settings.cutoff`` (default: ``horizon`` periods
-    before the last whole period), against baselines in the same run; stored."""
+    before the last whole period), against ``baselines`` (default: all) in the
+    same run; stored."""
     if settings.cutoff is None:
         settings.cutoff = _default_cutoff(engine, settings)
     settings.check()
@@ -376,6 +383,7 @@ def backtest_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
         season_length=SEASON_LENGTH[settings.freq],
         levels=settings.levels,
         n_jobs=settings.n_jobs,
+        baseline_names=baselines,
     )
     metrics["cutoff"] = settings.cutoff.isoformat()
     with engine.begin() as conn:
