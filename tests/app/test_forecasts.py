@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import html
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
 from fastapi.testclient import TestClient
 from tests.app.test_web import login
 from tests.simstore import import_store
 
+from tradepilot.app.web.forecasts import GLOSSARY
 from tradepilot.forecasting.service import (
     ForecastSettings,
     backtest_demand,
@@ -138,3 +145,124 @@ def test_a_cutoff_out_of_range_is_refused_before_starting(client):
 
     assert response.status_code == 422
     assert "--cutoff must be between" in response.json()["detail"]
+
+
+def test_the_page_explains_the_choice_by_the_rule_its_table_marks(
+    app, client, sim_files
+):
+    engine = app.state.tradepilot.engine
+    import_store(engine, sim_files)
+    forecast_demand(engine, ForecastSettings(horizon=4))
+    browser = TestClient(app)
+    login(browser)
+    first = client.get("/api/v1/forecasts/latest/series", params={"limit": 1})
+    row = first.json()["data"][0]
+
+    detail = client.get(f"/api/v1/forecasts/latest/series/{row['unique_id']}").json()
+    page = browser.get("/forecasts", params={"sku": row["sku"]}).text
+
+    chosen = [c["model"] for c in detail["candidates"] if c["chosen"]]
+    assert chosen == [row["model"]]
+    assert detail["explanation"].startswith(f"{row['model']} chosen")
+    assert detail["explanation"] in html.unescape(page)
+    assert (
+        f'<tr class="chosen"><td>{row["model"]} <span class="tag">chosen</span></td>'
+        in page
+    )
+
+
+@dataclass
+class HeldForecast:
+    """A forecast job that stops at its first count of series done until released."""
+
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    seen: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def run(self, engine, settings, *, progress):
+        def report(stage: str, done: int, total: int) -> None:
+            progress(stage, done, total)
+            if done and not self.release.is_set():
+                self.seen.append((stage, done, total))
+                self.reached.set()
+                self.release.wait(timeout=300)
+
+        return forecast_demand(engine, settings, progress=report)
+
+
+@pytest.fixture
+def held(monkeypatch) -> Iterator[HeldForecast]:
+    hold = HeldForecast()
+    monkeypatch.setattr("tradepilot.app.jobs.forecast_demand", hold.run)
+    yield hold
+    hold.release.set()  # never leave a job thread waiting
+
+
+def test_api_reports_the_series_done_while_a_forecast_runs(
+    app, client, sim_files, held
+):
+    import_store(app.state.tradepilot.engine, sim_files)
+
+    started = client.post("/api/v1/forecasts/runs", json={"horizon": 2})
+    assert held.reached.wait(timeout=300)
+    running = client.get(f"/api/v1/forecasts/jobs/{started.json()['id']}").json()
+    held.release.set()
+    assert app.state.tradepilot.jobs[started.json()["id"]].wait(timeout=300)
+    done = client.get(f"/api/v1/forecasts/jobs/{started.json()['id']}").json()
+
+    stage, count, total = held.seen[0]
+    assert running["state"] == "running"
+    assert running["stage"] == stage == "cross-validating candidate models"
+    assert running["progress"] == {"done": count, "total": total}
+    assert 0 < count <= total
+    assert done["state"] == "done"
+    assert done["progress"] == {"done": total, "total": total}
+    assert total == done["result"]["series"]
+
+
+def test_forecasts_page_shows_series_done_then_reloads(app, token, sim_files, held):
+    import_store(app.state.tradepilot.engine, sim_files)
+    client = TestClient(app)
+    login(client)
+    csrf_token = client.get("/forecasts").text.split('"X-CSRF-Token": "')[1]
+    headers = {"X-CSRF-Token": csrf_token.split('"')[0]}
+
+    started = client.post("/forecasts/run", headers=headers)
+    job_id = started.text.split('hx-get="/forecasts/jobs/')[1].split('"')[0]
+    assert held.reached.wait(timeout=300)
+    polled = client.get(f"/forecasts/jobs/{job_id}")
+    page = client.get("/forecasts")
+    held.release.set()
+    assert app.state.tradepilot.jobs[job_id].wait(timeout=300)
+    finished = client.get(f"/forecasts/jobs/{job_id}")
+
+    _, count, total = held.seen[0]
+    assert f'<progress aria-label="Forecasting" value="{count}" max="{total}">' in (
+        polled.text
+    )
+    assert (
+        "Cross-validating candidate models: <strong"
+        f' id="forecast-progress">{count} of {total} series</strong>'
+    ) in polled.text
+    assert "HX-Refresh" not in polled.headers
+    assert f'id="forecast-progress">{count} of {total} series' in page.text
+    assert finished.headers["HX-Refresh"] == "true"
+    assert "Forecast run 1:" in finished.text
+
+
+def test_forecasts_page_explains_its_jargon_in_one_line_each(app, token, sim_files):
+    engine = app.state.tradepilot.engine
+    import_store(engine, sim_files)
+    forecast_demand(engine, ForecastSettings(horizon=4))
+    backtest_demand(engine, ForecastSettings(horizon=4))
+    client = TestClient(app)
+    login(client)
+
+    page = html.unescape(client.get("/forecasts").text)
+
+    for term in ("RMSSE", "Windows", "Dead", "Intermittent", "Coverage"):
+        assert f"<dt>{term}</dt><dd>{GLOSSARY[term]}</dd>" in page
+        assert "\n" not in GLOSSARY[term]
+    assert f'<abbr title="{GLOSSARY["RMSSE"]}">RMSSE</abbr>' in page
+    assert f'<abbr title="{GLOSSARY["Windows"]}">Windows</abbr>' in page
+    assert f'<abbr title="{GLOSSARY["Coverage"]}">80% cover</abbr>' in page

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import json
+
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from tests.app.test_web import login
 from tests.simstore import import_store
 
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
+from tradepilot.replenishment.service import latest_plan
+from tradepilot.replenishment.sim_policies import ORACLE_NOTE
+from tradepilot.store import tables
 
 
 @pytest.fixture
@@ -95,3 +103,152 @@ def test_restock_page_reoptimises_and_approves_with_csrf(app, token, forecast):
     assert "Approved 1 lines: draft TP-" in approved.text
     assert 'id="stockout-calendar"' in page.text or "No stockout projected" in page.text
     assert 'id="leadtimes"' in page.text
+
+
+def page_client(app) -> tuple[TestClient, dict[str, str]]:
+    client = TestClient(app)
+    login(client)
+    page = client.get("/restock").text
+    return client, {"X-CSRF-Token": page.split('"X-CSRF-Token": "')[1].split('"')[0]}
+
+
+@pytest.mark.parametrize("value", ["95", "0.95"], ids=["percent", "fraction"])
+def test_restock_page_takes_the_service_level_as_percent_or_fraction(
+    app, token, forecast, value
+):
+    client, headers = page_client(app)
+
+    planned = client.post(
+        "/restock/plan", data={"service_level": value}, headers=headers
+    )
+
+    assert planned.status_code == 200
+    assert 'role="alert"' not in planned.text
+    assert latest_plan(forecast)["params"]["service_level"] == 0.95
+    assert 'value="95.0" aria-describedby="service-level-help"' in planned.text
+
+
+def test_restock_page_refuses_a_service_level_out_of_range_in_words(
+    app, token, forecast
+):
+    client, headers = page_client(app)
+
+    refused = client.post(
+        "/restock/plan", data={"service_level": "150"}, headers=headers
+    )
+    garbled = client.post(
+        "/restock/plan", data={"service_level": "9x"}, headers=headers
+    )
+
+    assert refused.status_code == 200
+    assert (
+        "service level must be 50 to 99.99 % (a percent such as 95, or a fraction"
+        " such as 0.95); received 150"
+    ) in html.unescape(refused.text)
+    assert "service level is not a number: '9x'" in html.unescape(garbled.text)
+    assert latest_plan(forecast) is None
+
+
+def test_restock_page_shows_every_line_unwrapped_and_a_named_download(
+    app, token, forecast
+):
+    client, headers = page_client(app)
+    client.post("/restock/plan", data={}, headers=headers)
+    plan = latest_plan(forecast)
+
+    page = client.get("/restock").text
+    download = client.get("/restock/plan.csv")
+    anonymous = TestClient(app).get("/restock/plan.csv", follow_redirects=False)
+
+    assert page.count('name="line"') == len(plan["lines"]) > 0
+    assert f'<p class="count" id="plan-count">{len(plan["lines"])} lines</p>' in page
+    assert '<div class="table-scroll full">' in page
+    assert f'<td class="nowrap">{plan["lines"][0]["sku"]}</td>' in page
+    assert (
+        '<a class="button" id="plan-download" href="/restock/plan.csv" download>'
+        "Download plan (CSV)</a>"
+    ) in page
+    assert "CSV via the API" not in page
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert download.headers["content-disposition"] == (
+        f'attachment; filename="restock-plan-{plan["id"]}-{plan["as_of"]}.csv"'
+    )
+    assert download.text.splitlines()[0].startswith("id,sku,supplier,mode,qty")
+    assert len(download.text.splitlines()) == 1 + len(plan["lines"])
+    assert anonymous.status_code in (303, 401)
+
+
+def test_approving_with_nothing_ticked_says_so_on_the_page(app, token, forecast):
+    client, headers = page_client(app)
+    client.post("/restock/plan", data={}, headers=headers)
+
+    answer = client.post("/restock/approve", data={}, headers=headers)
+
+    assert answer.status_code == 200
+    assert (
+        '<p class="job failed" role="alert">Tick at least one line to approve.</p>'
+        in answer.text
+    )
+    assert "plan line id" not in answer.text
+
+
+def test_the_simulation_names_the_oracle_a_perfect_foresight_heuristic(app, token):
+    engine = app.state.tradepilot.engine
+    report = {
+        "days": 365,
+        "demand_source": "units sold",
+        "policies": {
+            name: {
+                "fill_rate": fill,
+                "stockout_days": 0,
+                "lost_units": 0,
+                "avg_inventory_value": 1000.0,
+                "total_cost": cost,
+                "orders": orders,
+                "freight_cost": 100.0,
+            }
+            for name, fill, cost, orders in [
+                ("tradepilot", 0.97, 8880.0, 22),
+                ("min_max", 0.94, 10318.0, 24),
+                ("days_of_cover", 0.98, 8464.0, 22),
+                ("oracle", 1.0, 9034.0, 28),
+            ]
+        },
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(tables.policy_simulations).values(
+                created_at=dt.datetime.now(dt.UTC),
+                params="{}",
+                report=json.dumps(report),
+                seconds=1.0,
+            )
+        )
+    client = TestClient(app)
+    login(client)
+
+    page = html.unescape(client.get("/restock").text)
+
+    assert "<td>Perfect-foresight heuristic (oracle)</td>" in page
+    assert "<td>TradePilot</td>" in page
+    assert ORACLE_NOTE in page
+    assert "not a cost optimum" in ORACLE_NOTE
+
+
+@pytest.mark.parametrize("value", [0.95, 95], ids=["fraction", "percent"])
+def test_api_takes_the_service_level_as_fraction_or_percent(client, forecast, value):
+    planned = client.post("/api/v1/plans/restock", json={"service_level": value})
+
+    assert planned.status_code == 200
+    assert client.get("/api/v1/plans/latest").json()["params"]["service_level"] == 0.95
+
+
+def test_api_refuses_a_service_level_of_150_with_the_reason(client):
+    refused = client.post("/api/v1/plans/restock", json={"service_level": 150})
+
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        "service level must be 50 to 99.99 % (a percent such as 95, or a fraction"
+        " such as 0.95); received 150"
+    )

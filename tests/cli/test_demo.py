@@ -6,10 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from tests.app.test_web import csrf
 from tests.simstore import SIM
 from typer.testing import CliRunner
 
+from tradepilot.app import create_app
 from tradepilot.cli.main import app
+from tradepilot.config import Settings
 from tradepilot.demo import build_demo
 from tradepilot.domain.errors import WorkspaceError
 from tradepilot.logistics.config import load_trade_config
@@ -27,11 +31,31 @@ def test_demo_imports_every_export_and_forecasts(tmp_path: Path):
     assert result.status["orders"] > 0
     assert result.forecast["series"] > 0
     assert result.forecast["stockouts"]["censored_periods"] > 0
+    assert result.backtest["series"] > 0
+    assert result.backtest["rmsse"] > 0
+    assert set(result.backtest["baselines"]) >= {"Naive", "MovingAverage8"}
     assert result.margins["cells"] > 0
     assert result.margins["currency"] == "EUR"
     login = (home / "demo-login.txt").read_text()
     assert result.owner_password in login
     assert len(result.owner_password) == 16
+    page = forecasts_page(home, result.owner_email, result.owner_password)
+    assert 'id="accuracy"' in page
+    assert "No backtest yet" not in page
+
+
+def forecasts_page(home: Path, email: str, password: str) -> str:
+    """The demo's Forecasts page, as its owner sees it."""
+    app = create_app(Settings(home=home, database_url=None))
+    try:
+        client = TestClient(app)
+        token = csrf(client.get("/login").text)
+        client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+        return client.get("/forecasts").text
+    finally:
+        app.state.tradepilot.engine.dispose()
 
 
 def test_demo_refuses_a_directory_that_is_not_a_demo(tmp_path: Path):
@@ -52,6 +76,7 @@ def test_demo_command_reports_json_without_serving(tmp_path: Path, monkeypatch):
     assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["forecast"]["series"] > 0
+    assert out["backtest"]["series"] > 0
     assert out["status"]["orders"] > 0
     assert out["margins"]["cells"] > 0
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from tradepilot.cli.main import app
 from tradepilot.config import Settings
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
+from tradepilot.replenishment.sim_policies import ORACLE_NOTE
 from tradepilot.workspace import init_workspace
 
 
@@ -100,15 +101,45 @@ def test_leadtimes_positions_and_simulate(home: Path):
     assert simulated["days"] > 0
 
 
+def test_simulate_text_names_the_oracle_a_heuristic(home: Path):
+    wide = {"COLUMNS": "240"}  # one table row per policy, unwrapped
+    result = CliRunner().invoke(app, ["plan", "simulate", "-w", str(home)], env=wide)
+
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "Perfect-foresight heuristic (oracle)" in text
+    assert " ".join(ORACLE_NOTE.split()) in text
+
+
+def test_restock_takes_the_service_level_as_fraction_or_percent(home: Path):
+    fraction = invoke(
+        "plan", "restock", "--service-level", "0.95", "-w", str(home), "--json"
+    )
+    percent = invoke(
+        "plan", "restock", "--service-level", "95", "-w", str(home), "--json"
+    )
+
+    def lines(plan: dict) -> list[tuple]:
+        return [(x["sku"], x["mode"], x["qty"], x["reason"]) for x in plan["lines"]]
+
+    assert lines(percent) == lines(fraction)
+    assert lines(percent)
+    assert "at 95% service" in percent["lines"][0]["reason"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["plan", "restock", "--budget", "-3"], "budget"),
-        (["plan", "restock", "--service-level", "95"], "service-level"),
+        (
+            ["plan", "restock", "--service-level", "150"],
+            "service level must be 50 to 99.99 % (a percent such as 95, or a"
+            " fraction such as 0.95); received 150",
+        ),
         (["plan", "allocate", "--cash", "0"], "cash"),
         (["plan", "approve", "999999"], "no plan line"),
     ],
-    ids=["negative-budget", "percent-service-level", "zero-cash", "unknown-line"],
+    ids=["negative-budget", "service-level-150", "zero-cash", "unknown-line"],
 )
 def test_bad_input_gets_a_message_not_a_traceback(home: Path, args, message):
     result = CliRunner().invoke(app, [*args, "-w", str(home)])

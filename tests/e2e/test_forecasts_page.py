@@ -1,9 +1,12 @@
-"""The Forecasts page in a real browser: accuracy table, a SKU's fan charts."""
+"""The Forecasts page in a real browser: accuracy table, a SKU's fan charts, a run
+started from the page with its progress."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 from tests.e2e.test_dashboard import arrive, log_in, seed
@@ -57,3 +60,61 @@ def test_find_a_sku_and_see_its_fan_per_country(
         7  # 2 x 2 band edges, demand corrected, units sold, forecast
     )
     page.screenshot(path=screenshots / "forecasts-sku.png", full_page=True)
+
+
+def test_run_now_shows_series_done_and_reloads_with_the_new_run(
+    page: Page,
+    base_url: str,
+    live_app: FastAPI,
+    sim_files: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    screenshots: Path,
+) -> None:
+    # given a workspace with one forecast run, and a next run that pauses at its
+    # first count of series done until the test has looked at the page
+    seed(live_app)
+    engine = live_app.state.tradepilot.engine
+    import_store(engine, sim_files)
+    first = forecast_demand(engine, ForecastSettings(horizon=6))
+    reached, release = threading.Event(), threading.Event()
+    seen: list[tuple[int, int]] = []
+
+    def held(engine_, settings, *, progress):
+        def report(stage: str, done: int, total: int) -> None:
+            progress(stage, done, total)
+            if done and not release.is_set():
+                seen.append((done, total))
+                reached.set()
+                release.wait(timeout=300)
+
+        return forecast_demand(engine_, settings, progress=report)
+
+    monkeypatch.setattr("tradepilot.app.jobs.forecast_demand", held)
+    page.goto("/login")
+    log_in(page)
+    arrive(page, f"{base_url}/")
+    page.goto("/forecasts")
+    expect(page.locator("#run-summary")).to_contain_text(f"Run {first['run_id']} ·")
+    page.evaluate("window.beforeTheRun = true")
+
+    try:
+        # when the owner runs a forecast now
+        page.get_by_role("button", name="Run a forecast now").click()
+        assert reached.wait(timeout=300)
+
+        # then the page counts the series done
+        done, total = seen[0]
+        expect(page.locator("#forecast-progress")).to_have_text(
+            f"{done} of {total} series"
+        )
+        assert total == first["series"]
+        page.screenshot(path=screenshots / "forecasts-running.png", full_page=True)
+    finally:
+        release.set()
+
+    # and reloads itself with the new run when it is done
+    expect(page.locator("#run-summary")).to_contain_text(
+        f"Run {first['run_id'] + 1} ·", timeout=300_000
+    )
+    assert page.evaluate("window.beforeTheRun === undefined")
+    expect(page.locator("#forecast-job")).to_have_count(0)

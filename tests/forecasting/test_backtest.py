@@ -94,3 +94,31 @@ def test_backtest_counts_choices_and_fallbacks(result: dict[str, Any]) -> None:
 def test_backtest_without_eligible_series_says_why() -> None:
     with pytest.raises(DataValidationError, match=">= 50 periods with a sale"):
         backtest(panel(), cutoff=CUTOFF, horizon=4, min_nonzero=50)
+
+
+def test_backtest_fits_only_the_baselines_named() -> None:
+    result = backtest(
+        panel(),
+        cutoff=CUTOFF,
+        horizon=4,
+        season_length=52,
+        baseline_names=["MovingAverage8", "Naive"],
+    )
+
+    assert list(result["baselines"]) == ["Naive", "MovingAverage8"]
+    assert list(result["baseline_seconds"]) == ["Naive", "MovingAverage8"]
+    ma8 = result["baselines"]["MovingAverage8"]["wape"]
+    assert result["wape_ratio_to_ma8"] == result["wape"] / ma8
+
+
+def test_backtest_refuses_an_unknown_baseline() -> None:
+    with pytest.raises(
+        DataValidationError, match=r"unknown baseline\(s\) \['Prophet'\]"
+    ):
+        backtest(
+            panel(),
+            cutoff=CUTOFF,
+            horizon=4,
+            season_length=52,
+            baseline_names=["Prophet"],
+        )

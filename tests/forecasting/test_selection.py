@@ -7,8 +7,10 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from tradepilot.domain.errors import DataValidationError, NotFittedError
+from tradepilot.forecasting import selection
 from tradepilot.forecasting.classify import since_first_sale, to_panel
 from tradepilot.forecasting.models import (
     CLASS_DEFAULTS,
@@ -321,3 +323,31 @@ def test_every_model_gives_finite_nested_intervals(factory: object) -> None:
     )
     assert methods["sine"] == "conformal"
     assert methods["short"] in {"native", "empirical"}
+
+
+def test_progress_counts_every_series_and_batches_change_nothing(
+    fitted: AutoForecaster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selection, "PROGRESS_BATCH", 1)  # one series per call
+    calls: list[tuple[str, int, int]] = []
+
+    model = AutoForecaster(season_length=SEASON, horizon=HORIZON, n_windows=3).fit(
+        mixed_panel(), progress=lambda *call: calls.append(call)
+    )
+
+    assert_frame_equal(model.choices_, fitted.choices_)
+    assert_frame_equal(model.scores_, fitted.scores_)
+    assert_frame_equal(model.forecasts_, fitted.forecasts_)
+    # "new" and "short" are too short to cross-validate: done at once
+    assert calls == [
+        (selection.CV_STAGE, 2, 5),
+        (selection.CV_STAGE, 3, 5),
+        (selection.CV_STAGE, 4, 5),
+        (selection.CV_STAGE, 5, 5),
+        (selection.FORECAST_STAGE, 0, 5),
+        (selection.FORECAST_STAGE, 1, 5),
+        (selection.FORECAST_STAGE, 2, 5),
+        (selection.FORECAST_STAGE, 3, 5),
+        (selection.FORECAST_STAGE, 4, 5),
+        (selection.FORECAST_STAGE, 5, 5),
+    ]

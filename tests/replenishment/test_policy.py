@@ -19,6 +19,7 @@ from tradepilot.replenishment.policy import (
     order_quantity,
     reorder_levels,
     round_order,
+    service_level_fraction,
 )
 
 Z95 = 1.6448536269514722  # Phi^-1(0.95)
@@ -381,3 +382,22 @@ def test_bad_positions_and_eoq_inputs_raise() -> None:
         DataValidationError, match="annual_demand must be finite and >= 0"
     ):
         economic_order_quantity(-1.0, order_cost=10.0, holding_cost_per_unit_year=1.0)
+
+
+@pytest.mark.parametrize(
+    ("typed", "fraction"),
+    [(0.95, 0.95), (95, 0.95), (95.0, 0.95), (50, 0.5), (0.5, 0.5), (99.99, 0.9999)],
+    ids=["fraction", "percent", "percent-float", "50", "0.5", "99.99"],
+)
+def test_a_service_level_is_a_fraction_or_a_percent(typed: float, fraction: float):
+    assert service_level_fraction(typed) == pytest.approx(fraction, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [150, 100, 1, 0.3, 30, 0, -95, math.nan, math.inf],
+    ids=["150", "100", "1", "0.3", "30", "0", "negative", "nan", "inf"],
+)
+def test_a_service_level_outside_50_to_99_99_percent_is_refused(typed: float):
+    with pytest.raises(DataValidationError, match=r"must be 50 to 99\.99 %"):
+        service_level_fraction(typed)

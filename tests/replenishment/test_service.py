@@ -94,8 +94,8 @@ def test_a_budget_below_every_minimum_order_is_explained(planned):
 
 
 def test_bad_plan_settings_are_refused(planned):
-    with pytest.raises(DataValidationError, match="service-level"):
-        plan_restock(planned, CONFIG, service_level=95)
+    with pytest.raises(DataValidationError, match="received 150"):
+        plan_restock(planned, CONFIG, service_level=150)
     with pytest.raises(DataValidationError, match="budget"):
         plan_restock(planned, CONFIG, budget=-5)
 

@@ -73,13 +73,25 @@ class ImportJob(Job):
 
 @dataclass
 class ForecastJob(Job):
-    """One forecast run."""
+    """One forecast run; ``done`` of ``total`` series so far (0 of 0 at first)."""
 
     params: dict[str, Any] = field(default_factory=dict)
+    done: int = 0
+    total: int = 0
 
     def public(self) -> dict[str, Any]:
-        """JSON-ready view, with the run summary as ``result``."""
-        return {**super().public(), "params": self.params, "result": self.result}
+        """JSON-ready view, with the run summary as ``result`` and the series done
+        as ``progress``."""
+        return {
+            **super().public(),
+            "params": self.params,
+            "progress": {"done": self.done, "total": self.total},
+            "result": self.result,
+        }
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        """The forecast's progress callback: the stage and the series done."""
+        self.stage, self.done, self.total = stage, done, total
 
 
 @dataclass
@@ -147,8 +159,7 @@ def start_forecast(state: AppState, settings: ForecastSettings) -> ForecastJob:
     job = ForecastJob(params=settings.as_params())
 
     def work(progress: Progress) -> dict[str, Any]:
-        progress("choosing a model per series by cross-validation")
-        return forecast_demand(state.engine, settings)
+        return forecast_demand(state.engine, settings, progress=job.report)
 
     return _start(state, job, work)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -61,6 +61,7 @@ def demo(
                 "imports": [r.to_dict() for r in result.imports],
                 "status": result.status,
                 "forecast": result.forecast,
+                "backtest": result.backtest,
                 "margins": result.margins,
             }
         )
@@ -116,6 +117,12 @@ def _summary(result: DemoResult) -> None:
             f" {f['first_period']} in {f['seconds']} s; models chosen:"
             f" {', '.join(f'{m} {n}' for m, n in f['model_choices'].items())}"
         )
+    if result.backtest:
+        b, best = result.backtest, result.backtest["best_baseline"]
+        stdout.print(
+            f"Backtest from {b['cutoff']}: RMSSE {_score(b)} over {b['series']:,}"
+            f" series; best single baseline {best} {_score(b['baselines'].get(best))}"
+        )
     if result.margins:
         m = result.margins
         rate = format_percent(m["margin_rate"])
@@ -128,6 +135,11 @@ def _summary(result: DemoResult) -> None:
     stdout.print(
         f"Workspace: {result.home.resolve()}  (try: tradepilot status -w {result.home})"
     )
+
+
+def _score(accuracy: dict[str, Any] | None) -> str:
+    rmsse = (accuracy or {}).get("rmsse")
+    return "–" if rmsse is None else f"{rmsse:.3f}"
 
 
 def register(app: typer.Typer) -> None:

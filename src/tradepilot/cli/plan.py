@@ -53,7 +53,8 @@ def restock(
         ),
     ] = None,
     service_level: Annotated[
-        float | None, typer.Option(help="Target service level, e.g. 0.95.")
+        float | None,
+        typer.Option(help="Target service level: 0.95 or 95 (percent), 50-99.99 %."),
     ] = None,
     horizon_weeks: Annotated[
         int | None, typer.Option(help="Weeks of demand an order covers after arrival.")
@@ -187,7 +188,12 @@ def simulate(
     if as_json:
         emit_json(report)
         return
-    rows = [{"policy": name, **values} for name, values in report["policies"].items()]
+    from tradepilot.replenishment.sim_policies import ORACLE_NOTE, POLICY_LABELS
+
+    rows = [
+        {"policy": POLICY_LABELS.get(name, name), **values}
+        for name, values in report["policies"].items()
+    ]
     stdout.print(
         rows_table(
             f"{report['days']} days replayed ({report.get('demand_source', '')})",
@@ -198,6 +204,7 @@ def simulate(
                 "stockout_days",
                 "lost_units",
                 "avg_inventory_value",
+                "orders",
                 "total_cost",
             ],  # fmt: skip
             units=("lost_units",),
@@ -205,6 +212,8 @@ def simulate(
             currency=report.get("base_currency"),
         )
     )
+    if "oracle" in report["policies"]:
+        stdout.print(ORACLE_NOTE)
 
 
 def positions(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:

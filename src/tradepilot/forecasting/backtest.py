@@ -40,6 +40,7 @@ def backtest(
     min_nonzero: int = 8,
     n_jobs: int = 1,
     global_model: bool = False,
+    baseline_names: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Backtest :class:`AutoForecaster` and the baselines at one forecast origin.
 
@@ -64,6 +65,11 @@ def backtest(
     global_model : bool, default False
         Whether the selection's global LightGBM candidate competes (see
         :class:`AutoForecaster`).
+    baseline_names : sequence of str, optional
+        The baselines to fit (names of
+        :func:`~tradepilot.forecasting.models.baselines`); None: all of them.
+        AutoETS and AutoTheta take nearly all of a backtest's time (a seasonal
+        model refitted for every conformal window of every series).
 
     Returns
     -------
@@ -78,8 +84,10 @@ def backtest(
     Raises
     ------
     DataValidationError
-        No series has ``min_nonzero`` sales before the cutoff and a test period.
+        No series has ``min_nonzero`` sales before the cutoff and a test period,
+        or an unknown baseline name.
     """
+    names = _baseline_names(baseline_names, season_length)
     train, test = split(to_panel(panel, freq=freq), cutoff, horizon, min_nonzero)
     started = time.perf_counter()
     auto = AutoForecaster(
@@ -97,7 +105,7 @@ def backtest(
     scores: dict[str, dict[str, Any]] = {}
     timings: dict[str, float] = {}
     fallbacks: dict[str, int] = {}
-    for name in baselines(season_length):
+    for name in names:
         started = time.perf_counter()
         predicted, fallbacks[name] = _baseline_forecasts(
             history, name, freq, horizon, season_length, levels, n_jobs
@@ -112,13 +120,27 @@ def backtest(
         "ratio_to_best_baseline": _ratio(ours["rmsse"], scores[best]["rmsse"])
         if best
         else None,
-        "wape_ratio_to_ma8": _ratio(ours["wape"], scores["MovingAverage8"]["wape"]),
+        "wape_ratio_to_ma8": _ratio(
+            ours["wape"], scores.get("MovingAverage8", {}).get("wape")
+        ),
         "model_choices": _counts(auto.choices_, "model"),
         "class_counts": _counts(auto.choices_, "demand_class"),
         "seconds": seconds,
         "baseline_seconds": timings,
         "baseline_fallbacks": fallbacks,
     }
+
+
+def _baseline_names(names: Sequence[str] | None, season_length: int) -> list[str]:
+    known = list(baselines(season_length))
+    if names is None:
+        return known
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise DataValidationError(
+            f"unknown baseline(s) {unknown}; choose one or more of {known}"
+        )
+    return [n for n in known if n in names]
 
 
 def split(

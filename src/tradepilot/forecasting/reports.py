@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tradepilot.domain.errors import DataValidationError
+from tradepilot.forecasting.choice import explain_choice
 from tradepilot.forecasting.series import SEPARATOR, demand_lines
 from tradepilot.forecasting.service import (
     correct_stockouts,
@@ -78,6 +79,10 @@ def series_detail(
     """One series: its last ``history`` periods of demand, the forecast with intervals,
     and the model chosen with its CV error.
 
+    ``explanation`` says why the model was chosen (the selection rule with the
+    numbers, :func:`~tradepilot.forecasting.choice.explain_choice`); ``candidates``
+    are lowest score first, the chosen one with ``chosen`` true.
+
     Raises
     ------
     DataValidationError
@@ -119,7 +124,7 @@ def series_detail(
         scores = read_frame(
             conn,
             "SELECT model, cv_rmsse, cv_mae FROM forecast_scores"
-            " WHERE run_id = :r AND unique_id = :u ORDER BY cv_rmsse",
+            " WHERE run_id = :r AND unique_id = :u ORDER BY id",
             params,
         )
         lines = read_order_lines_of(conn, sku=choice["sku"])
@@ -132,9 +137,16 @@ def series_detail(
     past = panel.filter(
         pl.col("unique_id") == f"{choice['sku']}{SEPARATOR}{choice['country']}"
     ).tail(history)
+    explained = explain_choice(
+        scores.to_dicts(),
+        model=choice["model"],
+        demand_class=choice["demand_class"],
+        n_windows=choice["n_windows"],
+    )
     return {
         "choice": dict(choice),
-        "candidates": scores.to_dicts(),
+        "explanation": explained.text,
+        "candidates": explained.candidates,
         "history": {
             "ds": [str(d) for d in past["ds"]],
             "y": past["y_observed" if corrected else "y"].to_list(),

@@ -22,14 +22,17 @@ its own, and competes as ``"LightGBM"``, ranked after the statistical candidates
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import Final
+from typing import Final, TypeAlias
 
 import polars as pl
 from statsforecast import StatsForecast
 
 from tradepilot.domain.errors import DataValidationError, NotFittedError
+from tradepilot.forecasting.choice import ENSEMBLE_MARGIN
 from tradepilot.forecasting.classify import (
     Frame,
     classify_series,
@@ -56,6 +59,12 @@ from tradepilot.forecasting.models import (
     model_by_name,
 )
 
+SeriesProgress: TypeAlias = Callable[[str, int, int], None]
+"""``(stage, series done, series in all)``, called as batches of series finish."""
+PROGRESS_BATCH: Final = 100
+"""Series per statsforecast call and worker while progress is reported."""
+CV_STAGE: Final = "cross-validating candidate models"
+FORECAST_STAGE: Final = "forecasting with the chosen models"
 METRICS: Final = ("rmsse", "mae")
 _GROUP: Final = ["demand_class", "seasonal"]
 # The global model ranks after every statistical candidate: ties go to those.
@@ -151,7 +160,7 @@ class AutoForecaster:
         metric: str = "rmsse",
         dead_after: int = 13,
         new_within: int = 8,
-        ensemble_margin: float = 0.4,
+        ensemble_margin: float = ENSEMBLE_MARGIN,
         engine: ClusterEngine | None = None,
         global_model: bool = False,
     ) -> None:
@@ -169,13 +178,22 @@ class AutoForecaster:
         self.engine = engine
         self.global_model = global_model
 
-    def fit(self, panel: Frame) -> AutoForecaster:
+    def fit(
+        self, panel: Frame, *, progress: SeriesProgress | None = None
+    ) -> AutoForecaster:
         """Classify, cross-validate, choose and forecast every series.
 
         Parameters
         ----------
         panel : polars.DataFrame or pandas.DataFrame
             Long frame ``unique_id, ds, y`` on a regular ``freq`` grid.
+        progress : callable, optional
+            Called with ``(stage, series done, series in all)`` as batches of
+            series finish: first while cross-validating (series too short for it
+            count as done at once), then while forecasting with the chosen models.
+            With it, series run in batches of about :data:`PROGRESS_BATCH` (in
+            this process; one batch per group on a cluster); the results are the
+            same either way, every series being fitted on its own.
 
         Returns
         -------
@@ -196,9 +214,10 @@ class AutoForecaster:
         )
         history = since_first_sale(data)
         plan = self._plan(history)
-        self.scores_ = self._cross_validate(history, plan)
+        batches = _Batches(progress, self._batch_size(progress), plan.height)
+        self.scores_ = self._cross_validate(history, plan, batches)
         choices = self._choose(plan, self.scores_)
-        self.forecasts_, methods = self._forecast(history, choices)
+        self.forecasts_, methods = self._forecast(history, choices, batches)
         self.choices_ = choices.join(methods, on="unique_id").select(
             "unique_id",
             "demand_class",
@@ -254,6 +273,14 @@ class AutoForecaster:
                 "ensemble_margin in [0, 1)"
             )
 
+    def _batch_size(self, progress: SeriesProgress | None) -> int | None:
+        """Series per statsforecast call: all of a group unless progress is
+        reported from this process (a cluster spreads a whole group itself)."""
+        if progress is None or self.engine is not None:
+            return None
+        workers = self.n_jobs if self.n_jobs > 0 else os.cpu_count() or 1
+        return PROGRESS_BATCH * workers
+
     def _plan(self, history: pl.DataFrame) -> pl.DataFrame:
         step = self.step_size or self.horizon
         spare = pl.col("length") - self.horizon - MIN_TRAIN_PERIODS
@@ -270,36 +297,19 @@ class AutoForecaster:
         )
 
     def _cross_validate(
-        self, history: pl.DataFrame, plan: pl.DataFrame
+        self, history: pl.DataFrame, plan: pl.DataFrame, batches: _Batches
     ) -> pl.DataFrame:
         parts = [_empty_scores()]
         eligible = plan.filter(pl.col("cv_windows") > 0)
+        batches.start(CV_STAGE, done=plan.height - eligible.height)
         for (cls, seasonal, k), group in eligible.group_by(
             *_GROUP, "cv_windows", maintain_order=True
         ):
-            models = candidates(str(cls), self.season_length, seasonal=bool(seasonal))
-            names = [m.alias for m in models]
-            sub = history.join(group.select("unique_id"), on="unique_id")
-            cv = cross_validate(
-                sub,
-                models,
-                freq=self.freq,
-                horizon=self.horizon,
-                n_windows=int(k),
-                step_size=self.step_size or self.horizon,
-                n_jobs=self.n_jobs,
-                engine=self.engine,
-            )
-            combined = ensemble(str(cls), self.season_length, seasonal=bool(seasonal))
-            if combined is not None:
-                # The members are deterministic given a window's history, so the
-                # median of their columns is exactly the ensemble's CV forecast.
-                median = pl.concat_list(names).list.median()
-                cv = cv.with_columns(median.alias(combined.alias))
-                names.append(combined.alias)
-            order = pl.DataFrame({"model": names, "order": range(len(names))})
-            scores = cv_scores(cv, sub, names).join(order, on="model")
-            parts.append(scores.with_columns(demand_class=pl.lit(str(cls))))
+            for batch in batches.split(group):
+                sub = history.join(batch.select("unique_id"), on="unique_id")
+                scores = self._cv_scores(sub, str(cls), bool(seasonal), int(k))
+                parts.append(scores)
+                batches.advance(batch.height)
         if self.global_model:
             scores = global_scores(
                 history,
@@ -326,6 +336,33 @@ class AutoForecaster:
             .drop("order")
         )
 
+    def _cv_scores(
+        self, sub: pl.DataFrame, cls: str, seasonal: bool, k: int
+    ) -> pl.DataFrame:
+        """CV scores of a class's candidates (and ensemble) on the series of ``sub``."""
+        models = candidates(cls, self.season_length, seasonal=seasonal)
+        names = [m.alias for m in models]
+        cv = cross_validate(
+            sub,
+            models,
+            freq=self.freq,
+            horizon=self.horizon,
+            n_windows=k,
+            step_size=self.step_size or self.horizon,
+            n_jobs=self.n_jobs,
+            engine=self.engine,
+        )
+        combined = ensemble(cls, self.season_length, seasonal=seasonal)
+        if combined is not None:
+            # The members are deterministic given a window's history, so the
+            # median of their columns is exactly the ensemble's CV forecast.
+            median = pl.concat_list(names).list.median()
+            cv = cv.with_columns(median.alias(combined.alias))
+            names.append(combined.alias)
+        order = pl.DataFrame({"model": names, "order": range(len(names))})
+        scores = cv_scores(cv, sub, names).join(order, on="model")
+        return scores.with_columns(demand_class=pl.lit(cls))
+
     def _choose(self, plan: pl.DataFrame, scores: pl.DataFrame) -> pl.DataFrame:
         primary = "cv_rmsse" if self.metric == "rmsse" else "cv_mae"
         handicap = (
@@ -350,30 +387,29 @@ class AutoForecaster:
         )
 
     def _forecast(
-        self, history: pl.DataFrame, choices: pl.DataFrame
+        self, history: pl.DataFrame, choices: pl.DataFrame, batches: _Batches
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         parts = []
         is_global = pl.col("model") == GLOBAL_MODEL
+        batches.start(FORECAST_STAGE)
         for (cls, seasonal, name), group in choices.filter(~is_global).group_by(
             *_GROUP, "model", maintain_order=True
         ):
-            sub = history.join(group.select("unique_id"), on="unique_id")
-            fc = forecast_with_intervals(
-                sub,
-                partial(
-                    model_by_name,
-                    str(cls),
-                    self.season_length,
-                    bool(seasonal),
-                    str(name),
-                ),
-                freq=self.freq,
-                horizon=self.horizon,
-                levels=sorted(self.levels),
-                n_jobs=self.n_jobs,
-                engine=self.engine,
+            factory = partial(
+                model_by_name, str(cls), self.season_length, bool(seasonal), str(name)
             )
-            parts.append(fc.with_columns(model=pl.lit(str(name))))
+            for batch in batches.split(group):
+                fc = forecast_with_intervals(
+                    history.join(batch.select("unique_id"), on="unique_id"),
+                    factory,
+                    freq=self.freq,
+                    horizon=self.horizon,
+                    levels=sorted(self.levels),
+                    n_jobs=self.n_jobs,
+                    engine=self.engine,
+                )
+                parts.append(fc.with_columns(model=pl.lit(str(name))))
+                batches.advance(batch.height)
         winners = choices.filter(is_global)["unique_id"]
         if winners.len():
             fc = forecast_winners(
@@ -387,6 +423,7 @@ class AutoForecaster:
                 n_jobs=self.n_jobs,
             )
             parts.append(fc.with_columns(model=pl.lit(GLOBAL_MODEL)))
+            batches.advance(winners.len())
         out = pl.concat(parts).sort("unique_id", "ds")
         methods = out.group_by("unique_id").agg(pl.col("interval_method").first())
         return out.drop("interval_method"), methods
@@ -451,6 +488,38 @@ def cross_validate(
     return pl.from_pandas(cv).with_columns(
         pl.col("ds").cast(ds_type), pl.col("cutoff").cast(ds_type)
     )
+
+
+@dataclass
+class _Batches:
+    """How :meth:`AutoForecaster.fit` splits groups of series, and its progress."""
+
+    progress: SeriesProgress | None
+    size: int | None  # series per batch; None: a whole group at once
+    total: int
+    stage: str = ""
+    done: int = 0
+
+    def start(self, stage: str, done: int = 0) -> None:
+        """Begin ``stage`` with ``done`` series already done."""
+        self.stage, self.done = stage, done
+        self._report()
+
+    def split(self, group: pl.DataFrame) -> Iterator[pl.DataFrame]:
+        """``group`` in batches of ``size`` rows (one series per row)."""
+        if self.size is None:
+            yield group
+        else:
+            yield from group.iter_slices(self.size)
+
+    def advance(self, series: int) -> None:
+        """Count ``series`` more as done."""
+        self.done += series
+        self._report()
+
+    def _report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.stage, self.done, self.total)
 
 
 def _empty_scores() -> pl.DataFrame:

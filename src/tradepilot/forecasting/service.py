@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from tradepilot.forecasting.censoring import (
     availability_from_snapshots,
 )
 from tradepilot.forecasting.distributed import open_engine
-from tradepilot.forecasting.selection import AutoForecaster
+from tradepilot.forecasting.selection import AutoForecaster, SeriesProgress
 from tradepilot.forecasting.series import (
     PANDAS_FREQ,
     SEASON_LENGTH,
@@ -44,6 +45,8 @@ from tradepilot.store import tables
 from tradepilot.store.bulk import insert_frame, read_frame
 
 EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 1, 1)  # cutoffs that make sense
+PANEL_STAGE = "reading orders and building the demand panel"
+SAVE_STAGE = "saving the forecast"
 EXPORT_COLUMNS = [
     "sku",
     "country",
@@ -280,11 +283,20 @@ def correct_stockouts(
     return corrector.transform(panel).drop(AVAILABILITY, strict=False)
 
 
-def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any]:
+def forecast_demand(
+    engine: Engine,
+    settings: ForecastSettings,
+    *,
+    progress: SeriesProgress | None = None,
+) -> dict[str, Any]:
     """Forecast every SKU x country series and store the run.
 
     Without ``settings.cutoff``, the cutoff is the day after the last order, so the
     forecast starts at the period that order falls in unless it ends that period.
+    ``progress`` is called with ``(stage, series done, series in all)``: the
+    count is 0 of 0 while the panel is built, then as
+    :meth:`~tradepilot.forecasting.selection.AutoForecaster.fit` reports it, then
+    all of all while the run is saved.
 
     Returns
     -------
@@ -294,7 +306,9 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
         units of demand the correction added back), ``seconds``.
     """
     settings.check()
+    report = progress or _no_progress
     started = time.perf_counter()
+    report(PANEL_STAGE, 0, 0)
     if settings.cutoff is None:
         settings = dataclasses.replace(settings, cutoff=_after_last_order(engine))
     panel, rates = _panels(engine, settings)
@@ -310,9 +324,10 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
             n_jobs=settings.n_jobs,
             engine=cluster,
             global_model=settings.global_model,
-        ).fit(panel.select("unique_id", "ds", "y"))
+        ).fit(panel.select("unique_id", "ds", "y"), progress=progress)
     forecasts = model.predict()
     keys = panel.select("unique_id", "sku", "country").unique()
+    report(SAVE_STAGE, keys.height, keys.height)
     summary = {
         "series": keys.height,
         "periods": settings.horizon,
@@ -333,9 +348,19 @@ def forecast_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
     return {"run_id": run_id, **summary}
 
 
-def backtest_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any]:
+def _no_progress(stage: str, done: int, total: int) -> None:
+    """The progress callback of a caller that asked for none."""
+
+
+def backtest_demand(
+    engine: Engine,
+    settings: ForecastSettings,
+    *,
+    baselines: Sequence[str] | None = None,
+) -> dict[str, Any]:
     """Rolling-origin backtest at ``settings.cutoff`` (default: ``horizon`` periods
-    before the last whole period), against baselines in the same run; stored."""
+    before the last whole period), against ``baselines`` (default: all) in the
+    same run; stored."""
     if settings.cutoff is None:
         settings.cutoff = _default_cutoff(engine, settings)
     settings.check()
@@ -358,6 +383,7 @@ def backtest_demand(engine: Engine, settings: ForecastSettings) -> dict[str, Any
         season_length=SEASON_LENGTH[settings.freq],
         levels=settings.levels,
         n_jobs=settings.n_jobs,
+        baseline_names=baselines,
     )
     metrics["cutoff"] = settings.cutoff.isoformat()
     with engine.begin() as conn:

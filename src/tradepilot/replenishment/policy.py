@@ -44,6 +44,49 @@ MIN_NORMAL_UNITS = 10.0
 _CHUNK_DRAWS = 2_000_000
 # Float noise tolerated when rounding up to whole units (S - position = 12.0000001).
 _UNIT_EPS = 1e-9
+#: Service levels a seller may ask for, as fractions (50 % to 99.99 %).
+SERVICE_LEVEL_RANGE = (0.5, 0.9999)
+
+
+def service_level_fraction(value: float) -> float:
+    """A service level given as a fraction (0.95) or a percent (95), as a fraction.
+
+    Values above 1 and up to 100 are read as percent; the result must lie within
+    :data:`SERVICE_LEVEL_RANGE` (50 % to 99.99 %). The CLI, the API and the
+    Restock page all accept both forms through this rule.
+
+    Parameters
+    ----------
+    value : float
+        The service level as typed.
+
+    Returns
+    -------
+    float
+        The cycle service level or fill rate as a fraction.
+
+    Raises
+    ------
+    DataValidationError
+        Outside 50 % to 99.99 % (or not a finite number).
+
+    Examples
+    --------
+    >>> service_level_fraction(95), service_level_fraction(0.95)
+    (0.95, 0.95)
+    >>> service_level_fraction(150)
+    Traceback (most recent call last):
+    ...
+    tradepilot.domain.errors.DataValidationError: service level must be 50 to 99.99 % (a percent such as 95, or a fraction such as 0.95); received 150
+    """
+    level = value / 100 if 1 < value <= 100 else value
+    low, high = SERVICE_LEVEL_RANGE
+    if not (math.isfinite(level) and low <= level <= high):
+        raise DataValidationError(
+            "service level must be 50 to 99.99 % (a percent such as 95, or a"
+            f" fraction such as 0.95); received {value:g}"
+        )
+    return level
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ from tradepilot.replenishment.leadtimes import (
     po_lead_times,
 )
 from tradepilot.replenishment.optimizer import PlanParams, solve_purchase_plan
-from tradepilot.replenishment.policy import reorder_levels
+from tradepilot.replenishment.policy import reorder_levels, service_level_fraction
 from tradepilot.replenishment.position import (
     arrivals_by_day,
     daily_demand,
@@ -378,6 +378,11 @@ def plan_restock(
         Purchasing settings; ``service_level`` and ``horizon_weeks`` override it.
     budget : float, optional
         Cash for goods and freight, base currency (open-to-buy); None: no limit.
+    service_level : float, optional
+        A fraction (0.95) or a percent (95), 50 % to 99.99 %
+        (:func:`~tradepilot.replenishment.policy.service_level_fraction`).
+    horizon_weeks : int, optional
+        Weeks of demand an order covers after arrival, 1 to 52.
 
     Returns
     -------
@@ -388,12 +393,11 @@ def plan_restock(
     started = time.perf_counter()
     if budget is not None and budget < 0:
         raise DataValidationError(f"--budget must be >= 0; received {budget}")
-    if service_level is not None and not 0 < service_level < 1:
-        raise DataValidationError(
-            f"--service-level must be between 0 and 1 (0.95 is 95 %); received"
-            f" {service_level}"
-        )
-    level = service_level or config.service_level
+    level = (
+        config.service_level
+        if service_level is None
+        else service_level_fraction(service_level)
+    )
     weeks = horizon_weeks or config.horizon_weeks
     if not 1 <= weeks <= 52:
         raise DataValidationError(f"--horizon-weeks must be 1 to 52; received {weeks}")
@@ -794,9 +798,17 @@ def plan_frame(engine: Engine) -> pl.DataFrame:
     DataValidationError
         If no plan has been made.
     """
+    return _export_frame(_newest_plan(engine))
+
+
+def _newest_plan(engine: Engine) -> dict[str, Any]:
     plan = latest_plan(engine)
     if plan is None:
         raise DataValidationError("no restock plan yet: run 'tradepilot plan restock'")
+    return plan
+
+
+def _export_frame(plan: dict[str, Any]) -> pl.DataFrame:
     frame = pl.DataFrame(plan["lines"], schema=_EXPORT_SCHEMA, strict=False)
     return frame.select(
         *PLAN_COLUMNS, "freight_base", "expected_margin", "status", "po_number"
@@ -810,9 +822,17 @@ def export_plan(engine: Engine, out: Path) -> int:
     return frame.height
 
 
-def plan_csv(engine: Engine) -> str:
-    """The newest plan's lines as CSV text (see :func:`export_plan`)."""
-    return plan_frame(engine).write_csv()
+def plan_download(engine: Engine) -> tuple[str, str]:
+    """File name (``restock-plan-<id>-<as of>.csv``) and CSV text of the newest plan.
+
+    Raises
+    ------
+    DataValidationError
+        If no plan has been made.
+    """
+    plan = _newest_plan(engine)
+    name = f"restock-plan-{plan['id']}-{plan['as_of']}.csv"
+    return name, _export_frame(plan).write_csv()
 
 
 # --- approval -----------------------------------------------------------------------

@@ -50,6 +50,24 @@ REVIEW_DAYS = 7
 SEASON_LAG_DAYS = 364
 """A year ago, in whole weeks (keeps weekdays aligned)."""
 
+POLICY_LABELS = {
+    "tradepilot": "TradePilot",
+    "min_max": "Min/max rule",
+    "days_of_cover": "Days-of-cover rule",
+    "oracle": "Perfect-foresight heuristic (oracle)",
+    "oracle_economic": "Perfect-foresight heuristic, economic lots",
+}
+"""What pages and the CLI call each policy (the report's keys stay as they are)."""
+ORACLE_NOTE = (
+    "The perfect-foresight heuristic (oracle) knows future demand and lead times"
+    " but orders with a simple rule: every week, exactly the demand until its next"
+    " order can land, rounded up to case packs and minimum order quantities, by air"
+    " where the margin pays the freight. It never runs short, but it is not a cost"
+    " optimum and not a lower bound: it places more orders and can end with more"
+    " stock than a policy that batches them, so it may cost more than TradePilot."
+)
+"""The oracle in words, shown under every simulation table."""
+
 
 def default_policies() -> list[Policy]:
     """TradePilot, min/max, days of cover and the oracle, with default settings."""

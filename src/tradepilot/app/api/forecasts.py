@@ -61,12 +61,20 @@ class ForecastRequest(BaseModel):
     stockout_correction: bool = True
 
 
+class SeriesProgressPublic(BaseModel):
+    """Series done so far in the job's current stage."""
+
+    done: int = Field(description="Series done in this stage.")
+    total: int = Field(description="Series in all; 0 until the panel is built.")
+
+
 class ForecastJobPublic(BaseModel):
     """A forecast run in the background; ``result`` once ``state`` is ``done``."""
 
     id: str
     state: str = Field(description="queued, running, done or failed")
     stage: str
+    progress: SeriesProgressPublic
     params: dict[str, Any]
     result: dict[str, Any] | None
     error: str | None

@@ -17,7 +17,7 @@ from tradepilot.replenishment.service import (
     approve_lines,
     latest_plan,
     learn_lead_times,
-    plan_csv,
+    plan_download,
     plan_restock,
     stock_positions,
 )
@@ -47,7 +47,11 @@ class RestockRequest(BaseModel):
     budget: float | None = Field(
         None, ge=0, le=1e12, description="Cash for goods and freight; none: no limit."
     )
-    service_level: float | None = Field(None, gt=0, lt=1)
+    service_level: float | None = Field(
+        None,
+        description="Target service level: a fraction (0.95) or a percent (95),"
+        " 50 to 99.99 %.",
+    )
     horizon_weeks: int | None = Field(None, ge=1, le=52)
 
 
@@ -79,10 +83,11 @@ def get_latest_plan(state: State) -> dict[str, Any]:
 )
 def get_plan_export(state: State) -> Response:
     """The newest plan's lines as CSV (as ``tradepilot plan export``)."""
+    filename, text = plan_download(state.engine)
     return Response(
-        plan_csv(state.engine),
+        text,
         media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="restock-plan.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

@@ -12,18 +12,25 @@ from fastapi.responses import HTMLResponse, Response
 from tradepilot.app.jobs import SimulationJob, start_simulation
 from tradepilot.app.security import CsrfSession, CurrentSession, State
 from tradepilot.app.web.pages import render
-from tradepilot.domain.errors import TradePilotError
+from tradepilot.domain.errors import DataValidationError, TradePilotError
 from tradepilot.replenishment.config import load_purchasing_config
 from tradepilot.replenishment.service import (
     approve_lines,
     latest_plan,
     learn_lead_times,
+    plan_download,
     plan_restock,
     stockout_weeks,
 )
+from tradepilot.replenishment.sim_policies import ORACLE_NOTE, POLICY_LABELS
 from tradepilot.replenishment.simulate_service import latest_simulation
 
 router = APIRouter(include_in_schema=False)
+# How the simulation table names the policies and explains the oracle.
+SIMULATION_WORDS: dict[str, Any] = {
+    "policy_labels": POLICY_LABELS,
+    "oracle_note": ORACLE_NOTE,
+}
 
 
 @router.get("/restock", response_class=HTMLResponse)
@@ -44,6 +51,7 @@ def restock_page(request: Request, state: State, session: CurrentSession) -> Res
         **_plan_context(state),
         leadtimes=leadtimes,
         simulation=latest_simulation(state.engine),
+        **SIMULATION_WORDS,
     )
 
 
@@ -51,6 +59,20 @@ def _plan_context(state: Any, message: str = "", error: str = "") -> dict[str, A
     plan = latest_plan(state.engine)
     calendar = stockout_weeks(plan["stockouts_projected"]) if plan else []
     return {"plan": plan, "calendar": calendar, "message": message, "error": error}
+
+
+@router.get("/restock/plan.csv")
+def restock_plan_csv(state: State, session: CurrentSession) -> Response:
+    """The newest plan's lines as a CSV download named after the plan."""
+    try:
+        filename, text = plan_download(state.engine)
+    except DataValidationError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return Response(
+        text,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.post("/restock/plan", response_class=HTMLResponse)
@@ -61,22 +83,29 @@ def restock_plan(
     budget: Annotated[str, Form(max_length=32)] = "",
     service_level: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    """Re-optimise with the budget (and service level) of the form."""
+    """Re-optimise with the budget (and service level, percent or fraction) of the
+    form."""
     try:
-        amount = float(budget) if budget.strip() else None
-        level = float(service_level) / 100 if service_level.strip() else None
         plan_restock(
             state.engine,
             load_purchasing_config(state.settings.home),
-            budget=amount,
-            service_level=level,
+            budget=_number("budget", budget),
+            service_level=_number("service level", service_level),
         )
         context = _plan_context(state)
-    except ValueError:
-        context = _plan_context(state, error=f"not a number: {budget!r}")
     except TradePilotError as exc:
         context = _plan_context(state, error=str(exc))
     return render(request, "partials/restock_plan.html", session=session, **context)
+
+
+def _number(name: str, text: str) -> float | None:
+    """A form field as a number, None when empty."""
+    if not text.strip():
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise DataValidationError(f"{name} is not a number: {text!r}") from None
 
 
 @router.post("/restock/approve", response_class=HTMLResponse)
@@ -86,6 +115,9 @@ async def restock_approve(
     """Approve the ticked lines: draft purchase orders."""
     form = await request.form()
     ids = [int(str(v)) for v in form.getlist("line") if str(v).isdigit()]
+    if not ids:
+        context = _plan_context(state, error="Tick at least one line to approve.")
+        return render(request, "partials/restock_plan.html", session=session, **context)
     try:
         result = approve_lines(state.engine, ids, approved_by=session.email)
         drafts = ", ".join(po["po_number"] for po in result["purchase_orders"])
@@ -101,7 +133,13 @@ async def restock_approve(
 def restock_simulate(request: Request, state: State, session: CsrfSession) -> Response:
     """Start the policy simulation; answers with its progress."""
     job = start_simulation(state)
-    return render(request, "partials/simulation_job.html", session=session, job=job)
+    return render(
+        request,
+        "partials/simulation_job.html",
+        session=session,
+        job=job,
+        **SIMULATION_WORDS,
+    )
 
 
 @router.get("/restock/simulations/{job_id}", response_class=HTMLResponse)
@@ -112,4 +150,10 @@ def restock_simulation_job(
     job = state.jobs.get(job_id)
     if not isinstance(job, SimulationJob):
         raise HTTPException(404, "no such simulation job")
-    return render(request, "partials/simulation_job.html", session=session, job=job)
+    return render(
+        request,
+        "partials/simulation_job.html",
+        session=session,
+        job=job,
+        **SIMULATION_WORDS,
+    )
