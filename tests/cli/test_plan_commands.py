@@ -10,6 +10,7 @@ import pytest
 from tests.simstore import import_store
 from typer.testing import CliRunner
 
+from tradepilot.cli import output
 from tradepilot.cli.main import app
 from tradepilot.config import Settings
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
@@ -101,9 +102,13 @@ def test_leadtimes_positions_and_simulate(home: Path):
     assert simulated["days"] > 0
 
 
-def test_simulate_text_names_the_oracle_a_heuristic(home: Path):
-    wide = {"COLUMNS": "240"}  # one table row per policy, unwrapped
-    result = CliRunner().invoke(app, ["plan", "simulate", "-w", str(home)], env=wide)
+def test_simulate_text_names_the_oracle_a_heuristic(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # One table row per policy, unwrapped. The console is made once per process,
+    # so COLUMNS set now would not reach it (another test may have made it).
+    monkeypatch.setattr(output.stdout, "_width", 240)
+    result = CliRunner().invoke(app, ["plan", "simulate", "-w", str(home)])
 
     assert result.exit_code == 0, result.stderr
     text = " ".join(result.stdout.split())
