@@ -96,18 +96,17 @@ class Popularity(Recommender):
 class PersonalFrequency(Recommender):
     """Items ranked by how often the customer bought them.
 
-    ``P-TopFreq`` (``tie_break=True``, no half-life) is the baseline every
-    next-basket recommender must beat: the number of the customer's purchase
-    days with the item, ties broken by the latest purchase; items never bought
-    are never recommended. With ``tie_break=False`` the score is just the
-    (decayed) count, 0 for items never bought: the blend's personal component.
+    The score is the number of the customer's purchase days with the item
+    (decayed with ``half_life``); items never bought are never recommended
+    (``-inf``). ``P-TopFreq`` (``tie_break=True``, no half-life) is the baseline
+    every next-basket recommender must beat: ties broken by the latest purchase.
 
     Parameters
     ----------
     half_life : float or None
         Days after which a purchase counts half.
     tie_break : bool
-        Break ties by recency and give ``-inf`` to items never bought.
+        Break ties by recency.
 
     Examples
     --------
@@ -138,13 +137,12 @@ class PersonalFrequency(Recommender):
     def score(self, rows: np.ndarray) -> np.ndarray:
         """Counts of the rows' customers (see the class docstring)."""
         self.fitted()
-        counts = self.counts_[rows].toarray()
-        if not self.tie_break:
-            return np.asarray(counts)
-        last = self.recency_[rows].toarray()
-        # a purchase 1 day ago adds 0.25, older ones less: never a whole count
-        scores = counts + np.where(counts > 0, 0.5 / (1.0 + np.maximum(last, 1)), 0)
-        return np.where(counts > 0, scores, -np.inf)
+        counts = np.asarray(self.counts_[rows].toarray())
+        if self.tie_break:
+            last = self.recency_[rows].toarray()
+            # a purchase 1 day ago adds 0.25, older ones less: never a whole count
+            counts = counts + 0.5 / (1.0 + np.maximum(last, 1))
+        return np.where(self.recency_[rows].toarray() > 0, counts, -np.inf)
 
 
 class PTopFreq(PersonalFrequency):
@@ -165,7 +163,7 @@ class RepurchaseCycle(Recommender):
     towards once per observed span. The score is the probability of a purchase
     in the next ``horizon`` days given none since the last one:
     ``1 - S(e + h) / S(e)`` with ``S(t) = (1 + 2t/m) exp(-2t/m)`` and ``e`` the
-    days since the last purchase. Items never bought score 0.
+    days since the last purchase. Items never bought are never recommended.
 
     Parameters
     ----------
@@ -201,9 +199,10 @@ class RepurchaseCycle(Recommender):
         return self
 
     def score(self, rows: np.ndarray) -> np.ndarray:
-        """Purchase chances within the horizon (0 for items never bought)."""
+        """Purchase chances within the horizon (-inf for items never bought)."""
         self.fitted()
-        return np.asarray(self.cells_["p"][rows].toarray())
+        bought = self.cells_["n"][rows].toarray() > 0
+        return np.where(bought, self.cells_["p"][rows].toarray(), -np.inf)
 
     def cycles(
         self, row: int, items: np.ndarray
