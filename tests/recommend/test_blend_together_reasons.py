@@ -96,5 +96,5 @@ def test_each_reason_names_its_evidence() -> None:
         "bought every 6 weeks, last 6 weeks ago",
         "bought once, 6 weeks ago",
         "customers who buy tea also buy jam",
-        "popular now: bought by 1 customers in the last 4 weeks",
+        "popular now: bought by 1 customer in the last 4 weeks",
     ]

@@ -63,6 +63,14 @@ def test_as_of_uses_only_earlier_purchases(shop: Engine) -> None:
     assert found["new"] == []  # nothing else sold; OLD not for 95 days
 
 
+def test_a_day_long_after_the_data_still_recommends(shop: Engine) -> None:
+    # every time-decayed weight underflows to 0; what was sold last is sold today
+    found = recommend_for(shop, customer="17850", as_of=dt.date(2400, 1, 1))
+
+    assert found["next"][0]["sku"] == "TEA"
+    assert found["next"][0]["reason"].startswith("bought every 4 weeks, last ")
+
+
 def test_small_store_keeps_the_default_blend(shop: Engine) -> None:
     run = fit_recommendations(shop)
 
@@ -136,10 +144,13 @@ def test_frequently_bought_together_with_lift_and_support(shop: Engine) -> None:
          DataValidationError, "cutoff 2011-01-10 is outside the data"),
         (lambda e: evaluate_recommendations(e, cutoff=dt.date(2011, 5, 1),
                                             test_weeks=0),
-         DataValidationError, "--test-weeks must be at least 1"),
+         DataValidationError, "--test-weeks must be between 1 and 520"),
+        (lambda e: frequently_bought_together(e, sku="TEA", as_of=dt.date(1, 1, 1)),
+         DataValidationError, "no orders before 0001-01-01"),
     ],
     ids=["unknown-customer", "customer-later", "as-of-before-data", "bad-k",
-         "unknown-sku", "postage", "cutoff-after", "cutoff-first-day", "no-weeks"],
+         "unknown-sku", "postage", "cutoff-after", "cutoff-first-day", "no-weeks",
+         "together-too-early"],
 )  # fmt: skip
 def test_bad_input_gets_a_clear_message(shop, call, error, message) -> None:
     with pytest.raises(error, match=message):

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from tradepilot import __version__
 from tradepilot.app import problems
 from tradepilot.app.api.forecasts import router as forecasts_api
+from tradepilot.app.api.recommend import router as recommend_api
 from tradepilot.app.api.replenishment import router as replenishment_api
 from tradepilot.app.api.routes import router as api_router
 from tradepilot.app.api.trade import router as trade_api
@@ -26,6 +27,7 @@ from tradepilot.app.state import AppState
 from tradepilot.app.web.forecasts import router as forecasts_web
 from tradepilot.app.web.markets import router as markets_web
 from tradepilot.app.web.pages import STATIC, error_page
+from tradepilot.app.web.recommend import router as recommend_web
 from tradepilot.app.web.restock import router as restock_web
 from tradepilot.app.web.routes import router as web_router
 from tradepilot.auth.service import has_owner
@@ -68,6 +70,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(restock_web)
     app.include_router(trade_api)
     app.include_router(markets_web)
+    app.include_router(recommend_api)
+    app.include_router(recommend_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

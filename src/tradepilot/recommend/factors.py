@@ -64,10 +64,15 @@ class ImplicitALS(Recommender):
         from threadpoolctl import threadpool_limits
 
         super().fit(data)
+        purchases = data.matrix(self.half_life)
+        factors = max(1, min(self.factors, min(purchases.shape) - 1))
+        if not purchases.sum() > 0:  # nothing, or every purchase decayed to 0
+            self.customer_factors_ = np.zeros((data.n_customers, factors))
+            self.item_factors_ = np.zeros((data.n_items, factors))
+            return self
         weighted = bm25_weight(
-            data.matrix(self.half_life).tocoo(), K1=self.bm25_k1, B=self.bm25_b
+            purchases.tocoo(), K1=self.bm25_k1, B=self.bm25_b
         ).tocsr()
-        factors = max(1, min(self.factors, min(weighted.shape) - 1))
         # implicit warns unless BLAS is single-threaded (it runs its own threads)
         with threadpool_limits(1, "blas"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -136,9 +136,8 @@ class Recommendations:
         data = interactions(purchases, as_of=as_of)
         self.data_ = data
         self.models_ = {n: m.fit(data) for n, m in build_models(self.config).items()}
-        since = as_of - dt.timedelta(days=self.config.active_days)
-        active = sales.filter((pl.col("day") >= since) & (pl.col("day") < as_of))
-        self.allowed_ = np.isin(data.items, np.array(active["sku"].unique().to_list()))
+        active = sold_today(sales, as_of=as_of, days=self.config.active_days)
+        self.allowed_ = np.isin(data.items, np.array(active.to_list(), dtype=object))
         self.bought_ = data.bought().tocsr()
         self.recent_buyers_ = recent_buyers(data, days=RECENT_DAYS)
         self.blends_ = {name: BlendChoice(dict(STARTS[name])) for name in LISTS}
@@ -222,6 +221,29 @@ class Recommendations:
                 excluded=validation.excluded(target.rows, name),
                 k=self.config.k,
             )
+
+
+def sold_today(sales: pl.DataFrame, *, as_of: dt.date, days: int) -> pl.Series:
+    """SKUs sold in the ``days`` before ``as_of`` — or before the day after the
+    store's last sale when ``as_of`` is later (a store not imported for months
+    still sells what it sold last).
+
+    Examples
+    --------
+    >>> sales = pl.DataFrame({"sku": ["a", "b"],
+    ...     "day": [dt.date(2024, 1, 1), dt.date(2024, 5, 1)]})
+    >>> sold_today(sales, as_of=dt.date(2024, 12, 1), days=90).to_list()
+    ['b']
+    >>> sold_today(sales, as_of=dt.date(2024, 2, 1), days=90).to_list()
+    ['a']
+    """
+    last = sales["day"].max()
+    if not isinstance(last, dt.date):
+        return pl.Series("sku", [], dtype=pl.String)
+    end = min(as_of, last + dt.timedelta(days=1))
+    since = end - dt.timedelta(days=days)
+    window = sales.filter((pl.col("day") >= since) & (pl.col("day") < end))
+    return window["sku"].unique().sort()
 
 
 def recent_buyers(data: Interactions, *, days: int) -> np.ndarray:

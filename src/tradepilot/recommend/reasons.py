@@ -72,17 +72,20 @@ def neighbours_reason(buying: int, neighbours: int) -> str:
     return f"bought by {buying} of the {neighbours} customers most like them"
 
 
-def popular_reason(customers: int) -> str:
-    """Reason for a popular item.
+def popular_reason(customers: int, *, recent: bool = True) -> str:
+    """Reason for a popular item: bought by ``customers`` lately (or ever).
 
     Examples
     --------
     >>> popular_reason(41)
     'popular now: bought by 41 customers in the last 4 weeks'
+    >>> popular_reason(1, recent=False)
+    'popular: bought by 1 customer'
     """
-    return (
-        f"popular now: bought by {customers} customers in the last {span(RECENT_DAYS)}"
-    )
+    who = f"{customers} customer" + ("s" if customers != 1 else "")
+    if not recent:
+        return f"popular: bought by {who}"
+    return f"popular now: bought by {who} in the last {span(RECENT_DAYS)}"
 
 
 def explain(fitted: Recommendations, row: int, columns: np.ndarray) -> list[str]:
@@ -133,10 +136,17 @@ def explain_rows(
             elif crowd[r, j] > 0:
                 mine.append(neighbours_reason(int(crowd[r, j]), int(crowd_size[r])))
             else:
-                buyers = int(fitted.recent_buyers_[columns[r, j]])
-                mine.append(popular_reason(buyers))
+                mine.append(_popular(fitted, int(columns[r, j])))
         reasons.append(mine)
     return reasons
+
+
+def _popular(fitted: Recommendations, column: int) -> str:
+    recent = int(fitted.recent_buyers_[column])
+    if recent:
+        return popular_reason(recent)
+    ever = fitted.models_["popularity"].score(np.array([0]))[0][column]
+    return popular_reason(int(ever), recent=False)
 
 
 def _co_purchase_sources(

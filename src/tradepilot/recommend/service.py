@@ -33,6 +33,7 @@ from tradepilot.recommend.pipeline import (
     Recommendations,
     RecommendConfig,
     fit_with_blends,
+    sold_today,
 )
 from tradepilot.recommend.reasons import explain_rows
 from tradepilot.recommend.together import bought_together
@@ -42,6 +43,7 @@ from tradepilot.store.bulk import read_frame
 EXPORT_COLUMNS = ("list", "customer", "rank", "sku", "score", "reason")
 OUT_OF_STOCK = "out of stock"
 EXPORT_BATCH = 256
+MAX_TEST_WEEKS = 520
 PURCHASES_SQL = (
     "SELECT o.id AS order_id, o.customer_id, o.ordered_at, l.sku, l.quantity"
     " FROM order_lines l JOIN orders o ON o.id = l.order_id"
@@ -438,13 +440,16 @@ def frequently_bought_together(
         raise DataValidationError(
             f"SKU {sku} is a {kind} line, not a product: nothing is bought with it"
         )
-    last = store.baskets["day"].max()
-    if not isinstance(last, dt.date):
+    first, last = store.baskets["day"].min(), store.baskets["day"].max()
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):
         raise DataValidationError(f"no sale orders with {sku} in the workspace")
     day = as_of or last + dt.timedelta(days=1)
+    if day <= first:
+        raise DataValidationError(
+            f"no orders before {day}: orders run from {first} to {last}"
+        )
     baskets = store.baskets.filter(pl.col("day") < day)
-    since = day - dt.timedelta(days=RecommendConfig().active_days)
-    sold = baskets.filter(pl.col("day") >= since)["sku"].unique()
+    sold = sold_today(store.sales, as_of=day, days=RecommendConfig().active_days)
     found = bought_together(baskets, sku, k=k, candidates=sold)
     names = dict(store.products.select("sku", "description").iter_rows())
     on_hand = _on_hand(engine, day)
@@ -478,9 +483,9 @@ def evaluate_recommendations(
     DataValidationError
         If there are no purchases before ``cutoff`` or none from it on.
     """
-    if test_weeks < 1:
+    if not 1 <= test_weeks <= MAX_TEST_WEEKS:
         raise DataValidationError(
-            f"--test-weeks must be at least 1; received {test_weeks}"
+            f"--test-weeks must be between 1 and {MAX_TEST_WEEKS}; received {test_weeks}"
         )
     store = read_store(engine)
     first, last = store.first_day(), store.last_day()
