@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tradepilot.recommend.metrics import ranking_metrics, top_k
+from tradepilot.recommend.metrics import Relevance, top_k
 
 # Starting weights and the values tried per component. The starting weights are
 # the ones chosen on UCI Online Retail's validation period (train before
@@ -141,6 +141,7 @@ def choose_weights(
         {n: components[n] for n in start if n in components}, excluded, depth=depth
     )
     weights = dict(start)
+    relevance = Relevance.of(relevant, n_relevant)
 
     def recall_of(trial: Mapping[str, float]) -> float:
         scores = np.where(blocked, -np.inf, blend(parts, trial))
@@ -148,7 +149,7 @@ def choose_weights(
         chosen = np.where(
             local >= 0, np.take_along_axis(columns, np.maximum(local, 0), axis=1), -1
         )
-        return ranking_metrics(chosen, relevant, n_relevant).recall
+        return relevance.metrics(chosen).recall
 
     best = recall_of(weights)
     tried, history = 1, [dict(weights)]

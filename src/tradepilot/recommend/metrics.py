@@ -101,23 +101,61 @@ def ranking_metrics(
     >>> round(m.recall, 4), round(m.recall_capped, 4), round(m.ndcg, 4)
     (0.6667, 0.6667, 0.7039)
     """
-    k = top.shape[1]
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    recall, capped, ndcg = [], [], []
-    for row, items in enumerate(relevant):
-        total = int(n_relevant[row])
-        if total == 0:
-            continue
-        hits = np.array([c >= 0 and int(c) in items for c in top[row]], dtype=float)
-        found = hits.sum()
-        recall.append(found / total)
-        capped.append(found / min(k, total))
-        ndcg.append(float(hits @ discounts) / float(discounts[: min(k, total)].sum()))
-    if not recall:
-        return RankingMetrics(0.0, 0.0, 0.0, 0)
-    return RankingMetrics(
-        recall=float(np.mean(recall)),
-        recall_capped=float(np.mean(capped)),
-        ndcg=float(np.mean(ndcg)),
-        customers=len(recall),
-    )
+    return Relevance.of(relevant, n_relevant).metrics(top)
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """What customers bought, indexed for scoring many lists against it.
+
+    Attributes
+    ----------
+    keys : numpy.ndarray
+        Sorted ``row * width + column`` of every relevant (row, column).
+    width : int
+        Key stride (above every column).
+    n_relevant : numpy.ndarray
+        Distinct items bought per row, shape (n_rows,).
+    """
+
+    keys: np.ndarray
+    width: int
+    n_relevant: np.ndarray
+
+    @classmethod
+    def of(cls, relevant: list[set[int]], n_relevant: np.ndarray) -> Relevance:
+        """Index ``relevant`` (see :func:`ranking_metrics`)."""
+        width = 1 + max((max(r) for r in relevant if r), default=0)
+        keys = np.fromiter(
+            (row * width + c for row, items in enumerate(relevant) for c in items),
+            dtype=np.int64,
+        )
+        return cls(np.sort(keys), width, np.asarray(n_relevant, dtype=np.int64))
+
+    def metrics(self, top: np.ndarray) -> RankingMetrics:
+        """:func:`ranking_metrics` of the lists ``top`` (one row per customer)."""
+        k = top.shape[1]
+        keep = self.n_relevant > 0
+        if not keep.any():
+            return RankingMetrics(0.0, 0.0, 0.0, 0)
+        hits = self.hits(top)[keep]
+        total = self.n_relevant[keep].astype(np.float64)
+        found = hits.sum(axis=1)
+        discounts = 1.0 / np.log2(np.arange(2, k + 2))
+        ideal = np.cumsum(discounts)[np.minimum(total, k).astype(np.int64) - 1]
+        return RankingMetrics(
+            recall=float(np.mean(found / total)),
+            recall_capped=float(np.mean(found / np.minimum(total, k))),
+            ndcg=float(np.mean(hits @ discounts / ideal)),
+            customers=int(keep.sum()),
+        )
+
+    def hits(self, top: np.ndarray) -> np.ndarray:
+        """Boolean, shape of ``top``: is each listed column relevant to its row
+        (-1, an empty slot, never is)."""
+        valid = (top >= 0) & (top < self.width)
+        listed = np.arange(len(top))[:, None] * self.width + np.where(valid, top, 0)
+        if len(self.keys) == 0:
+            return np.zeros(top.shape, dtype=bool)
+        at = np.clip(np.searchsorted(self.keys, listed), 0, len(self.keys) - 1)
+        return np.asarray(valid & (self.keys[at] == listed))
