@@ -55,6 +55,7 @@ bench: setup
 	$(RUN) python bench/forecast_bench.py
 	$(RUN) python bench/replenishment_bench.py
 	$(RUN) python bench/cli_startup_bench.py
+	$(RUN) python bench/recommend_bench.py
 
 clean:
 	rm -rf .venv $(TOOLS) tradepilot-demo .pytest_cache .mypy_cache .ruff_cache

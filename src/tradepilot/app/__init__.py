@@ -19,6 +19,7 @@ from tradepilot import __version__
 from tradepilot.app import problems
 from tradepilot.app.api.forecasts import router as forecasts_api
 from tradepilot.app.api.imports import router as imports_api
+from tradepilot.app.api.recommend import router as recommend_api
 from tradepilot.app.api.replenishment import router as replenishment_api
 from tradepilot.app.api.routes import router as api_router
 from tradepilot.app.api.settings import router as settings_api
@@ -29,6 +30,7 @@ from tradepilot.app.web.forecasts import router as forecasts_web
 from tradepilot.app.web.imports import router as imports_web
 from tradepilot.app.web.markets import router as markets_web
 from tradepilot.app.web.pages import STATIC, error_page
+from tradepilot.app.web.recommend import router as recommend_web
 from tradepilot.app.web.restock import router as restock_web
 from tradepilot.app.web.routes import router as web_router
 from tradepilot.app.web.settings import router as settings_web
@@ -76,6 +78,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(markets_web)
     app.include_router(settings_api)
     app.include_router(settings_web)
+    app.include_router(recommend_api)
+    app.include_router(recommend_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tradepilot.cli import demo, forecast, imports, plan, serve, trade, workspace
+from tradepilot.cli.recommend import register as register_recommend
 
 app = typer.Typer(
     name="tradepilot",
@@ -20,6 +21,7 @@ serve.register(app)
 forecast.register(app)
 plan.register(app)
 trade.register(app)
+register_recommend(app)
 
 
 def main() -> None:

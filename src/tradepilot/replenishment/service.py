@@ -1064,3 +1064,11 @@ def stockout_weeks(
         monday = day - dt.timedelta(days=day.weekday())
         weeks.setdefault(monday.isoformat(), []).append(row)
     return [{"week": w, "skus": rows} for w, rows in sorted(weeks.items())][:limit]
+
+
+def stock_on_hand(engine: Engine, *, as_of: dt.date) -> pl.DataFrame:
+    """Units on hand per counted SKU at the start of ``as_of``:
+    ``sku, on_hand, counted_on`` (SKUs never counted are absent; see
+    :func:`tradepilot.replenishment.inputs.stock_on_hand`)."""
+    with engine.connect() as conn:
+        return inputs.stock_on_hand(conn, as_of=as_of)
