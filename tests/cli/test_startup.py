@@ -31,9 +31,12 @@ HEAVY = (
     "fastapi",
     "uvicorn",
 )
+# --help and the import itself need no data library either; status may need
+# polars to convert currencies.
+DATA = ("polars", "numpy")
 REPORT_HEAVY = (
     "import json, sys\n"
-    f"heavy = {HEAVY!r}\n"
+    f"heavy = {(*HEAVY, *DATA)!r}\n"
     "loaded = {m.split('.')[0] for m in sys.modules} & set(heavy)\n"
     "sys.__stdout__.write(json.dumps(sorted(loaded)))\n"
 )
@@ -81,4 +84,4 @@ def test_status_loads_no_heavy_library(tmp_path: Path):
         "    assert not exc.code, exc.code\n"
     )
 
-    assert loaded == []
+    assert set(loaded) <= set(DATA)  # the KPI definition works on polars frames

@@ -18,12 +18,6 @@ from tradepilot.cli.output import (
     stdout,
     workspace_store,
 )
-from tradepilot.recommend.service import (
-    evaluate_recommendations,
-    export_recommendations,
-    frequently_bought_together,
-    recommend_for,
-)
 
 recommend_app = typer.Typer(
     help="What each customer may buy next, new products to try, products bought "
@@ -52,6 +46,8 @@ def for_customer(
     as_json: JsonOption = False,
 ) -> None:
     """A customer's next and new products, each with its reason."""
+    from tradepilot.recommend.service import recommend_for  # numpy, polars
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("fitting the recommenders")
         with workspace_store(workspace) as (engine, _home):
@@ -83,6 +79,8 @@ def together(
     as_json: JsonOption = False,
 ) -> None:
     """Products frequently bought together with a SKU, with support and lift."""
+    from tradepilot.recommend.service import frequently_bought_together  # numpy, polars
+
     with errors_as_messages(), workspace_store(workspace) as (engine, _home):
         found = frequently_bought_together(engine, sku=sku, as_of=_day(as_of), k=k)
     if as_json:
@@ -110,6 +108,8 @@ def export(
 ) -> None:
     """Write every customer's next and new lists: list, customer, rank, sku,
     score, reason."""
+    from tradepilot.recommend.service import export_recommendations  # numpy, polars
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("fitting the recommenders and writing every customer's lists")
         with workspace_store(workspace) as (engine, _home):
@@ -138,6 +138,8 @@ def evaluate(
 ) -> None:
     """Every method's recall@k, NDCG@k and new-item recall on held-out time,
     the blends chosen on the period before the cutoff."""
+    from tradepilot.recommend.service import evaluate_recommendations  # numpy, polars
+
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("fitting and scoring every recommender")
         with workspace_store(workspace) as (engine, _home):
