@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from tradepilot.cli import demo, forecast, imports, plan, serve, trade, workspace
+from tradepilot.cli import (
+    customers,
+    demo,
+    forecast,
+    imports,
+    plan,
+    serve,
+    trade,
+    workspace,
+)
 
 app = typer.Typer(
     name="tradepilot",
@@ -20,6 +29,7 @@ serve.register(app)
 forecast.register(app)
 plan.register(app)
 trade.register(app)
+customers.register(app)
 
 
 def main() -> None:
