@@ -17,12 +17,14 @@ from starlette.exceptions import HTTPException
 
 from tradepilot import __version__
 from tradepilot.app import problems
+from tradepilot.app.api.customers import router as customers_api
 from tradepilot.app.api.forecasts import router as forecasts_api
 from tradepilot.app.api.replenishment import router as replenishment_api
 from tradepilot.app.api.routes import router as api_router
 from tradepilot.app.api.trade import router as trade_api
 from tradepilot.app.security import LoginRequired, security_headers
 from tradepilot.app.state import AppState
+from tradepilot.app.web.customers import router as customers_web
 from tradepilot.app.web.forecasts import router as forecasts_web
 from tradepilot.app.web.markets import router as markets_web
 from tradepilot.app.web.pages import STATIC, error_page
@@ -68,6 +70,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(restock_web)
     app.include_router(trade_api)
     app.include_router(markets_web)
+    app.include_router(customers_api)
+    app.include_router(customers_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

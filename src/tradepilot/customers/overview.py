@@ -57,7 +57,8 @@ class CustomerTable:
         rows = self.rows
         if search:
             rows = rows.filter(pl.col("customer").str.contains(search, literal=True))
-        rows = rows.sort(*_order(sort), nulls_last=True)
+        by, descending = _order(sort)
+        rows = rows.sort(by, descending=descending, nulls_last=True)
         data = (
             rows.slice(offset, limit)
             .select(TABLE_COLUMNS)
@@ -343,3 +344,65 @@ def _people(engine: Engine) -> pl.DataFrame:
         .and_(pl.col("accepts_marketing").drop_nulls().all())
         .alias("consent"),
     )
+
+
+def profile_view(engine: Engine, table: CustomerTable, ref: str) -> dict[str, Any]:
+    """One customer from an already computed table: its row, records and why,
+    contact and consent, recent orders (the page's profile panel).
+
+    Raises
+    ------
+    DataValidationError
+        If ``ref`` names no customer, or one without a sale.
+    """
+    from tradepilot.customers.reading import read_profiles
+
+    with engine.connect() as conn:
+        profiles = read_profiles(conn)
+    profile = profiles.find(ref)
+    row = table.rows.filter(pl.col("profile_id") == profile)
+    if row.height == 0:
+        raise DataValidationError(f"customer {ref!r} has no sale yet")
+    records = profiles.records.filter(pl.col("profile_id") == profile)
+    ids = records["id"].to_list()
+    return {
+        "customer": row["customer"][0],
+        "customer_ref": ref,
+        "profile_id": profile,
+        "customer_ids": ids,
+        "base_currency": table.base,
+        "row": _jsonable(row.drop("_risk").to_dicts()[0]),
+        "records": records.select("source", "external_id", "reason").to_dicts(),
+        "contact": _contact(engine, ids),
+        "recent_orders": _orders_of(engine, ids),
+    }
+
+
+def _orders_of(engine: Engine, ids: list[int]) -> list[dict[str, Any]]:
+    o, line = tables.orders, tables.order_lines
+    amount = sa.func.sum(line.c.quantity * sa.cast(line.c.unit_price, sa.Float))
+    query = (
+        sa.select(
+            o.c.order_number,
+            o.c.ordered_at,
+            o.c.kind,
+            o.c.currency,
+            amount.label("amount"),
+            sa.func.count().label("lines"),
+        )
+        .join(line, line.c.order_id == o.c.id)
+        .where(o.c.customer_id.in_(ids))
+        .group_by(o.c.id, o.c.order_number, o.c.ordered_at, o.c.kind, o.c.currency)
+        .order_by(o.c.ordered_at.desc(), o.c.id.desc())
+        .limit(RECENT_ORDERS)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [
+        {
+            **row,
+            "ordered_at": row["ordered_at"].date().isoformat(),
+            "amount": round(float(row["amount"]), 2),
+        }
+        for row in rows
+    ]

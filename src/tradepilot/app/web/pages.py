@@ -31,7 +31,7 @@ NAVIGATION = [
     ("/forecasts", "Forecasts"),
     ("/restock", "Restock"),
     ("/markets", "Margins & Markets"),
-    (None, "Customers"),
+    ("/customers", "Customers"),
     (None, "Inbox"),
     (None, "Risk"),
     (None, "Ledger"),

@@ -95,6 +95,28 @@ function drawWaterfalls() {
   });
 }
 
+// Customers page: segments as bubbles (share of customers across, share of margin
+// up, area by customers), also after the segments are refreshed (htmx).
+function drawSegmentBubbles() {
+  if (!window.Plotly) return;
+  document.querySelectorAll(".segment-bubbles[data-chart]").forEach((target) => {
+    const data = JSON.parse(target.dataset.chart);
+    const largest = Math.max(...data.size, 1);
+    const trace = {
+      type: "scatter", mode: "markers+text", x: data.x, y: data.y, text: data.text,
+      textposition: "top center", hovertext: data.hover, hoverinfo: "text",
+      marker: { size: data.size, sizemode: "area", sizeref: (2 * largest) / 60 ** 2, sizemin: 6,
+                color: "rgba(37,99,235,0.45)", line: { color: "#1d4ed8", width: 1 } },
+    };
+    const layout = {
+      margin: { t: 20, r: 20, b: 50, l: 60 }, height: 360, showlegend: false,
+      xaxis: { title: { text: "share of customers (%)" }, rangemode: "tozero" },
+      yaxis: { title: { text: "share of margin (%)" }, rangemode: "tozero" },
+    };
+    window.Plotly.newPlot(target, [trace], layout, PLOT_CONFIG);
+  });
+}
+
 function watchUploads() {
   document.body.addEventListener("htmx:xhr:progress", (event) => {
     const bar = document.getElementById("upload-progress");
@@ -112,10 +134,12 @@ document.addEventListener("DOMContentLoaded", () => {
   drawMonthChart();
   drawCountryMap();
   drawScoreMaps();
+  drawSegmentBubbles();
   watchUploads();
   document.body.addEventListener("htmx:afterSwap", () => {
     drawScoreMaps();
     drawWaterfalls();
+    drawSegmentBubbles();
   });
 });
 
