@@ -78,7 +78,7 @@ class CustomerTable:
 
 def _order(sort: Sort) -> tuple[list[str], list[bool]]:
     if sort == "churn":
-        return ["_risk", "expected_value"], [True, True]
+        return ["_risk", "expected_value"], [False, True]
     if sort == "revenue":
         return ["revenue"], [True]
     if sort == "recent":
@@ -151,7 +151,7 @@ def _current_propensity(
     days = _purchase_days(data)
     cutoff = data.last_day - dt.timedelta(days=WINDOW_DAYS)
     try:
-        check = evaluate_propensity(days, cutoff=cutoff)
+        check = evaluate_propensity(days, cutoff=cutoff, data_end=data.last_day)
         today = predict_propensity(days, at=data.last_day)
     except DataValidationError:
         return None, empty
@@ -176,7 +176,8 @@ def buyer_propensity(
     """
     data = read_customer_data(engine, home=home)
     day = cutoff or data.last_day - dt.timedelta(days=WINDOW_DAYS)
-    return evaluate_propensity(_purchase_days(data), cutoff=day).as_dict()
+    days = _purchase_days(data)
+    return evaluate_propensity(days, cutoff=day, data_end=data.last_day).as_dict()
 
 
 def show_customer(

@@ -131,9 +131,15 @@ def labelled(days: pl.DataFrame, cutoff: dt.date) -> pl.DataFrame:
 
 
 def evaluate_propensity(
-    days: pl.DataFrame, *, cutoff: dt.date, random_state: int = 0
+    days: pl.DataFrame,
+    *,
+    cutoff: dt.date,
+    data_end: dt.date | None = None,
+    random_state: int = 0,
 ) -> PropensityReport:
     """Train on earlier cutoffs, score and compare with RFM at ``cutoff``.
+
+    ``data_end`` is the last day of data (default: the last purchase day).
 
     Raises
     ------
@@ -142,6 +148,7 @@ def evaluate_propensity(
         history before it to train on, or the held-out labels are all alike.
     """
     first, last = _span(days)
+    last = data_end or last
     if cutoff + dt.timedelta(days=WINDOW_DAYS) > last:
         raise DataValidationError(
             f"the propensity check needs {WINDOW_DAYS} days of data after the cutoff"

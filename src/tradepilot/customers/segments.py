@@ -201,7 +201,11 @@ class _Base:
 def name_of(medians: dict[str, float], base: _Base, gift_share: float) -> str:
     """A plain name for a segment from its medians (see the module docstring)."""
     if medians["return_rate"] >= max(0.10, 2 * base.return_rate):
-        return "frequent returners"
+        return (
+            "frequent returners"
+            if medians["orders"] > 1
+            else "returned their only order"
+        )
     big = (
         medians["average_order_value"] >= 2 * base.aov_median
         and medians["average_order_value"] >= base.aov_q75
@@ -272,12 +276,16 @@ QUALIFIERS = {
 
 
 def _qualified(name: str, medians: dict[int, dict[str, float]]) -> dict[int, str]:
-    """``name (qualifier)`` for each of several clusters given the same name."""
+    """``name (qualifier)`` for each of several clusters given the same name; the
+    figure the name already states (returns of returners) is not used."""
     used: set[str] = set()
     names: dict[int, str] = {}
+    skip = {"return_rate"} if "return" in name else set()
     for cluster, own in medians.items():
         scores = []
         for feature, (high, low) in QUALIFIERS.items():
+            if feature in skip:
+                continue
             mean = sum(m[feature] for m in medians.values()) / len(medians)
             gap = math.log((own[feature] + 1e-3) / (mean + 1e-3))
             scores.append((abs(gap), high if gap > 0 else low))
