@@ -51,6 +51,7 @@ bench: setup
 	$(RUN) python bench/web_bench.py
 	$(RUN) python bench/forecast_bench.py
 	$(RUN) python bench/replenishment_bench.py
+	$(RUN) python bench/customers_bench.py
 
 clean:
 	rm -rf .venv $(TOOLS) tradepilot-demo .pytest_cache .mypy_cache .ruff_cache
