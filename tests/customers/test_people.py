@@ -190,3 +190,20 @@ def test_customers_import_accounts_for_every_row_and_keeps_consent(shop):
         ("ben@example.org", False),
         ("carla@example.org", True),
     ]
+
+
+def test_a_marketplace_buyer_id_in_two_contact_files_joins_the_records(shop, tmp_path):
+    wholesale = tmp_path / "wholesale_contacts.csv"
+    wholesale.write_text(
+        "Email,Customer ID,Buyer ID\n,W-0042,AMZ-77\n", encoding="utf-8"
+    )
+    web = tmp_path / "web_contacts.csv"
+    web.write_text("Email,Buyer ID\nben@example.org,AMZ-77\n", encoding="utf-8")
+
+    import_file(shop, fmt="customers", path=wholesale, channel="wholesale")
+    import_file(shop, fmt="customers", path=web, channel="web")
+
+    assert _members(shop, "W-0042") == ["web:ben@example.org", "wholesale:W-0042"]
+    profiles = _profiles(shop)
+    joined = profiles.records.filter(profiles.records["external_id"] == "W-0042")
+    assert joined["reason"][0].startswith("same marketplace buyer id AM***77 as record")

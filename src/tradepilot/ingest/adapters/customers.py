@@ -1,7 +1,8 @@
 """Customer contact data and marketing consent (the ``customers`` format).
 
 A Shopify admin "Export customers" CSV, or any file with the same headers: ``Email``
-is required; ``Customer ID``, ``First Name``, ``Last Name``, ``Phone``, the city,
+is required; ``Customer ID``, ``Marketplace Buyer ID`` (or ``Buyer ID``: the
+person's id at a marketplace), ``First Name``, ``Last Name``, ``Phone``, the city,
 postal code and country code (``Default Address City|Zip|Country Code`` or ``City``,
 ``Zip``, ``Country Code``) and the consent (``Accepts Email Marketing`` or
 ``Accepts Marketing``: yes/no, true/false) are optional.
@@ -34,6 +35,7 @@ FORMAT = "customers"
 DEFAULT_SOURCE = "shopify"
 OPTIONAL = {
     "shop_customer_id": ("Customer ID", "Id"),
+    "marketplace_buyer_id": ("Marketplace Buyer ID", "Buyer ID"),
     "first_name": ("First Name",),
     "last_name": ("Last Name",),
     "phone": ("Phone", "Default Address Phone"),
@@ -44,9 +46,9 @@ OPTIONAL = {
 }
 CONTACT = (
     "email", "first_name", "last_name", "phone", "city", "postal_code",
-    "shop_customer_id", "accepts_marketing",
+    "shop_customer_id", "marketplace_buyer_id", "accepts_marketing",
 )  # fmt: skip
-LIMITS = {"email": 254, "first_name": 128, "last_name": 128, "phone": 64, "city": 128, "postal_code": 32, "shop_customer_id": 128}  # fmt: skip
+LIMITS = {"email": 254, "first_name": 128, "last_name": 128, "phone": 64, "city": 128, "postal_code": 32, "shop_customer_id": 128, "marketplace_buyer_id": 128}  # fmt: skip
 YES = {"yes", "true", "1", "y", "subscribed"}
 NO = {"no", "false", "0", "n", "unsubscribed", "not_subscribed", "pending"}
 
