@@ -2,8 +2,9 @@
 
 :func:`build_demo` simulates a store (:mod:`tradepilot.simulate`), writes its exports
 in their real formats, and imports them through the same importers a seller uses:
-ECB-format rates, the product catalogue, Shopify and Amazon orders, purchase orders
-and inventory snapshots; then it forecasts demand per SKU x country
+ECB-format rates, the product catalogue, Shopify and Amazon orders, the Shopify
+customers export (marketing consent), purchase orders and inventory snapshots; then
+it forecasts demand per SKU x country
 (:func:`tradepilot.forecasting.service.forecast_demand`), backtests it on the last
 12 weeks (:func:`~tradepilot.forecasting.service.backtest_demand`: the Forecasts
 page's accuracy panel), plans a restock and prices margins. The simulator's ground
@@ -44,6 +45,7 @@ IMPORTS = [
     ("eurofxref_hist", "fx"),
     ("products", "products"),
     ("shopify_orders", "shopify"),
+    ("shopify_customers", "customers"),
     ("amazon_all_orders", "amazon"),
     ("purchase_orders", "purchase-orders"),
     ("inventory", "inventory"),
@@ -114,6 +116,7 @@ class DemoResult:
     backtest: dict[str, Any] = field(default_factory=dict)
     plan: dict[str, Any] = field(default_factory=dict)
     margins: dict[str, Any] = field(default_factory=dict)
+    customers: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_home(home: Path) -> None:
@@ -133,6 +136,13 @@ def prepare_home(home: Path) -> None:
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
     (home / MARKER).write_text("created by 'tradepilot demo'; safe to delete\n")
+
+
+def _segments(engine: Any, home: Path) -> dict[str, Any]:
+    """Segment the demo's customers (saved, so the Customers page opens at once)."""
+    from tradepilot.customers.service import customer_segments
+
+    return customer_segments(engine, home=home)
 
 
 def build_demo(
@@ -185,6 +195,8 @@ def build_demo(
             result.plan = plan_restock(engine, load_purchasing_config(home))
             progress("pricing landed cost and margin per SKU x country")
             result.margins = margin_summary(engine, home=home)
+            progress("segmenting customers")
+            result.customers = _segments(engine, home)
     finally:
         engine.dispose()
     return result

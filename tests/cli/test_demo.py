@@ -25,7 +25,8 @@ def test_demo_imports_every_export_and_forecasts(tmp_path: Path):
     result = build_demo(home, config=SIM)
 
     assert [r.format for r in result.imports] == [
-        "fx", "products", "shopify", "amazon", "purchase-orders", "inventory",
+        "fx", "products", "shopify", "customers", "amazon", "purchase-orders",
+        "inventory",
     ]  # fmt: skip
     assert all(r.accepted > 0 for r in result.imports)
     assert result.status["orders"] > 0
@@ -36,6 +37,7 @@ def test_demo_imports_every_export_and_forecasts(tmp_path: Path):
     assert set(result.backtest["baselines"]) >= {"Naive", "MovingAverage8"}
     assert result.margins["cells"] > 0
     assert result.margins["currency"] == "EUR"
+    assert result.customers["segments"]  # saved: the Customers page opens at once
     login = (home / "demo-login.txt").read_text()
     assert result.owner_password in login
     assert len(result.owner_password) == 16

@@ -46,6 +46,7 @@ def test_write_store_returns_every_file(written: dict[str, Path]) -> None:
 
     assert names == {
         "shopify_orders": "shopify_orders.csv",
+        "shopify_customers": "shopify_customers.csv",
         "amazon_all_orders": "amazon_all_orders.txt",
         "purchase_orders": "purchase_orders.csv",
         "inventory": "inventory.csv",
@@ -56,6 +57,7 @@ def test_write_store_returns_every_file(written: dict[str, Path]) -> None:
         "truth_skus": "truth/skus.parquet",
         "truth_purchase_lines": "truth/purchase_lines.parquet",
         "truth_lead_times": "truth/lead_times.json",
+        "truth_customers": "truth/customers.parquet",
         "truth_readme": "truth/README.md",
     }
     assert all(path.stat().st_size > 0 for path in written.values())

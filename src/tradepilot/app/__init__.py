@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from tradepilot import __version__
 from tradepilot.app import problems
+from tradepilot.app.api.customers import router as customers_api
 from tradepilot.app.api.forecasts import router as forecasts_api
 from tradepilot.app.api.imports import router as imports_api
 from tradepilot.app.api.recommend import router as recommend_api
@@ -26,6 +27,7 @@ from tradepilot.app.api.settings import router as settings_api
 from tradepilot.app.api.trade import router as trade_api
 from tradepilot.app.security import LoginRequired, security_headers
 from tradepilot.app.state import AppState
+from tradepilot.app.web.customers import router as customers_web
 from tradepilot.app.web.forecasts import router as forecasts_web
 from tradepilot.app.web.imports import router as imports_web
 from tradepilot.app.web.markets import router as markets_web
@@ -80,6 +82,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(settings_web)
     app.include_router(recommend_api)
     app.include_router(recommend_web)
+    app.include_router(customers_api)
+    app.include_router(customers_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app

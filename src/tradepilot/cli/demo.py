@@ -63,6 +63,7 @@ def demo(
                 "forecast": result.forecast,
                 "backtest": result.backtest,
                 "margins": result.margins,
+                "customers": result.customers,
             }
         )
         return
@@ -131,6 +132,16 @@ def _summary(result: DemoResult) -> None:
             f" {format_number(m['yearly_margin'])}"
             f" {m['currency']} a year ({rate} of net revenue); losing money in:"
             f" {', '.join(m['losing_countries']) or 'none'} (tradepilot margins)"
+        )
+    if result.customers:
+        c = result.customers
+        names = ", ".join(
+            f"{s['name']} ({format_percent(s['share_margin'])} of margin)"
+            for s in c["segments"][:3]
+        )
+        stdout.print(
+            f"Customers: {c['customers']:,} in {len(c['segments'])} segments; largest"
+            f" by margin: {names} (tradepilot customers segments)"
         )
     stdout.print(
         f"Workspace: {result.home.resolve()}  (try: tradepilot status -w {result.home})"

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from tradepilot.cli import demo, forecast, imports, plan, serve, trade, workspace
-from tradepilot.cli.recommend import register as register_recommend
+from tradepilot.cli import (
+    customers,
+    demo,
+    forecast,
+    imports,
+    plan,
+    recommend,
+    serve,
+    trade,
+    workspace,
+)
 
 app = typer.Typer(
     name="tradepilot",
@@ -21,7 +30,8 @@ serve.register(app)
 forecast.register(app)
 plan.register(app)
 trade.register(app)
-register_recommend(app)
+recommend.register(app)
+customers.register(app)
 
 
 def main() -> None:

@@ -150,13 +150,14 @@ def formats() -> dict[str, ImportFormat]:
     -------
     dict of str to ImportFormat
         ``online-retail``, ``shopify``, ``amazon``, ``generic``,
-        ``purchase-orders``, ``inventory``, ``products``, ``fx``.
+        ``purchase-orders``, ``inventory``, ``products``, ``customers``, ``fx``.
     """
     # Imported here, not at the top: every adapter imports ImportFormat from this
     # module, so a top-level import would be circular.
     from tradepilot.fx import ecb
     from tradepilot.ingest.adapters import (
         amazon,
+        customers,
         generic,
         inventory,
         online_retail,
@@ -173,6 +174,7 @@ def formats() -> dict[str, ImportFormat]:
         purchase_orders.IMPORT_FORMAT,
         inventory.IMPORT_FORMAT,
         products.IMPORT_FORMAT,
+        customers.IMPORT_FORMAT,
         ecb.IMPORT_FORMAT,
     ]
     return {f.name: f for f in registered}

@@ -1,9 +1,10 @@
 """Customers of the web store and the buyers behind each order.
 
-Registered customers have an e-mail and a purchase propensity drawn from a
-heavy-tailed gamma distribution, so a few come back often and most buy once.
-A share of web orders are guest checkouts (a one-off name, no e-mail). Amazon
-buyers are anonymous in the export; they only get a shipping address.
+Registered customers have an e-mail, a marketing consent and a true purchase
+behaviour (rate, drop-out, taste for categories; see
+:mod:`~tradepilot.simulate.buyers`, which decides which web orders they place). A
+share of web orders are guest checkouts (a one-off name, no e-mail). Amazon buyers
+are anonymous in the export; they only get a shipping address.
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from tradepilot.simulate.buyers import BuyerLog, assign_registered, draw_behaviour
 from tradepilot.simulate.markets import MARKETS
 from tradepilot.simulate.people import EMAIL_DOMAINS, draw_addresses, email_address
 
-PROPENSITY_SHAPE = 0.5
-"""Gamma shape of purchase propensity (smaller: more loyal few, more one-timers)."""
 ACCEPTS_MARKETING = 0.4
+BEHAVIOUR = ("rate_per_week", "dropout", "taste")
 
 _PERSON_COLUMNS = ("first_name", "last_name", "city", "region", "postal_code")
 
 
-def draw_customers(rng: np.random.Generator, n_customers: int) -> pl.DataFrame:
+def draw_customers(
+    rng: np.random.Generator, n_customers: int, n_categories: int
+) -> pl.DataFrame:
     """Draw the registered web-store customers.
 
     Parameters
@@ -30,12 +33,15 @@ def draw_customers(rng: np.random.Generator, n_customers: int) -> pl.DataFrame:
         Source of randomness.
     n_customers : int
         Number of customers.
+    n_categories : int
+        Categories of the catalogue (for the customers' taste).
 
     Returns
     -------
     polars.DataFrame
         ``customer_id, email, first_name, last_name, country_idx, country, city,
-        region, postal_code, accepts_marketing, propensity``.
+        region, postal_code, accepts_marketing`` and the true behaviour
+        ``rate_per_week, dropout, taste``.
     """
     web_share = np.array([m.demand_share * (1 - m.amazon_share) for m in MARKETS])
     country = rng.choice(len(MARKETS), size=n_customers, p=web_share / web_share.sum())
@@ -52,11 +58,10 @@ def draw_customers(rng: np.random.Generator, n_customers: int) -> pl.DataFrame:
         email=pl.Series(emails),
         country=pl.Series([MARKETS[c].country for c in country]),
         accepts_marketing=pl.Series(rng.random(n_customers) < ACCEPTS_MARKETING),
-        propensity=pl.Series(rng.gamma(PROPENSITY_SHAPE, 1.0, n_customers)),
     ).select(
         "customer_id", "email", "first_name", "last_name", "country_idx", "country",
-        "city", "region", "postal_code", "accepts_marketing", "propensity",
-    )  # fmt: skip
+        "city", "region", "postal_code", "accepts_marketing",
+    ).hstack(draw_behaviour(rng, n_customers, n_categories))  # fmt: skip
 
 
 def _people(rng: np.random.Generator, country: np.ndarray) -> pl.DataFrame:
@@ -75,7 +80,10 @@ def assign_buyers(
     orders: pl.DataFrame,
     customers: pl.DataFrame,
     guest_share: float,
-) -> pl.DataFrame:
+    *,
+    categories: pl.DataFrame,
+    n_days: int,
+) -> tuple[pl.DataFrame, BuyerLog]:
     """Attach a buyer (customer, guest or anonymous Amazon buyer) to every order.
 
     Parameters
@@ -83,25 +91,41 @@ def assign_buyers(
     rng : numpy.random.Generator
         Source of randomness.
     orders : polars.DataFrame
-        Needs ``country_idx`` and ``channel`` (0 web, 1 Amazon).
+        Needs ``order_key``, ``day``, ``country_idx``, ``channel`` (0 web, 1
+        Amazon) and ``cancelled``.
     customers : polars.DataFrame
         Output of :func:`draw_customers`.
     guest_share : float
-        Share of web orders checked out as guests.
+        Share of the web orders not placed by a returning customer that are guest
+        checkouts.
+    categories : polars.DataFrame
+        ``order_key, categories``: the category indices of each order's lines.
+    n_days : int
+        Simulated days.
 
     Returns
     -------
-    polars.DataFrame
+    orders : polars.DataFrame
         ``orders`` plus ``customer_id`` (null for guests and Amazon), ``email``,
         ``accepts_marketing`` and the person columns.
+    log : BuyerLog
+        What each customer did (see :func:`~tradepilot.simulate.buyers.customer_truth`).
     """
+    web = (
+        orders.filter((pl.col("channel") == 0) & ~pl.col("cancelled"))
+        .join(categories, on="order_key", how="left")
+        .select("order_key", "day", "country_idx", "categories")
+    )
+    assignment, log = assign_registered(
+        rng, web, customers, n_days=n_days, guest_share=guest_share
+    )
+    buyer = orders["order_key"].replace_strict(
+        assignment, default=0, return_dtype=pl.Int64
+    )
     country = orders["country_idx"].to_numpy()
-    web = orders["channel"].to_numpy() == 0
-    customer_id = _pick_customers(rng, country, customers)
-    customer_id[~web | (rng.random(country.size) < guest_share)] = 0
-    known = customers.drop("country_idx", "country", "propensity")
+    known = customers.drop("country_idx", "country", *BEHAVIOUR)
     strangers = _people(rng, country).drop("country_idx")
-    with_ids = orders.with_columns(customer_id=pl.Series(customer_id))
+    with_ids = orders.with_columns(customer_id=buyer)
     joined = with_ids.join(known, on="customer_id", how="left", maintain_order="left")
     return joined.with_columns(
         [pl.coalesce(name, strangers[name]).alias(name) for name in _PERSON_COLUMNS]
@@ -109,22 +133,4 @@ def assign_buyers(
             pl.when(pl.col("customer_id") > 0).then(pl.col("customer_id")),
             pl.col("accepts_marketing").fill_null(value=False),
         ]
-    )
-
-
-def _pick_customers(
-    rng: np.random.Generator, country: np.ndarray, customers: pl.DataFrame
-) -> np.ndarray:
-    """For every order, a customer of its country drawn by propensity (0: none)."""
-    picked = np.zeros(country.size, dtype=np.int64)
-    ids = customers["customer_id"].to_numpy()
-    home = customers["country_idx"].to_numpy()
-    weight = customers["propensity"].to_numpy()
-    for market in range(len(MARKETS)):
-        rows = np.flatnonzero(country == market)
-        pool = np.flatnonzero(home == market)
-        if rows.size == 0 or pool.size == 0:
-            continue
-        p = weight[pool] / weight[pool].sum()
-        picked[rows] = ids[pool[rng.choice(pool.size, size=rows.size, p=p)]]
-    return picked
+    ), log

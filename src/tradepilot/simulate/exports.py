@@ -20,7 +20,7 @@ import polars as pl
 
 from tradepilot.simulate.amazon import amazon_all_orders
 from tradepilot.simulate.markets import quoted_currencies
-from tradepilot.simulate.shopify import shopify_orders
+from tradepilot.simulate.shopify import shopify_customers, shopify_orders
 from tradepilot.simulate.store import SimulatedStore
 from tradepilot.simulate.truth import write_truth
 
@@ -49,14 +49,16 @@ def write_store(store: SimulatedStore, out_dir: Path | str) -> dict[str, Path]:
     Returns
     -------
     dict of str to pathlib.Path
-        ``shopify_orders, amazon_all_orders, purchase_orders, inventory,
-        products, eurofxref_hist`` and ``truth_demand, truth_promotions,
-        truth_skus, truth_purchase_lines, truth_lead_times, truth_readme``.
+        ``shopify_orders, shopify_customers, amazon_all_orders, purchase_orders,
+        inventory, products, eurofxref_hist`` and ``truth_demand,
+        truth_promotions, truth_skus, truth_purchase_lines, truth_lead_times,
+        truth_customers, truth_readme``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "shopify_orders": out / "shopify_orders.csv",
+        "shopify_customers": out / "shopify_customers.csv",
         "amazon_all_orders": out / "amazon_all_orders.txt",
         "purchase_orders": out / "purchase_orders.csv",
         "inventory": out / "inventory.csv",
@@ -65,6 +67,9 @@ def write_store(store: SimulatedStore, out_dir: Path | str) -> dict[str, Path]:
     }
     shopify = shopify_orders(store.orders, store.order_lines, store.products)
     shopify.write_csv(paths["shopify_orders"])
+    shopify_customers(store.customers, store.orders).write_csv(
+        paths["shopify_customers"]
+    )
     amazon = amazon_all_orders(store.orders, store.order_lines, store.products)
     amazon.write_csv(paths["amazon_all_orders"], separator="\t")
     purchase_orders_table(store).write_csv(paths["purchase_orders"])

@@ -13,7 +13,8 @@ from tradepilot.simulate.aftersales import (
     refund_lines,
     settle_refunds,
 )
-from tradepilot.simulate.catalog import Catalog
+from tradepilot.simulate.buyers import customer_truth
+from tradepilot.simulate.catalog import CATEGORIES, Catalog
 from tradepilot.simulate.config import SimulationConfig
 from tradepilot.simulate.customers import assign_buyers
 from tradepilot.simulate.markets import MARKETS
@@ -72,7 +73,7 @@ def simulate_sales(
     plan: PromotionPlan,
     customers: pl.DataFrame,
     config: SimulationConfig,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Turn sold units into orders and order lines of both channels.
 
     Parameters
@@ -97,6 +98,9 @@ def simulate_sales(
     orders, lines : polars.DataFrame
         Columns :data:`ORDER_COLUMNS` and :data:`LINE_COLUMNS`; amounts in
         minor units, instants in UTC.
+    truth : polars.DataFrame
+        The registered customers' true behaviour and history
+        (:func:`~tradepilot.simulate.buyers.customer_truth`).
     """
     streams = iter(rng.spawn(8))
     as_of = export_instant(timeline)
@@ -104,7 +108,14 @@ def simulate_sales(
     orders = order_times(next(streams), orders, timeline)
     orders, lines = add_cancelled(next(streams), orders, lines, config.cancel_rate)
     orders = _attributes(next(streams), orders, plan)
-    orders = assign_buyers(next(streams), orders, customers, config.guest_share)
+    orders, log = assign_buyers(
+        next(streams),
+        orders,
+        customers,
+        config.guest_share,
+        categories=_order_categories(lines, catalog),
+        n_days=timeline.n_days,
+    )
     orders = _number(next(streams), orders)
     book = build_price_book(catalog.list_price_cents)
     lines = price_lines(lines, orders, book, plan.markdown, plan.code_discount)
@@ -116,9 +127,21 @@ def simulate_sales(
     orders = orders.with_columns(
         channel=pl.col("channel").replace_strict(range(2), CHANNELS)
     )
+    names = [category.name for category in CATEGORIES]
     return (
         orders.sort("created_at", "order_key").select(ORDER_COLUMNS),
         lines.sort("order_key", "line_no").select(LINE_COLUMNS),
+        customer_truth(customers, log, timeline.start, names),
+    )
+
+
+def _order_categories(lines: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """``order_key, categories``: the category indices of each order's lines."""
+    category = pl.Series(catalog.category.astype(np.int64))
+    return (
+        lines.with_columns(category.gather(lines["sku_idx"]).alias("_category"))
+        .group_by("order_key")
+        .agg(pl.col("_category").unique().sort().alias("categories"))
     )
 
 

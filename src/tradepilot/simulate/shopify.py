@@ -150,3 +150,56 @@ def _line_fields() -> dict[str, pl.Expr]:
         "Vendor": pl.lit(VENDOR),
         "Lineitem discount": money("line_discount"),
     }
+
+
+CUSTOMER_COLUMNS: tuple[str, ...] = (
+    "Customer ID", "First Name", "Last Name", "Email", "Accepts Email Marketing",
+    "Default Address City", "Default Address Zip", "Default Address Country Code",
+    "Total Orders",
+)  # fmt: skip
+
+
+def shopify_customers(customers: pl.DataFrame, orders: pl.DataFrame) -> pl.DataFrame:
+    """The Shopify admin "Export customers" CSV of the customers who ordered.
+
+    Parameters
+    ----------
+    customers : polars.DataFrame
+        ``SimulatedStore.customers``.
+    orders : polars.DataFrame
+        ``SimulatedStore.orders`` (for the order counts).
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns :data:`CUSTOMER_COLUMNS` as strings, one row per customer with an
+        order, in customer id order.
+    """
+    counts = (
+        orders.filter(pl.col("customer_id").is_not_null())
+        .group_by("customer_id")
+        .len("orders")
+    )
+    return (
+        customers.join(counts, on="customer_id", how="inner")
+        .sort("customer_id")
+        .select(
+            (pl.lit(SHOPIFY_CUSTOMER_FIRST_ID) + pl.col("customer_id"))
+            .cast(pl.String)
+            .alias("Customer ID"),
+            pl.col("first_name").alias("First Name"),
+            pl.col("last_name").alias("Last Name"),
+            pl.col("email").alias("Email"),
+            pl.when("accepts_marketing")
+            .then(pl.lit("yes"))
+            .otherwise(pl.lit("no"))
+            .alias("Accepts Email Marketing"),
+            pl.col("city").alias("Default Address City"),
+            pl.col("postal_code").alias("Default Address Zip"),
+            pl.col("country").alias("Default Address Country Code"),
+            pl.col("orders").cast(pl.String).alias("Total Orders"),
+        )
+    )
+
+
+SHOPIFY_CUSTOMER_FIRST_ID = 7_300_000_000_000

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from tradepilot.simulate.catalog import Catalog, build_catalog
+from tradepilot.simulate.catalog import CATEGORIES, Catalog, build_catalog
 from tradepilot.simulate.config import SimulationConfig
-from tradepilot.simulate.customers import draw_customers
+from tradepilot.simulate.customers import BEHAVIOUR, draw_customers
 from tradepilot.simulate.demand import (
     DEMAND_CLASSES,
     DemandProfiles,
@@ -51,6 +51,9 @@ class SimulatedStore:
         The catalogue (columns of ``products.csv``).
     customers : polars.DataFrame
         Registered web-store customers.
+    customer_truth : polars.DataFrame
+        Their true purchase rate, drop-out probability and taste, and what they
+        did (:func:`~tradepilot.simulate.buyers.customer_truth`).
     orders, order_lines : polars.DataFrame
         Both channels, cancelled orders included (``status == "cancelled"``;
         their lines keep the quantity that was ordered).
@@ -75,6 +78,7 @@ class SimulatedStore:
     config: SimulationConfig
     products: pl.DataFrame
     customers: pl.DataFrame
+    customer_truth: pl.DataFrame
     orders: pl.DataFrame
     order_lines: pl.DataFrame
     purchase_orders: pl.DataFrame
@@ -125,8 +129,8 @@ def simulate_store(config: SimulationConfig) -> SimulatedStore:
         short_rate=config.short_shipment_rate,
     )
     sold = allocate_sales(rngs["demand"], world.demand, run.sold)
-    customers = draw_customers(rngs["customers"], config.n_customers)
-    orders, lines = simulate_sales(
+    customers = draw_customers(rngs["customers"], config.n_customers, len(CATEGORIES))
+    orders, lines, customer_truth = simulate_sales(
         rngs["orders"],
         sold=sold,
         timeline=timeline,
@@ -140,7 +144,8 @@ def simulate_store(config: SimulationConfig) -> SimulatedStore:
     return SimulatedStore(
         config=config,
         products=catalog.products,
-        customers=customers.drop("country_idx", "propensity"),
+        customers=customers.drop("country_idx", *BEHAVIOUR),
+        customer_truth=customer_truth,
         orders=orders,
         order_lines=lines,
         purchase_orders=purchase_order_rows(

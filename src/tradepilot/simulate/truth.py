@@ -89,6 +89,7 @@ def write_truth(store: SimulatedStore, out_dir: Path) -> dict[str, Path]:
         "truth_skus": folder / "skus.parquet",
         "truth_purchase_lines": folder / "purchase_lines.parquet",
         "truth_lead_times": folder / "lead_times.json",
+        "truth_customers": folder / "customers.parquet",
         "truth_readme": folder / "README.md",
     }
     store.demand_truth.write_parquet(paths["truth_demand"], compression="zstd")
@@ -97,6 +98,7 @@ def write_truth(store: SimulatedStore, out_dir: Path) -> dict[str, Path]:
     store.purchase_lines_truth.write_parquet(
         paths["truth_purchase_lines"], compression="zstd"
     )
+    store.customer_truth.write_parquet(paths["truth_customers"], compression="zstd")
     text = json.dumps(lead_time_truth(store), indent=2, sort_keys=True)
     paths["truth_lead_times"].write_text(text + "\n", encoding="utf-8")
     paths["truth_readme"].write_text(readme(store), encoding="utf-8")
@@ -186,6 +188,21 @@ the partial and short shipment probabilities.
   Friday, Easter Monday, 1 May, 25-26 Dec), newest first, units per EUR.
 
 {markets}
+
+## customers.parquet
+Per registered web-store customer (the e-mail is the Shopify order export's
+`Email`): `rate_per_week` (true purchase rate while active, in the store's average
+week; purchases follow the store's seasonal activity), `dropout` (probability of
+leaving for good after each repeat purchase), `taste` (weights of the catalogue's
+categories, in the order of `products.csv` categories: Kitchen, Home Textiles,
+Bags, Electronics, Toys, Fitness, Stationery, Home Decor, Pet Supplies) and
+`top_category`; what happened: `joined`, `first_purchase`, `last_purchase`,
+`dropped_out` (day of the purchase after which the customer left, null if never),
+`alive_at_end`, `purchases` (orders placed, first included) and
+`missed_purchases` (purchases the customer wanted on a day the market had no web
+order left to take: not placed, no drop-out). See `tradepilot.simulate.buyers`.
+`shopify_customers.csv` is the Shopify customers export of the customers who
+ordered, with their marketing consent (`Accepts Email Marketing`).
 
 ## purchase_lines.parquet
 Per PO line: the unrounded lead-time draw (`lead_time_days`), the shutdown delay

@@ -17,6 +17,7 @@ exactly what one run added (``ingest/undo.py``).
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     Float,
@@ -389,4 +390,78 @@ policy_simulations = Table(
     Column("params", Text, nullable=False),  # JSON
     Column("report", Text, nullable=False),  # JSON: days, policies
     Column("seconds", Float, nullable=False),
+)
+
+# --- customers -----------------------------------------------------------------------
+
+# What the seller knows of a customer record beyond its id: contact data from a
+# customers export (personal data, erased by ``customers forget``) and marketing
+# consent. One row per customer record; the identity keys (e-mail, shop customer id,
+# marketplace buyer id) join records of different sources into one person.
+customer_contacts = Table(
+    "customer_contacts",
+    metadata,
+    Column("customer_id", ForeignKey("customers.id"), primary_key=True),
+    Column("email", String(254)),  # normalised (see customers/identity.py)
+    Column("first_name", String(128)),
+    Column("last_name", String(128)),
+    Column("phone", String(64)),
+    Column("city", String(128)),
+    Column("postal_code", String(32)),
+    Column("shop_customer_id", String(128)),
+    Column("marketplace_buyer_id", String(128)),
+    Column("accepts_marketing", Boolean),  # None: unknown, treated as no
+    Column("consent_source", String(64)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("import_run_id", ForeignKey("import_runs.id")),
+)
+Index("ix_customer_contacts_email", customer_contacts.c.email)
+
+# Merges and separations the owner made by hand: ``merge`` joins two records into one
+# person; ``separate`` keeps a record out of automatic matching (and undoes merges).
+customer_merges = Table(
+    "customer_merges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("action", String(16), nullable=False),  # merge, separate
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("other_id", ForeignKey("customers.id")),  # None for separate
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("undone_at", UTCDateTime),
+)
+
+# GDPR erasures: which record was erased and when; ``fingerprints`` are salted
+# SHA-256 hashes of its identifiers, so a later customers import does not bring the
+# person back. No personal data.
+customer_erasures = Table(
+    "customer_erasures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("fingerprints", Text, nullable=False),  # JSON list of hex digests
+    Column("erased_at", UTCDateTime, nullable=False),
+)
+
+# Segments: each refresh is a run; its members are the saved, exportable list.
+customer_segment_runs = Table(
+    "customer_segment_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("base_currency", String(3), nullable=False),
+    Column("method", Text, nullable=False),
+    Column("summary", Text, nullable=False),  # JSON: the segments report
+)
+
+customer_segment_members = Table(
+    "customer_segment_members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "run_id", ForeignKey("customer_segment_runs.id"), nullable=False, index=True
+    ),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("segment", String(64), nullable=False),
 )

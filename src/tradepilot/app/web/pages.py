@@ -32,6 +32,7 @@ NAVIGATION = [
     ("/forecasts", "Forecasts"),
     ("/restock", "Restock"),
     ("/markets", "Margins & Markets"),
+    ("/customers", "Customers"),
 ]
 
 

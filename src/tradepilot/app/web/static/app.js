@@ -109,6 +109,31 @@ function markBusyTargets() {
   });
 }
 
+// Customers page: segments as bubbles (share of customers across, share of margin
+// up, area by customers), also after the segments are refreshed (htmx).
+function drawSegmentBubbles() {
+  if (!window.Plotly) return;
+  // only charts not drawn yet: other swaps on the page must not redraw this one
+  document.querySelectorAll(".segment-bubbles[data-chart]:not(.js-plotly-plot)").forEach((target) => {
+    const data = JSON.parse(target.dataset.chart);
+    const largest = Math.max(...data.size, 1);
+    const trace = {
+      type: "scatter", mode: "markers+text", x: data.x, y: data.y, text: data.text,
+      textposition: "top center", hovertext: data.hover, hoverinfo: "text", cliponaxis: false,
+      marker: { size: data.size, sizemode: "area", sizeref: (2 * largest) / 60 ** 2, sizemin: 6,
+                color: "rgba(37,99,235,0.45)", line: { color: "#1d4ed8", width: 1 } },
+    };
+    const layout = {
+      margin: { t: 20, r: 20, b: 50, l: 60 }, height: 360, showlegend: false,
+      xaxis: { title: { text: "share of customers (%)" }, rangemode: "tozero" },
+      yaxis: { title: { text: "share of margin (%)" }, rangemode: "tozero" },
+    };
+    // no toolbar: nothing to zoom on six bubbles (and it keeps the page's button
+    // styles off the chart when htmx redraws it)
+    window.Plotly.newPlot(target, [trace], layout, { ...PLOT_CONFIG, displayModeBar: false });
+  });
+}
+
 function watchUploads() {
   document.body.addEventListener("htmx:xhr:progress", (event) => {
     const bar = document.getElementById("upload-progress");
@@ -126,6 +151,7 @@ document.addEventListener("DOMContentLoaded", () => {
   drawMonthChart();
   drawCountryMap();
   drawScoreMaps();
+  drawSegmentBubbles();
   watchUploads();
   markBusyTargets();
   // After settling, not after swapping: while settling, htmx puts back the
@@ -135,6 +161,9 @@ document.addEventListener("DOMContentLoaded", () => {
     drawScoreMaps();
     drawWaterfalls();
   });
+  // after settling: htmx keeps the old attributes (a drawn chart's class) on
+  // swapped-in elements with the same id until then
+  document.body.addEventListener("htmx:afterSettle", drawSegmentBubbles);
 });
 
 // Forecasts page: history, forecast and interval bands (95% outer, 80% inner).
