@@ -49,6 +49,16 @@ def test_segment_map_table_and_profile(
     expect(page.locator("#profile-figures")).to_contain_text("Expected value")
     expect(page.locator("#profile-orders tbody tr").first).to_be_visible()
 
+    # and its recommendations load with their reasons; a product's "bought together"
+    # opens from its SKU
+    expect(page.locator("#recommendations-next tbody tr").first).to_be_visible(
+        timeout=120_000
+    )
+    page.locator("#recommendations-next tbody tr a").first.click()
+    expect(page.locator("#product-together h3")).to_contain_text(
+        "Frequently bought together", timeout=60_000
+    )
+
     # and refreshing the segments redraws the map
     page.get_by_role("button", name="Refresh segments").click()
     expect(page.locator("#segments-busy")).to_be_hidden(timeout=60_000)

@@ -227,3 +227,38 @@ def test_unknown_undone_and_non_import_runs_are_refused(engine):
             )
         ).scalar_one()
     assert json.loads(stored)["removed"]["order_lines"] == 17
+
+
+CUSTOMERS = Path(__file__).parents[1] / "customers" / "data"
+
+
+@pytest.mark.parametrize("first_undone", ["orders", "contacts"])
+def test_undo_of_orders_and_of_a_customers_export_in_either_order(engine, first_undone):
+    # given web orders and the shop's customers export (contact data and consent)
+    empty = table_counts(engine)
+    orders = import_file(
+        engine,
+        fmt="generic",
+        path=CUSTOMERS / "web_orders.csv",
+        mapping=CUSTOMERS / "web_mapping.yaml",
+    )
+    contacts = import_file(
+        engine, fmt="customers", path=CUSTOMERS / "customers_export.csv", channel="web"
+    )
+    assert table_counts(engine)["customer_contacts"] == contacts.accepted > 0
+    runs = {"orders": orders.import_run_id, "contacts": contacts.import_run_id}
+    second_undone = "contacts" if first_undone == "orders" else "orders"
+
+    # when one run is undone, then the other
+    undo_import(engine, run_id=runs[first_undone])
+    middle = table_counts(engine)
+    undo_import(engine, run_id=runs[second_undone])
+
+    # then the first undo removed only its own rows, and the second left nothing
+    if first_undone == "contacts":
+        assert middle["customer_contacts"] == 0
+        assert middle["order_lines"] > 0
+    else:
+        assert middle["order_lines"] == 0
+        assert middle["customer_contacts"] == contacts.accepted
+    assert table_counts(engine) == empty

@@ -11,6 +11,9 @@ carries its run (``store/tables.py``), so an undo removes:
 * products the run created that no order line refers to (a product an order import
   created and a catalogue import filled in stays: the catalogue is not the run's);
 * the run's quarantine rows, FX rates, inventory snapshots and movements;
+* the contact rows a customers import wrote (new or updated: the values they
+  replaced are not kept), and the customer records left with no order, contact,
+  merge, erasure or saved segment;
 * the run's PO receipts and PO lines (a line another run received goods against
   stays), the POs left without a line, and the suppliers and warehouses nothing
   refers to any more.
@@ -99,6 +102,7 @@ def undo_import(engine: Engine, *, run_id: int) -> dict[str, Any]:
         removed |= _remove_products(conn, run_id, catalogue=run["format"] == "products")
         removed |= _remove_purchase_orders(conn, run_id)
         removed |= _remove_run_rows(conn, run_id)
+        removed |= _remove_contacts(conn, run_id)
         kept = _hand_over(conn, run_id)
         result: dict[str, Any] = {
             "run_id": run_id,
@@ -184,12 +188,49 @@ def _remove_orders(conn: Connection, run_id: int) -> dict[str, int]:
 
 
 def _unreferenced(conn: Connection, table: str, column: str) -> int:
-    """Delete the rows of ``table`` the removed orders used and no order uses now."""
+    """Delete the rows of ``table`` the removed orders used and nothing uses now."""
     result = conn.exec_driver_sql(
         f"DELETE FROM {table} WHERE id IN (SELECT {column} FROM tp_undo_orders)"
         f" AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.{column} = {table}.id)"
+        + (_CUSTOMER_KEPT if table == "customers" else "")
     )
     return int(result.rowcount)
+
+
+# What else keeps a customer record: contact data, the owner's merges, an erasure
+# (its fingerprints stop a re-import bringing the person back), saved segments.
+_CUSTOMER_USERS = (
+    ("customer_contacts", "customer_id"),
+    ("customer_merges", "customer_id"),
+    ("customer_merges", "other_id"),
+    ("customer_erasures", "customer_id"),
+    ("customer_segment_members", "customer_id"),
+)
+_CUSTOMER_KEPT = "".join(
+    f" AND NOT EXISTS (SELECT 1 FROM {t} u WHERE u.{c} = customers.id)"
+    for t, c in _CUSTOMER_USERS
+)
+
+
+def _remove_contacts(conn: Connection, run_id: int) -> dict[str, int]:
+    """The contact rows the run wrote (a customers import), and the customer records
+    it leaves with no order, contact or other use."""
+    conn.exec_driver_sql("CREATE TEMP TABLE tp_undo_orders (customer_id INTEGER)")
+    try:
+        conn.execute(
+            sa.text(
+                "INSERT INTO tp_undo_orders (customer_id) SELECT customer_id"
+                " FROM customer_contacts WHERE import_run_id = :r"
+            ),
+            {"r": run_id},
+        )
+        contacts = _deleted(
+            conn, "DELETE FROM customer_contacts WHERE import_run_id = :r", run_id
+        )
+        customers = _unreferenced(conn, "customers", "customer_id")
+    finally:
+        conn.exec_driver_sql("DROP TABLE tp_undo_orders")
+    return {"customer_contacts": contacts, "customers": customers} if contacts else {}
 
 
 def _remove_products(
@@ -358,6 +399,12 @@ def _notes(run: dict[str, Any], kept: dict[str, int]) -> list[str]:
             f"{updated['products_updated']:,} products this import updated keep their"
             " new values: an import does not record the values it replaced; import"
             " the earlier catalogue again to restore them"
+        )
+    if run["format"] == "customers" and updated.get("contacts_updated"):
+        notes.append(
+            f"{updated['contacts_updated']:,} contacts this import updated are removed,"
+            " not restored: an import does not record the values it replaced; import"
+            " the earlier customers export again to restore them"
         )
     return notes
 
