@@ -269,6 +269,14 @@ def build_instance(
     suppliers: pl.DataFrame,
     params: PlanParams,
 ) -> Instance:
+    """Validate the frames and build the arrays, buckets and bounds of one plan.
+
+    Raises
+    ------
+    DataValidationError
+        A column is missing, a value is negative, a candidate names an unknown SKU
+        or supplier, or a case pack is below one unit.
+    """
     names, s, must = _read_skus(skus)
     sup_names = suppliers["supplier"].cast(pl.String).to_list()
     c_sku, c_sup, c = _read_candidates(candidates, suppliers, names)

@@ -48,6 +48,8 @@ MOQ_OPEN_SHARES = (0.75, 0.6, 0.5)
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """What the solver returned: status, every column's value, objective, gap."""
+
     status: PlanStatus
     values: FloatArray
     objective: float
