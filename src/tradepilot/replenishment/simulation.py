@@ -38,12 +38,12 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.replenishment.leadtimes import LeadTime
 from tradepilot.replenishment.sim_policies import default_policies
+from tradepilot.replenishment.sim_types import IntArray
 
 # Re-exported: the simulation's API (simulate_service, the tests and the bench).
 from tradepilot.replenishment.sim_types import Order as Order
@@ -55,10 +55,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from tradepilot.simulate import SimulatedStore
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 SEA_FREIGHT_EUR_PER_KG = 0.9
 """Assumed sea freight, EUR per kg shipped (consolidated LCL, landed)."""
