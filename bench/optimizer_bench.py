@@ -22,12 +22,14 @@ import time
 import numpy as np
 import polars as pl
 
-from tradepilot.replenishment import optimizer
 from tradepilot.replenishment.optimizer import (
     PlanParams,
     PurchasePlan,
     solve_purchase_plan,
 )
+from tradepilot.replenishment.purchase_instance import build_instance
+from tradepilot.replenishment.purchase_model import build_model
+from tradepilot.replenishment.purchase_screen import screen
 
 TARGET_SECONDS = 60.0
 HORIZON_DAYS = 56
@@ -94,9 +96,9 @@ def model_size(
     params: PlanParams,
 ) -> dict[str, int]:
     """Columns, integer columns, rows and non-zeros of the MILP."""
-    inst = optimizer._build_instance(skus, candidates, suppliers, params)
-    optimizer._screen(inst, params)
-    model = optimizer._build_model(inst, params)
+    inst = build_instance(skus, candidates, suppliers, params)
+    screen(inst, params)
+    model = build_model(inst, params)
     return {
         "variables": model.cost.size,
         "integer": int(model.integer.sum()),

@@ -13,7 +13,7 @@ from tests.app.test_web import login
 from tests.simstore import import_store
 
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
-from tradepilot.replenishment.service import latest_plan
+from tradepilot.replenishment.plan_store import latest_plan
 from tradepilot.replenishment.sim_policies import ORACLE_NOTE
 from tradepilot.store import tables
 

@@ -11,7 +11,7 @@ from tests.e2e.test_dashboard import arrive, log_in, seed
 from tests.simstore import import_store
 
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
-from tradepilot.replenishment.service import latest_plan
+from tradepilot.replenishment.plan_store import latest_plan
 
 # Line boxes of the text of each SKU, order-by and arrival cell of the plan (the
 # 2nd, 6th and 7th columns): 1 everywhere when nothing wraps.

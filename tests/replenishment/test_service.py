@@ -10,15 +10,12 @@ from tests.simstore import import_store
 
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
+from tradepilot.replenishment.approval_service import approve_lines
 from tradepilot.replenishment.config import PurchasingConfig, load_purchasing_config
-from tradepilot.replenishment.service import (
-    PLAN_COLUMNS,
-    approve_lines,
-    latest_plan,
-    learn_lead_times,
-    plan_restock,
-    stock_positions,
-)
+from tradepilot.replenishment.leadtime_service import learn_lead_times
+from tradepilot.replenishment.plan_store import PLAN_COLUMNS, latest_plan
+from tradepilot.replenishment.position_service import stock_positions
+from tradepilot.replenishment.service import plan_restock
 
 CONFIG = PurchasingConfig.model_validate(
     {

@@ -140,7 +140,7 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Write the latest plan's lines to a CSV file."""
-    from tradepilot.replenishment.service import export_plan
+    from tradepilot.replenishment.plan_store import export_plan
 
     with errors_as_messages(), _store(workspace) as (engine, _, _home):
         rows = export_plan(engine, out)
@@ -159,7 +159,7 @@ def approve(
     as_json: JsonOption = False,
 ) -> None:
     """Approve plan lines: draft purchase orders, counted as on order from now on."""
-    from tradepilot.replenishment.service import approve_lines
+    from tradepilot.replenishment.approval_service import approve_lines
 
     with errors_as_messages(), _store(workspace) as (engine, _, _home):
         result = approve_lines(engine, line_ids, approved_by=by or getpass.getuser())
@@ -218,7 +218,7 @@ def simulate(
 
 def positions(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
     """Stock position, days of cover and projected stockout date per SKU."""
-    from tradepilot.replenishment.service import stock_positions
+    from tradepilot.replenishment.position_service import stock_positions
 
     with errors_as_messages(), _store(workspace) as (engine, config, _):
         result = stock_positions(engine, config)
@@ -264,7 +264,7 @@ def show_config(workspace: WorkspaceOption = None, as_json: JsonOption = False) 
 
 def leadtimes(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
     """Lead time per supplier and mode, learned from purchase-order history."""
-    from tradepilot.replenishment.service import learn_lead_times
+    from tradepilot.replenishment.leadtime_service import learn_lead_times
 
     with errors_as_messages(), _store(workspace) as (engine, config, home):
         result = learn_lead_times(engine, config, home=home)

@@ -39,7 +39,7 @@ from tradepilot.domain.errors import DataValidationError
 if TYPE_CHECKING:
     from statsforecast.utils import ConformalIntervals
 
-    from tradepilot.forecasting.models import StatsModel
+    from tradepilot.forecasting.model_protocol import StatsModel
 
 ENGINES: Final = ("local", "dask", "ray")
 ID: Final = "unique_id"

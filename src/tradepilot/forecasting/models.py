@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import numpy as np
 import polars as pl
@@ -39,6 +39,9 @@ from statsforecast.utils import ConformalIntervals
 
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.forecasting.distributed import ClusterEngine
+
+# Re-exported: backtest and selection take the protocol from here with the models.
+from tradepilot.forecasting.model_protocol import StatsModel as StatsModel
 
 MOVING_AVERAGE_WINDOW: Final = 8
 # Shortest history a candidate is fitted on (CV and conformal windows): the moving
@@ -56,15 +59,6 @@ ENSEMBLE: Final = "Ensemble"
 CLASS_DEFAULTS: Final = dict.fromkeys(
     ("smooth", "erratic", "intermittent", "lumpy"), ENSEMBLE
 ) | {"new": "MovingAverage", "dead": "Zero"}
-
-
-class StatsModel(Protocol):
-    """A statsforecast model: anything ``StatsForecast(models=[...])`` accepts."""
-
-    alias: str
-
-    def forecast(self, y: NDArray[np.float64], h: int) -> dict[str, Any]:
-        """Point forecast of ``h`` periods after ``y`` (key ``mean``)."""
 
 
 class MedianEnsemble(sfm._TS):

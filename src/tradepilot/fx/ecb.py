@@ -17,9 +17,9 @@ from tradepilot.domain.errors import ImportFormatError
 from tradepilot.domain.money import known_currencies
 from tradepilot.ingest import parse
 from tradepilot.ingest.files import ROW, RawTable, require_columns
+from tradepilot.ingest.import_format import ImportContext, ImportFormat
 from tradepilot.ingest.loading import quarantine_rows
 from tradepilot.ingest.parse import REASON
-from tradepilot.ingest.registry import ImportContext, ImportFormat
 from tradepilot.store.bulk import insert_frame, read_frame
 
 FORMAT = "fx"

@@ -14,7 +14,7 @@ from tradepilot.logistics.config import TradeConfig
 from tradepilot.logistics.volumes import MIN_ORDERS
 
 if TYPE_CHECKING:
-    from tradepilot.logistics.service import SalesYear
+    from tradepilot.logistics.context import SalesYear
 
 
 def volume_note(config: TradeConfig, yearly: pl.DataFrame) -> str:

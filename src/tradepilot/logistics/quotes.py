@@ -20,11 +20,11 @@ from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import quantize, validate_currency
 from tradepilot.fx.service import LatestRates
 from tradepilot.logistics.config import TradeConfig
+from tradepilot.logistics.context import TradeContext
 from tradepilot.logistics.landed import Consignment, LandedCost, Line, landed_cost
 from tradepilot.logistics.lanes import Route
 from tradepilot.logistics.service import (
     Shipper,
-    TradeContext,
     read_order,
     terms_of,
     trade_context,

@@ -23,9 +23,10 @@ from tradepilot.domain.errors import DataValidationError, NoRouteError
 from tradepilot.forecasting.service import latest_run
 from tradepilot.fx.service import LatestRates
 from tradepilot.logistics.config import TradeConfig, load_trade_config
+from tradepilot.logistics.context import SalesYear, TradeContext
 from tradepilot.logistics.economics import BREAKDOWN, Pricing, unit_economics
 from tradepilot.logistics.landed import Terms
-from tradepilot.logistics.lanes import LaneNetwork, Route, load_lanes
+from tradepilot.logistics.lanes import Route, load_lanes
 from tradepilot.logistics.notes import (
     assumptions,
     fx_notes,
@@ -42,19 +43,6 @@ from tradepilot.workspace import base_currency
 PERIOD_DAYS = 365
 WEIGHT_STEP_KG = 0.1  # parcels are priced at their weight rounded up to this
 PARCEL_SIZES_KG = (30.0, 20.0, 10.0, 2.0)  # heavy consignments are split into these
-
-
-@dataclass(frozen=True)
-class TradeContext:
-    """A workspace's settings and reference data, loaded once."""
-
-    home: Path
-    base: str
-    config: TradeConfig
-    reference: ReferenceData
-    lanes: LaneNetwork
-    freight_per_kg: float
-    freight_per_unit: float
 
 
 def trade_context(conn: Connection, home: Path) -> TradeContext:
@@ -396,23 +384,6 @@ class MarginReport:
             "count": self.rows.height,
             "data": rows.to_dicts(),
         }
-
-
-@dataclass(frozen=True)
-class SalesYear:
-    """The last year of sales of a workspace, ready to price: settings, sale lines,
-    FX rates of the rule date, the cells of
-    :func:`~tradepilot.logistics.economics.unit_economics` and the yearly volume of
-    each SKU x country (:func:`~tradepilot.logistics.volumes.yearly_volumes`)."""
-
-    context: TradeContext
-    day: dt.date
-    since: dt.date
-    until: dt.date
-    lines: pl.DataFrame
-    rates: LatestRates
-    cells: pl.DataFrame
-    yearly: pl.DataFrame
 
 
 def sales_year(

@@ -23,11 +23,11 @@ from sqlalchemy import Connection, Engine
 from tradepilot.domain.errors import DataValidationError, NoRouteError
 from tradepilot.fx.service import LatestRates
 from tradepilot.logistics.config import TradeConfig
+from tradepilot.logistics.context import TradeContext
 from tradepilot.logistics.economics import Pricing, unit_economics
 from tradepilot.logistics.service import (
     MarginReport,
     Shipper,
-    TradeContext,
     cells_of,
     margins,
     pricing_of,

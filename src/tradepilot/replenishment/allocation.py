@@ -37,7 +37,7 @@ import polars as pl
 from scipy import special
 
 from tradepilot.domain.errors import DataValidationError
-from tradepilot.replenishment.optimizer import normal_sales
+from tradepilot.replenishment.purchase_instance import normal_sales
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -37,7 +37,7 @@ from tradepilot.replenishment.policy import (
 )
 
 if TYPE_CHECKING:
-    from tradepilot.replenishment.simulation import Policy, SimState, SimulationInput
+    from tradepilot.replenishment.sim_types import Policy, SimState, SimulationInput
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

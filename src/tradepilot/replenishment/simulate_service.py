@@ -27,13 +27,13 @@ from sqlalchemy.engine import Engine
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.replenishment import inputs
 from tradepilot.replenishment.config import PurchasingConfig
-from tradepilot.replenishment.leadtimes import LeadTime
-from tradepilot.replenishment.service import (
+from tradepilot.replenishment.leadtime_service import (
     TRUTH_FILE,
     lead_of,
     lead_time_estimates,
-    priced_products,
 )
+from tradepilot.replenishment.leadtimes import LeadTime
+from tradepilot.replenishment.position_service import priced_products
 from tradepilot.replenishment.simulation import (
     SimulationInput,
     simulate_policies,

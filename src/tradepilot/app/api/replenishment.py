@@ -11,16 +11,12 @@ from pydantic import BaseModel, Field
 
 from tradepilot.app.jobs import SimulationJob, start_simulation
 from tradepilot.app.security import State, require_token
+from tradepilot.replenishment.approval_service import approve_lines
 from tradepilot.replenishment.config import load_purchasing_config
-from tradepilot.replenishment.service import (
-    allocate_cash,
-    approve_lines,
-    latest_plan,
-    learn_lead_times,
-    plan_download,
-    plan_restock,
-    stock_positions,
-)
+from tradepilot.replenishment.leadtime_service import learn_lead_times
+from tradepilot.replenishment.plan_store import latest_plan, plan_download
+from tradepilot.replenishment.position_service import stock_positions
+from tradepilot.replenishment.service import allocate_cash, plan_restock
 from tradepilot.replenishment.simulate_service import latest_simulation
 
 router = APIRouter(

@@ -13,15 +13,15 @@ from tradepilot.app.jobs import SimulationJob, start_simulation
 from tradepilot.app.security import CsrfSession, CurrentSession, State
 from tradepilot.app.web.pages import render
 from tradepilot.domain.errors import DataValidationError, TradePilotError
+from tradepilot.replenishment.approval_service import approve_lines
 from tradepilot.replenishment.config import load_purchasing_config
-from tradepilot.replenishment.service import (
-    approve_lines,
+from tradepilot.replenishment.leadtime_service import learn_lead_times
+from tradepilot.replenishment.plan_store import (
     latest_plan,
-    learn_lead_times,
     plan_download,
-    plan_restock,
     stockout_weeks,
 )
+from tradepilot.replenishment.service import plan_restock
 from tradepilot.replenishment.sim_policies import ORACLE_NOTE, POLICY_LABELS
 from tradepilot.replenishment.simulate_service import latest_simulation
 

@@ -45,9 +45,9 @@ from tradepilot.ingest.adapters.order_fields import (
     exact_unit_prices,
 )
 from tradepilot.ingest.files import ROW, RawTable, require_columns
+from tradepilot.ingest.import_format import ImportContext, ImportFormat, order_loader
 from tradepilot.ingest.orders import ORDER_LINE_SCHEMA
 from tradepilot.ingest.parse import REASON
-from tradepilot.ingest.registry import ImportContext, ImportFormat, order_loader
 
 FORMAT = "amazon"
 CANCELLED_SUFFIX = "/cancel"

@@ -26,9 +26,9 @@ from tradepilot.customers.privacy import erased_fingerprints, fingerprints
 from tradepilot.ingest import parse
 from tradepilot.ingest.adapters.order_fields import country_codes
 from tradepilot.ingest.files import ROW, RawTable, optional_columns, require_columns
+from tradepilot.ingest.import_format import ImportContext, ImportFormat
 from tradepilot.ingest.loading import quarantine_rows, upsert_named
 from tradepilot.ingest.parse import REASON
-from tradepilot.ingest.registry import ImportContext, ImportFormat
 from tradepilot.store.bulk import insert_frame, read_frame, update_rows
 
 FORMAT = "customers"

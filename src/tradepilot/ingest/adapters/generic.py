@@ -39,9 +39,9 @@ from tradepilot.ingest.adapters.order_fields import (
     exact_unit_prices,
 )
 from tradepilot.ingest.files import ROW, RawTable, read_table, require_columns
+from tradepilot.ingest.import_format import ImportContext, ImportFormat, order_loader
 from tradepilot.ingest.orders import ORDER_LINE_SCHEMA
 from tradepilot.ingest.parse import REASON
-from tradepilot.ingest.registry import ImportContext, ImportFormat, order_loader
 
 FORMAT = "generic"
 # How a date cell of a workbook reads as text, whatever the mapping's date_format.

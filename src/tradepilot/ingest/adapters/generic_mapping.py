@@ -30,7 +30,7 @@ from tradepilot.domain.countries import fold_aliases, resolve_country
 from tradepilot.domain.errors import DataValidationError, ImportFormatError
 from tradepilot.domain.money import known_currencies
 from tradepilot.domain.orders import OrderKind
-from tradepilot.ingest.registry import check_source
+from tradepilot.ingest.import_format import check_source
 
 DEFAULT_DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",

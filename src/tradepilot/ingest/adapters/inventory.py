@@ -25,13 +25,13 @@ from sqlalchemy import Connection
 from tradepilot.domain.errors import ImportFormatError
 from tradepilot.ingest import parse
 from tradepilot.ingest.files import ROW, RawTable, optional_columns, require_columns
+from tradepilot.ingest.import_format import ImportContext, ImportFormat
 from tradepilot.ingest.loading import (
     existing_keys,
     quarantine_rows,
     upsert_named,
 )
 from tradepilot.ingest.parse import REASON
-from tradepilot.ingest.registry import ImportContext, ImportFormat
 from tradepilot.ingest.report import ImportReport, iso_range
 from tradepilot.store.bulk import insert_frame, read_frame
 

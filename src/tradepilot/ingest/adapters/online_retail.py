@@ -20,9 +20,9 @@ from tradepilot.domain.orders import OrderKind
 from tradepilot.ingest import parse
 from tradepilot.ingest.adapters.order_fields import country_codes
 from tradepilot.ingest.files import ROW, RawTable, require_columns
+from tradepilot.ingest.import_format import ImportContext, ImportFormat, order_loader
 from tradepilot.ingest.orders import ORDER_LINE_SCHEMA
 from tradepilot.ingest.parse import REASON
-from tradepilot.ingest.registry import ImportContext, ImportFormat, order_loader
 
 FORMAT = "online-retail"
 COLUMNS = {

@@ -28,9 +28,9 @@ from tradepilot.domain.catalog import classify_sku
 from tradepilot.ingest import parse
 from tradepilot.ingest.adapters.order_fields import currency_codes
 from tradepilot.ingest.files import ROW, RawTable, optional_columns, require_columns
+from tradepilot.ingest.import_format import ImportContext, ImportFormat
 from tradepilot.ingest.loading import quarantine_rows
 from tradepilot.ingest.parse import REASON
-from tradepilot.ingest.registry import ImportContext, ImportFormat
 from tradepilot.store.bulk import insert_frame, read_frame, update_rows
 
 FORMAT = "products"

@@ -49,9 +49,9 @@ from tradepilot.ingest.adapters.purchase_order_store import (
     write_accepted,
 )
 from tradepilot.ingest.files import ROW, RawTable
+from tradepilot.ingest.import_format import ImportContext, ImportFormat
 from tradepilot.ingest.loading import existing_keys, quarantine_rows
 from tradepilot.ingest.parse import REASON
-from tradepilot.ingest.registry import ImportContext, ImportFormat
 from tradepilot.ingest.report import ImportReport, iso_range
 
 FORMAT = "purchase-orders"

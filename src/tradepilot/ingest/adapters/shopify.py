@@ -46,9 +46,9 @@ from tradepilot.domain.orders import OrderKind
 from tradepilot.ingest import parse
 from tradepilot.ingest.adapters.order_fields import country_codes, currency_codes
 from tradepilot.ingest.files import ROW, RawTable, optional_columns, require_columns
+from tradepilot.ingest.import_format import ImportContext, ImportFormat, order_loader
 from tradepilot.ingest.orders import ORDER_LINE_SCHEMA
 from tradepilot.ingest.parse import REASON
-from tradepilot.ingest.registry import ImportContext, ImportFormat, order_loader
 
 FORMAT = "shopify"
 CANCELLED_SUFFIX = "/cancel"
