@@ -368,3 +368,10 @@ def test_tradepilot_skips_a_lot_that_would_sit_for_years() -> None:
     checked = simulate_policy(inputs, lots, opening=empty)
     assert plain.purchase_cost == 400.0  # one lot of 200 at 2
     assert checked.purchase_cost == 0.0
+
+
+def test_workspace_skus_pool_seasons_by_category_and_never_uncategorised() -> None:
+    from tradepilot.replenishment.simulate_service import _category_index
+
+    index = _category_index(["Kitchen", None, "Bath", "Kitchen", None])
+    assert index.tolist() == [1, 2, 0, 1, 3]

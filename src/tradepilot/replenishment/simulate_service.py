@@ -140,6 +140,7 @@ def simulate_policies_of(
         holding_rate=config.holding_rate,
         order_cost=config.order_cost,
         service_level=config.service_level,
+        category=_category_index(products["category"].to_list()),
         history_sales=observed[:start],
     )
     opening, opening_source = _opening(counted, skus, as_of)
@@ -190,6 +191,17 @@ def latest_simulation(engine: Engine) -> dict[str, Any] | None:
     return None if row is None else dict(json.loads(row[0]))
 
 
+def _category_index(categories: list[str | None]) -> np.ndarray:
+    """An index per SKU for pooled seasonality: its category's, or its own when
+    it has none (uncategorised SKUs are not pooled together)."""
+    names = sorted({c for c in categories if c is not None})
+    own = iter(range(len(names), len(names) + len(categories)))
+    return np.array(
+        [names.index(c) if c is not None else next(own) for c in categories],
+        dtype=np.int64,
+    )
+
+
 def _opening(
     counted: pl.DataFrame, skus: list[str], as_of: dt.date
 ) -> tuple[np.ndarray, str]:
@@ -198,9 +210,11 @@ def _opening(
     stock = np.array([on_hand.get(sku, 0) for sku in skus], dtype=np.int64)
     if not on_hand:
         return stock, f"no stock counts before {as_of}: every policy starts empty"
+    missing = sum(sku not in on_hand for sku in skus)
+    never = f"; {missing} SKUs never counted start at 0" if missing else ""
     return stock, (
         f"stock on hand on {as_of}: the last count, plus receipts, minus sales"
-        f" since; {sum(s not in on_hand for s in skus)} SKUs never counted start at 0"
+        f" since{never}"
     )
 
 
