@@ -10,6 +10,7 @@ from tests.app.conftest import HEADER
 from tests.app.test_web import login
 
 from tradepilot.app.web.pages import templates
+from tradepilot.app.web.restock import SIMULATION_WORDS
 from tradepilot.ingest.service import import_file
 from tradepilot.workspace import set_setting
 
@@ -33,10 +34,13 @@ def render(template: str, **context) -> str:
 
 
 def test_simulation_table_writes_lost_units_whole_and_no_negative_zero():
-    html = render("partials/simulation_table.html", simulation=SIMULATION)
+    html = render(
+        "partials/simulation_table.html", simulation=SIMULATION, **SIMULATION_WORDS
+    )
 
     cells = [c.split("</td>")[0] for c in html.split('<td class="num">')[1:]]
-    assert cells == ["97.1%", "41", "3,738", "15,234.50", "0.00"]
+    # a report from before the protocol has no orders and no cost ratio: "–"
+    assert cells == ["97.1%", "41", "3,738", "15,234.50", "–", "0.00", "–"]
 
 
 def test_margin_table_writes_yearly_units_as_whole_units():
