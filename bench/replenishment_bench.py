@@ -131,9 +131,9 @@ def print_protocol_table(report: dict[str, Any]) -> None:
     """Means over seeds, the 95 % intervals, and the target line."""
     policies = report["policies"]
     print(
-        f"{'policy':<14}{'fill':>7}{'fill 95%':>14}{'stockout d':>11}{'lost':>8}"
-        f"{'avg inv':>10}{'holding':>9}{'freight':>9}{'ordering':>9}"
-        f"{'lost mgn':>10}{'obsolete':>10}{'total':>10}{'total 95%':>20}"
+        f"{'policy':<14}{'fill':>7}{'fill 95%':>14}{'stockout d':>12}{'lost':>11}"
+        f"{'avg inv':>11}{'holding':>10}{'freight':>10}{'ordering':>9}"
+        f"{'lost mgn':>11}{'obsolete':>10}{'total':>11}{'total 95%':>22}"
         f"{'ratio':>7}{'ratio 95%':>15}"
     )
     for name, p in policies.items():
@@ -142,12 +142,12 @@ def print_protocol_table(report: dict[str, Any]) -> None:
         print(
             f"{name:<14}{p['fill_rate']:>7.3f}"
             f"{ci['fill_rate'][0]:>7.3f}-{ci['fill_rate'][1]:.3f}"
-            f"{p['stockout_days']:>11,.0f}{p['lost_units']:>8,.0f}"
-            f"{p['avg_inventory_value']:>10,.0f}{p['holding_cost']:>9,.0f}"
-            f"{p['freight_cost']:>9,.0f}{p['ordering_cost']:>9,.0f}"
-            f"{p['stockout_cost']:>10,.0f}{p['obsolescence_cost']:>10,.0f}"
-            f"{p['total_cost']:>10,.0f}"
-            f"{ci['total_cost'][0]:>11,.0f}-{ci['total_cost'][1]:<8,.0f}"
+            f"{p['stockout_days']:>12,.0f}{p['lost_units']:>11,.0f}"
+            f"{p['avg_inventory_value']:>11,.0f}{p['holding_cost']:>10,.0f}"
+            f"{p['freight_cost']:>10,.0f}{p['ordering_cost']:>9,.0f}"
+            f"{p['stockout_cost']:>11,.0f}{p['obsolescence_cost']:>10,.0f}"
+            f"{p['total_cost']:>11,.0f}"
+            f"{ci['total_cost'][0]:>12,.0f}-{ci['total_cost'][1]:<9,.0f}"
             f"{p.get('cost_ratio', math.nan):>7.3f}"
             f"{ratio[0]:>8.3f}-{ratio[1]:.3f}"
         )
