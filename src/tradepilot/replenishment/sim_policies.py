@@ -13,8 +13,12 @@ the pre-drawn lead times.
 - :class:`DaysOfCoverPolicy`: what planner tools do (reorder below lead + review +
   14 days of cover at the last 8 weeks' rate, order up to 30 more days).
 - :class:`TradePilotPolicy`: stockout-aware seasonal forecast, (R, s, S) levels
-  from :func:`~tradepilot.replenishment.policy.reorder_levels`, EOQ cycle, and an
+  from :func:`~tradepilot.replenishment.policy.reorder_levels`, EOQ cycle (per
+  line, or with ``joint`` per supplier PO), optionally a check that a sea lot pays
+  for the excess it leaves (:mod:`~tradepilot.replenishment.sim_lots`), and an
   air top-up when stock would run out before the sea order lands.
+- The order-up-to (s, S) baseline tuned on the warm-up lives in
+  :mod:`~tradepilot.replenishment.sim_baselines`.
 - :class:`OraclePolicy`: perfect foresight of demand and lead times; a heuristic
   (covers each sea order's window exactly), not a proven optimum.
 """
