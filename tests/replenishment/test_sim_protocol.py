@@ -375,3 +375,35 @@ def test_workspace_skus_pool_seasons_by_category_and_never_uncategorised() -> No
 
     index = _category_index(["Kitchen", None, "Bath", "Kitchen", None])
     assert index.tolist() == [1, 2, 0, 1, 3]
+
+
+def test_a_velocity_band_shares_one_tuned_pair() -> None:
+    # given a fast SKU (10 a day) and a slow one (1 every 4 days), one supplier
+    days = 140
+    demand = np.stack([np.full(days, 10), (np.arange(days) % 4 == 0) * 1], axis=1)
+    base = one_sku(demand[:, 0], start=56)
+    inputs = replace(
+        base,
+        demand=demand.astype(np.int64),
+        sku=["FAST", "SLOW"],
+        unit_cost=np.array([2.0, 2.0]),
+        price=np.array([5.0, 5.0]),
+        case_pack=np.array([1, 1]),
+        moq=np.array([0, 0]),
+        supplier=np.array([0, 0]),
+        freight=np.array([[0.1, 1.0], [0.1, 1.0]]),
+    )
+    grid = OrderUpToGrid(reorder_offsets=(-10.0, -7.0, 7.0), extra_days=(7.0, 28.0))
+    settings = ProtocolSettings()
+    tune = {
+        bands: tune_order_up_to(
+            inputs, window_days=28, grid=grid, settings=settings, bands=bands
+        )
+        for bands in (0, 1, 2)
+    }
+    # then alone they differ, one band gives both one pair, two bands each its own
+    assert (tune[0][0].tolist(), tune[0][1].tolist()) == ([7.0, 4.0], [35.0, 32.0])
+    assert (tune[1][0].tolist(), tune[1][1].tolist()) == ([7.0, 7.0], [35.0, 35.0])
+    for bands in (0, 2):
+        assert np.array_equal(tune[bands][0], tune[0][0])
+        assert np.array_equal(tune[bands][1], tune[0][1])

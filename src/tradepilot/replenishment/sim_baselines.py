@@ -1,4 +1,4 @@
-"""The order-up-to (s, S) baseline, tuned per SKU by simulation on the warm-up.
+"""The order-up-to (s, S) baseline, tuned by simulation on the warm-up.
 
 The best a careful spreadsheet user could do: per SKU, a reorder point ``s`` and
 an order-up-to level ``S`` in days of cover of the recent sales rate (mean daily
@@ -8,8 +8,9 @@ computes it, recomputed at every weekly review). At a review, when the position
 (on hand + on order) is at or below ``s``, order ``S - position`` by sea, rounded
 to case packs and MOQ.
 
-:class:`TunedOrderUpToPolicy` picks each SKU's pair from a grid
-(:class:`OrderUpToGrid`) by simulation on the warm-up days, which the protocol
+:class:`TunedOrderUpToPolicy` picks the pair from a grid (:class:`OrderUpToGrid`)
+for each velocity band of SKUs (:data:`TUNING_BANDS`; or for each SKU alone) by
+simulation on the warm-up days, which the protocol
 does not score: after the history, :data:`TUNING_WEEKS` weeks each drawn at
 random from the SKU's own warm-up weeks (a bootstrap: a year of demand like the
 warm-up's), every candidate starting at its own ``S``, with lead times drawn from
@@ -208,7 +209,9 @@ def tune_order_up_to(
     not scored. Its cost per SKU is holding + freight + lost margin
     + obsolescence at the end
     (:func:`~tradepilot.replenishment.sim_scoring.sku_costs`) + its order lines x
-    the PO cost / the supplier's number of SKUs.
+    the PO cost / the supplier's number of SKUs. With ``bands``, SKUs are ranked
+    by their mean demand in the window and split into that many equal bands; each
+    band takes the candidate cheapest over all its SKUs.
 
     Returns
     -------
