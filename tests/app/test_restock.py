@@ -78,7 +78,14 @@ def test_api_runs_a_simulation_in_the_background(app, client, forecast):
         "tradepilot",
         "min_max",
         "days_of_cover",
+        "order_up_to",
         "oracle",
+    }
+    assert latest["seeds"] == [1, 2, 3, 4, 5]
+    assert set(latest["policies"]["tradepilot"]["ci95"]) == {
+        "total_cost",
+        "fill_rate",
+        "cost_ratio",
     }
 
 
@@ -234,6 +241,54 @@ def test_the_simulation_names_the_oracle_a_perfect_foresight_heuristic(app, toke
     assert "<td>TradePilot</td>" in page
     assert ORACLE_NOTE in page
     assert "not a cost optimum" in ORACLE_NOTE
+
+
+def test_the_simulation_shows_the_cost_ratio_interval_and_protocol(app, token):
+    engine = app.state.tradepilot.engine
+    row = {
+        "fill_rate": 0.97,
+        "stockout_days": 12.4,
+        "lost_units": 30.2,
+        "avg_inventory_value": 1000.0,
+        "total_cost": 8880.0,
+        "orders": 21.6,
+    }
+    report = {
+        "days": 274,
+        "seeds": [1, 2, 3, 4, 5],
+        "protocol": "Every policy starts from the same stock (a test).",
+        "policies": {
+            "tradepilot": {
+                **row,
+                "cost_ratio": 0.8712,
+                "ci95": {"cost_ratio": [0.8531, 0.8893]},
+            },
+            "order_up_to": {
+                **row,
+                "cost_ratio": 1.0,
+                "ci95": {"cost_ratio": [1.0, 1.0]},
+            },
+        },
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(tables.policy_simulations).values(
+                created_at=dt.datetime.now(dt.UTC),
+                params="{}",
+                report=json.dumps(report),
+                seconds=1.0,
+            )
+        )
+    client = TestClient(app)
+    login(client)
+
+    page = html.unescape(client.get("/restock").text)
+
+    assert "<td>Order-up-to (s, S), tuned</td>" in page
+    assert '<td class="num">0.87× (0.85–0.89)</td>' in page
+    assert '<td class="num">12</td><td class="num">30</td>' in page
+    assert "274 days scored, means over seeds 1, 2, 3, 4, 5" in page
+    assert "Every policy starts from the same stock (a test)." in page
 
 
 @pytest.mark.parametrize("value", [0.95, 95], ids=["fraction", "percent"])

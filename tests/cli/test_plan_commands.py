@@ -93,13 +93,23 @@ def test_leadtimes_positions_and_simulate(home: Path):
         "tradepilot",
         "min_max",
         "days_of_cover",
+        "order_up_to",
         "oracle",
     }
     for policy in simulated["policies"].values():
         assert 0 <= policy["fill_rate"] <= 1
         assert {"stockout_days", "lost_units", "avg_inventory_value",
-                "total_cost"} <= set(policy)  # fmt: skip
+                "total_cost", "cost_ratio", "ci95"} <= set(policy)  # fmt: skip
+        for low, high in policy["ci95"].values():
+            assert low <= high
+        assert set(policy["ci95"]) == {"total_cost", "fill_rate", "cost_ratio"}
+        assert len(policy["by_seed"]["total_cost"]) == len(simulated["seeds"])
+    assert simulated["seeds"] == [1, 2, 3, 4, 5]
+    assert simulated["best_baseline"] in {"min_max", "days_of_cover", "order_up_to"}
+    assert simulated["protocol"].startswith("Every policy starts from the same stock")
+    assert simulated["opening_source"].startswith("stock on hand on")
     assert simulated["days"] > 0
+    assert simulated["warmup_days"] > 0
 
 
 def test_simulate_text_names_the_oracle_a_heuristic(
@@ -113,6 +123,8 @@ def test_simulate_text_names_the_oracle_a_heuristic(
     assert result.exit_code == 0, result.stderr
     text = " ".join(result.stdout.split())
     assert "Perfect-foresight heuristic (oracle)" in text
+    assert "Order-up-to (s, S), tuned" in text
+    assert "Every policy starts from the same stock" in text
     assert " ".join(ORACLE_NOTE.split()) in text
 
 

@@ -172,9 +172,9 @@ def start_simulation(state: AppState) -> SimulationJob:
     home = state.settings.home
 
     def work(progress: Progress) -> dict[str, Any]:
-        progress("replaying history day by day with four policies")
+        progress("replaying history day by day")
         config = load_purchasing_config(home)
-        return simulate_policies_of(state.engine, config, home=home)
+        return simulate_policies_of(state.engine, config, home=home, progress=progress)
 
     return _start(state, SimulationJob(), work)
 

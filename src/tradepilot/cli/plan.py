@@ -7,7 +7,7 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,7 +22,12 @@ from tradepilot.cli.output import (
     stdout,
     workspace_store,
 )
-from tradepilot.domain.numbers import format_money, format_units
+from tradepilot.domain.numbers import (
+    MISSING,
+    format_money,
+    format_number,
+    format_units,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -178,26 +183,23 @@ def simulate(
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Replay history with TradePilot's policy and three baselines."""
+    """Replay history with TradePilot's policy and four baselines, several seeds."""
     from tradepilot.replenishment.simulate_service import simulate_policies_of
 
     with errors_as_messages(), progress_reporter(not as_json) as progress:
         progress("replaying history day by day")
         with _store(workspace) as (engine, config, home):
-            report = simulate_policies_of(engine, config, home=home)
+            report = simulate_policies_of(engine, config, home=home, progress=progress)
     if as_json:
         emit_json(report)
         return
-    from tradepilot.replenishment.sim_policies import ORACLE_NOTE, POLICY_LABELS
+    from tradepilot.replenishment.sim_policies import ORACLE_NOTE
 
-    rows = [
-        {"policy": POLICY_LABELS.get(name, name), **values}
-        for name, values in report["policies"].items()
-    ]
     stdout.print(
         rows_table(
-            f"{report['days']} days replayed ({report.get('demand_source', '')})",
-            rows,
+            f"{report['days']} days scored ({report.get('demand_source', '')}),"
+            f" means over seeds {report.get('seeds', [])}",
+            _simulation_rows(report),
             [
                 "policy",
                 "fill_rate",
@@ -206,14 +208,43 @@ def simulate(
                 "avg_inventory_value",
                 "orders",
                 "total_cost",
+                "cost_vs_best_baseline",
             ],  # fmt: skip
             units=("lost_units",),
             percents=("fill_rate",),
             currency=report.get("base_currency"),
         )
     )
+    if report.get("protocol"):
+        stdout.print(report["protocol"])
     if "oracle" in report["policies"]:
         stdout.print(ORACLE_NOTE)
+
+
+def _simulation_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One table row per policy: counts as whole numbers, the cost ratio to the
+    best baseline with its 95 % interval."""
+    from tradepilot.replenishment.sim_policies import POLICY_LABELS
+
+    rows = []
+    for name, values in report["policies"].items():
+        ratio = values.get("cost_ratio")
+        low, high = values.get("ci95", {}).get("cost_ratio", (None, None))
+        rows.append(
+            {
+                **values,
+                "policy": POLICY_LABELS.get(name, name),
+                "stockout_days": round(values["stockout_days"]),
+                "orders": round(values.get("orders", 0)),
+                "cost_vs_best_baseline": (
+                    f"{format_number(ratio, 2)}x (95%: {format_number(low, 2)}"
+                    f" to {format_number(high, 2)})"
+                    if ratio is not None
+                    else MISSING
+                ),
+            }
+        )
+    return rows
 
 
 def positions(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:

@@ -13,8 +13,12 @@ the pre-drawn lead times.
 - :class:`DaysOfCoverPolicy`: what planner tools do (reorder below lead + review +
   14 days of cover at the last 8 weeks' rate, order up to 30 more days).
 - :class:`TradePilotPolicy`: stockout-aware seasonal forecast, (R, s, S) levels
-  from :func:`~tradepilot.replenishment.policy.reorder_levels`, EOQ cycle, and an
+  from :func:`~tradepilot.replenishment.policy.reorder_levels`, EOQ cycle (per
+  line, or with ``joint`` per supplier PO), optionally a check that a sea lot pays
+  for the excess it leaves (:mod:`~tradepilot.replenishment.sim_lots`), and an
   air top-up when stock would run out before the sea order lands.
+- The order-up-to (s, S) baseline tuned on the warm-up lives in
+  :mod:`~tradepilot.replenishment.sim_baselines`.
 - :class:`OraclePolicy`: perfect foresight of demand and lead times; a heuristic
   (covers each sea order's window exactly), not a proven optimum.
 """
@@ -35,6 +39,7 @@ from tradepilot.replenishment.policy import (
     reorder_levels,
     round_order,
 )
+from tradepilot.replenishment.sim_lots import lot_pays
 
 if TYPE_CHECKING:
     from tradepilot.replenishment.sim_types import Policy, SimState, SimulationInput
@@ -54,6 +59,7 @@ POLICY_LABELS = {
     "tradepilot": "TradePilot",
     "min_max": "Min/max rule",
     "days_of_cover": "Days-of-cover rule",
+    "order_up_to": "Order-up-to (s, S), tuned",
     "oracle": "Perfect-foresight heuristic (oracle)",
     "oracle_economic": "Perfect-foresight heuristic, economic lots",
 }
@@ -223,6 +229,13 @@ class StockoutAwareForecast:
         self, state: SimState, horizon_days: IntArray
     ) -> tuple[FloatArray, FloatArray]:
         """Mean and std of daily demand over the horizon, units/day, (n_skus,)."""
+        rate, std = self.recent_rate(state)
+        ratio = self.seasonal_ratio(state, horizon_days)
+        mean = rate * ratio
+        return mean, np.maximum(std * ratio, np.sqrt(mean))
+
+    def recent_rate(self, state: SimState) -> tuple[FloatArray, FloatArray]:
+        """Mean and std of daily sales on the latest in-stock days, (n_skus,)."""
         lo = max(0, state.t - self.lookback_days)
         sales = state.sales[lo : state.t].astype(np.float64)
         flags = state.in_stock[lo : state.t]
@@ -232,9 +245,7 @@ class StockoutAwareForecast:
         rate = np.where(use, sales, 0.0).sum(axis=0) / np.maximum(n, 1)
         resid = np.where(use, sales - rate, 0.0)
         std = np.sqrt((resid**2).sum(axis=0) / np.maximum(n - 1, 1))
-        ratio = self.seasonal_ratio(state, horizon_days)
-        mean = rate * ratio
-        return mean, np.maximum(std * ratio, np.sqrt(mean))
+        return rate, std
 
     def seasonal_ratio(self, state: SimState, horizon_days: IntArray) -> FloatArray:
         """Year-ago demand ahead over year-ago demand behind, shrunk, (n_skus,)."""
@@ -274,6 +285,13 @@ class TradePilotPolicy:
     expected shortfall between the air and the sea arrival where the margin on
     the units saved pays the air freight.
 
+    With ``excess_weeks``, a sea lot is ordered only where it pays
+    (:func:`~tradepilot.replenishment.sim_lots.lot_pays`): the margin on the
+    units it adds to sales within the lead time + ``excess_weeks`` must beat
+    ``excess_share`` of the cost (plus freight) of the units it leaves beyond
+    them and its holding; an MOQ lot that would cover a slow seller for years is
+    not bought.
+
     Examples
     --------
     >>> from tradepilot.replenishment.simulation import (
@@ -295,6 +313,8 @@ class TradePilotPolicy:
         air: bool = True,
         forecaster: Forecaster | None = None,
         n_draws: int = 2000,
+        excess_weeks: float | None = None,
+        excess_share: float = 0.5,
     ) -> None:
         self.service_level = service_level
         self.target = target
@@ -304,18 +324,29 @@ class TradePilotPolicy:
         self.air = air
         self.forecaster = forecaster or StockoutAwareForecast()
         self.n_draws = n_draws
+        self.excess_weeks = excess_weeks
+        self.excess_share = excess_share
 
     def levels(self, state: SimState) -> tuple[PolicyLevels, FloatArray]:
         """Reorder levels at ``state.t`` and the forecast mean, units/day."""
+        mean, std = self._forecast(state)
+        return self._levels(state, mean, std), mean
+
+    def _forecast(self, state: SimState) -> tuple[FloatArray, FloatArray]:
+        lead = state.inputs.believed(0)[0]
+        return self.forecaster(state, np.rint(lead).astype(np.int64) + REVIEW_DAYS)
+
+    def _levels(
+        self, state: SimState, mean: FloatArray, std: FloatArray
+    ) -> PolicyLevels:
         inputs = state.inputs
         lead, lead_std = inputs.believed(0)
-        mean, std = self.forecaster(state, np.rint(lead).astype(np.int64) + REVIEW_DAYS)
         cycle = np.clip(
             self._cycle_qty(inputs, mean),
             mean * self.min_cover_days,
             mean * self.max_cover_days,
         )
-        levels = reorder_levels(
+        return reorder_levels(
             mean,
             std,
             lead_mean_days=lead,
@@ -327,7 +358,6 @@ class TradePilotPolicy:
             n_draws=self.n_draws,
             seed=inputs.seed,
         )
-        return levels, mean
 
     def _cycle_qty(self, inputs: SimulationInput, mean: FloatArray) -> FloatArray:
         """EOQ per SKU (units); ``joint``: one EOQ cycle per supplier's PO.
@@ -358,16 +388,41 @@ class TradePilotPolicy:
         return np.ceil(self.levels(state)[0].order_up_to).astype(np.int64)
 
     def orders(self, state: SimState, t: int) -> IntArray:
-        """Sea units from the (R, s, S) rule plus the air top-up."""
+        """Sea units from the (R, s, S) rule (lots that pay) plus the air top-up."""
         inputs = state.inputs
-        levels, mean = self.levels(state)
+        mean, std = self._forecast(state)
+        levels = self._levels(state, mean, std)
         position = state.on_hand + state.on_order()
         sea = order_quantity(
             position, levels, moq=inputs.moq, case_pack=inputs.case_pack
         )
+        if self.excess_weeks is not None:
+            sea = self._paying_lot(state, sea, position)
         if not self.air or len(inputs.modes) < 2:
             return _by_mode(state, sea)
         return _by_mode(state, sea, self._air_top_up(state, mean))
+
+    def _paying_lot(
+        self, state: SimState, qty: IntArray, position: IntArray
+    ) -> IntArray:
+        """The sea order where it pays over the lead time + ``excess_weeks``,
+        with the demand forecast over that horizon (its season included)."""
+        inputs = state.inputs
+        horizon = inputs.believed(0)[0] + 7.0 * (self.excess_weeks or 0.0)
+        mean, std = self.forecaster(state, np.rint(horizon).astype(np.int64))
+        pays = lot_pays(
+            qty,
+            position,
+            mean=mean,
+            std=std,
+            horizon_days=horizon,
+            margin=np.maximum(inputs.price - inputs.unit_cost, 0.0),
+            unit_cost=inputs.unit_cost,
+            freight=inputs.freight[:, 0],
+            holding_rate=inputs.holding_rate,
+            excess_share=self.excess_share,
+        )
+        return np.where(pays, qty, 0)
 
     def _air_top_up(self, state: SimState, mean: FloatArray) -> IntArray:
         """Air units for the expected shortfall between air and sea arrival."""

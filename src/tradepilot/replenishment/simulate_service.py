@@ -1,5 +1,7 @@
 """Policy simulation of a workspace: replay its history with TradePilot's policy and
-the baselines (:mod:`tradepilot.replenishment.simulation`), and store the report.
+the baselines under the fair protocol (:mod:`tradepilot.replenishment.sim_protocol`:
+the same opening stock, a warm-up not scored, the stock left valued at cost less an
+obsolescence charge, several seeds with a 95 % interval), and store the report.
 
 Demand is the workspace's daily units sold per SKU (sales censored by stockouts
 understate demand; a demo workspace replays the simulator's true demand from
@@ -7,8 +9,10 @@ understate demand; a demo workspace replays the simulator's true demand from
 learned from the workspace's purchase orders, with the purchasing settings as
 fallbacks; the real world draws from the same estimates, or from the simulator's
 truth in a demo workspace. The last year is replayed when there are two years of
-history, else the second half. Costs and prices are those of a restock plan
-(base currency; unknown costs at ``default_cost_share`` of the price).
+history, else the second half. Every policy starts from the stock on hand on the
+first replayed day (the last count before it, plus receipts, minus sales since;
+0 for a SKU never counted). Costs and prices are those of a restock plan (base
+currency; unknown costs at ``default_cost_share`` of the price).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +39,9 @@ from tradepilot.replenishment.leadtime_service import (
 )
 from tradepilot.replenishment.leadtimes import LeadTime
 from tradepilot.replenishment.position_service import priced_products
-from tradepilot.replenishment.simulation import (
-    SimulationInput,
-    simulate_policies,
-    simulation_report,
-)
+from tradepilot.replenishment.sim_protocol import compare_policies
+from tradepilot.replenishment.sim_scoring import ProtocolSettings
+from tradepilot.replenishment.simulation import SimulationInput
 from tradepilot.store import tables
 from tradepilot.workspace import base_currency
 
@@ -48,19 +51,40 @@ MIN_DAYS = 120
 
 
 def simulate_policies_of(
-    engine: Engine, config: PurchasingConfig, *, home: Path
+    engine: Engine,
+    config: PurchasingConfig,
+    *,
+    home: Path,
+    protocol: ProtocolSettings | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Replay the workspace's history under four policies and save the report.
+    """Replay the workspace's history under every policy and save the report.
+
+    Parameters
+    ----------
+    engine : Engine
+        The workspace store.
+    config : PurchasingConfig
+        Purchasing settings (costs, lead-time fallbacks, service level).
+    home : Path
+        Workspace folder (a demo's truth files live there).
+    protocol : ProtocolSettings, optional
+        Seeds, warm-up and end-stock charge; default :class:`ProtocolSettings`.
+    progress : callable, optional
+        Told a line of text as each seed starts.
 
     Returns
     -------
     dict
-        ``{"days", "policies": {"tradepilot" | "min_max" | "days_of_cover" |
-        "oracle": {"fill_rate", "stockout_days", "lost_units",
-        "avg_inventory_value", "total_cost", ...}}, "demand_source", "start",
-        "end", "skus", "seconds"}``.
+        ``{"days", "warmup_days", "seeds", "protocol", "best_baseline",
+        "policies": {"tradepilot" | "min_max" | "days_of_cover" | "order_up_to"
+        | "oracle": {"fill_rate", "stockout_days", "lost_units",
+        "avg_inventory_value", "total_cost", ..., "cost_ratio", "ci95"}},
+        "demand_source", "opening_source", "start", "scored_from", "end", "skus",
+        "seconds"}``: ``days`` are the scored days, figures means over seeds.
     """
     started = time.perf_counter()
+    settings = protocol or ProtocolSettings()
     with engine.connect() as conn:
         sales = inputs.daily_sales(conn)
         if sales.height == 0:
@@ -73,13 +97,14 @@ def simulate_policies_of(
             conn, config, base=base, as_of=last + dt.timedelta(days=1)
         )
         receipts = inputs.read_receipts(conn)
-    n_days = (last - first).days + 1
+        n_days = (last - first).days + 1
+        start = n_days - 365 if n_days >= 730 else n_days // 2
+        as_of = first + dt.timedelta(days=start)
+        counted = inputs.stock_on_hand(conn, as_of=as_of)
     if n_days < MIN_DAYS:
         raise DataValidationError(
             f"a simulation needs at least {MIN_DAYS} days of sales; found {n_days}"
         )
-    start = n_days - 365 if n_days >= 730 else n_days // 2
-    as_of = first + dt.timedelta(days=start)
     estimates, _ = lead_time_estimates(
         receipts.filter(pl.col("ordered_date") < as_of),
         config,
@@ -115,14 +140,23 @@ def simulate_policies_of(
         holding_rate=config.holding_rate,
         order_cost=config.order_cost,
         service_level=config.service_level,
+        category=_category_index(products["category"].to_list()),
         history_sales=observed[:start],
     )
-    report: dict[str, Any] = dict(
-        simulation_report(simulate_policies(simulation), days=n_days - start)
+    opening, opening_source = _opening(counted, skus, as_of)
+    report = compare_policies(
+        simulation, opening=opening, settings=settings, progress=progress
+    )
+    report["protocol"] = settings.describe(
+        warmup_days=report["warmup_days"],
+        scored_days=report["days"],
+        opening=opening_source,
     )
     report.update(
         demand_source=source,
+        opening_source=opening_source,
         start=as_of.isoformat(),
+        scored_from=(as_of + dt.timedelta(days=report["warmup_days"])).isoformat(),
         end=last.isoformat(),
         skus=len(skus),
         base_currency=base,
@@ -132,7 +166,14 @@ def simulate_policies_of(
         conn.execute(
             sa.insert(tables.policy_simulations).values(
                 created_at=dt.datetime.now(dt.UTC),
-                params=json.dumps({"start": report["start"], "modes": list(modes)}),
+                params=json.dumps(
+                    {
+                        "start": report["start"],
+                        "modes": list(modes),
+                        "seeds": report["seeds"],
+                        "warmup_days": report["warmup_days"],
+                    }
+                ),
                 report=json.dumps(report, default=str),
                 seconds=report["seconds"],
             )
@@ -148,6 +189,33 @@ def latest_simulation(engine: Engine) -> dict[str, Any] | None:
             sa.select(sims.c.report).order_by(sims.c.id.desc()).limit(1)
         ).first()
     return None if row is None else dict(json.loads(row[0]))
+
+
+def _category_index(categories: list[str | None]) -> np.ndarray:
+    """An index per SKU for pooled seasonality: its category's, or its own when
+    it has none (uncategorised SKUs are not pooled together)."""
+    names = sorted({c for c in categories if c is not None})
+    own = iter(range(len(names), len(names) + len(categories)))
+    return np.array(
+        [names.index(c) if c is not None else next(own) for c in categories],
+        dtype=np.int64,
+    )
+
+
+def _opening(
+    counted: pl.DataFrame, skus: list[str], as_of: dt.date
+) -> tuple[np.ndarray, str]:
+    """The common opening stock per SKU and where it comes from, in words."""
+    on_hand = dict(counted.select("sku", "on_hand").iter_rows())
+    stock = np.array([on_hand.get(sku, 0) for sku in skus], dtype=np.int64)
+    if not on_hand:
+        return stock, f"no stock counts before {as_of}: every policy starts empty"
+    missing = sum(sku not in on_hand for sku in skus)
+    never = f"; {missing} SKUs never counted start at 0" if missing else ""
+    return stock, (
+        f"stock on hand on {as_of}: the last count, plus receipts, minus sales"
+        f" since{never}"
+    )
 
 
 def _matrix(

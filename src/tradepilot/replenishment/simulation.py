@@ -27,6 +27,12 @@ every policy pays per unit sold, does not. ``stockout_cost`` is the lost margin,
 ``lost units * (price - unit_cost)``. A policy that starts above the stock it
 keeps on average gets that difference back as a negative stock change.
 
+With ``score_from`` (a warm-up, see :mod:`~tradepilot.replenishment.sim_protocol`)
+the days before it are simulated but not counted: every figure above covers the
+days from ``score_from`` on, and the opening stock and pipeline are those of that
+morning. The per-SKU totals (``sold_by_sku``, ``ordered_by_sku``, ...) and the
+stock still due at the end (``end_on_order``) let a caller score SKUs apart.
+
 :func:`inputs_from_simulator` builds the inputs from the demo store; its
 assumptions (FX, VAT, freight per kg) are module constants below.
 """
@@ -79,7 +85,9 @@ class PolicyResult:
     cogs == stock_change_value + in_transit_value``; ``operating_cost`` leaves the
     stock change out (``total_cost`` minus it); ``opening_value`` is the starting
     stock at cost. ``stock`` is the end-of-day
-    on-hand, shape (n_span_days, n_skus), left out of :meth:`as_dict`.
+    on-hand, shape (n_scored_days, n_skus), left out of :meth:`as_dict` with the
+    per-SKU arrays: units sold and demanded, units ordered per mode (n_modes,
+    n_skus), order lines, and units still due at the end, all over the scored days.
     """
 
     fill_rate: float
@@ -102,12 +110,19 @@ class PolicyResult:
     orders: int
     air_share: float
     stock: IntArray = field(repr=False)
+    sold_by_sku: IntArray = field(repr=False)
+    demand_by_sku: IntArray = field(repr=False)
+    ordered_by_sku: IntArray = field(repr=False)
+    lines_by_sku: IntArray = field(repr=False)
+    end_on_order: IntArray = field(repr=False)
 
     def as_dict(self) -> dict[str, float | int]:
         """The scalar results as JSON-ready numbers."""
-        out = asdict(self)
-        del out["stock"]
-        return out
+        return {
+            name: value
+            for name, value in asdict(self).items()
+            if not isinstance(value, np.ndarray)
+        }
 
 
 @dataclass
@@ -124,11 +139,17 @@ class _Ledger:
     freight: float = 0.0
     pos: int = 0
     units_by_mode: IntArray = field(init=False)
+    ordered: IntArray = field(init=False)
+    lines: IntArray = field(init=False)
+    opening_transit: IntArray = field(init=False)
 
     def __post_init__(self) -> None:
         self.demand = np.zeros(self.n_skus, dtype=np.int64)
         self.sold = np.zeros(self.n_skus, dtype=np.int64)
         self.units_by_mode = np.zeros(self.n_modes, dtype=np.int64)
+        self.ordered = np.zeros((self.n_modes, self.n_skus), dtype=np.int64)
+        self.lines = np.zeros(self.n_skus, dtype=np.int64)
+        self.opening_transit = np.zeros(self.n_skus, dtype=np.int64)
 
 
 def draw_lead_days(inputs: SimulationInput) -> IntArray:
@@ -192,6 +213,7 @@ def simulate_policy(
     *,
     lead_days: IntArray | None = None,
     opening: IntArray | None = None,
+    score_from: int | None = None,
 ) -> PolicyResult:
     """Replay the span from ``inputs.start`` under one policy.
 
@@ -206,6 +228,9 @@ def simulate_policy(
     opening : numpy.ndarray of int, optional
         Common starting stock, units (n_skus,), instead of the policy's own level
         (a check that a policy does not win by starting with more free stock).
+    score_from : int, optional
+        First day counted (default ``inputs.start``): the days before it are a
+        warm-up, simulated but left out of every figure of the result.
 
     Returns
     -------
@@ -220,24 +245,35 @@ def simulate_policy(
     (1.0, 0, 60.0)
     """
     leads = draw_lead_days(inputs) if lead_days is None else lead_days
+    first = inputs.start if score_from is None else score_from
+    if not inputs.start <= first < inputs.n_days:
+        raise DataValidationError(
+            f"score_from must be a day in [{inputs.start}, {inputs.n_days});"
+            f" received {first}"
+        )
     state = _initial_state(inputs, leads)
     own = policy.initial_stock(state)  # always called: policies reset here
     start_stock = own if opening is None else opening
     state.on_hand = np.maximum(start_stock, 0).astype(np.int64)
-    opening_value = float(state.on_hand @ inputs.unit_cost)
     ledger = _Ledger(inputs.n_skus, len(inputs.modes))
+    warm = _Ledger(inputs.n_skus, len(inputs.modes))  # the warm-up's, discarded
+    opening_value = 0.0
     incoming = np.zeros((inputs.n_days, inputs.n_skus), dtype=np.int64)
     stock = np.zeros((inputs.n_days - inputs.start, inputs.n_skus), dtype=np.int64)
     weekday = inputs.weekday
     for t in range(inputs.start, inputs.n_days):
         state.t = t
         state.on_hand = state.on_hand + incoming[t]
+        if t == first:  # the scored books open with this morning's stock
+            opening_value = float(state.on_hand @ inputs.unit_cost)
+            ledger.opening_transit = state.on_order()
         state.pipeline = [o for o in state.pipeline if np.any(o.arrival[o.qty > 0] > t)]
+        books = ledger if t >= first else warm
         if weekday[t] == inputs.review_weekday:
-            _place(state, _checked(policy.orders(state, t), inputs), incoming, ledger)
-        _sell(state, ledger)
+            _place(state, _checked(policy.orders(state, t), inputs), incoming, books)
+        _sell(state, books)
         stock[t - inputs.start] = state.on_hand
-    return _result(inputs, state, ledger, stock, opening_value)
+    return _result(inputs, state, ledger, stock[first - inputs.start :], opening_value)
 
 
 def _initial_state(inputs: SimulationInput, leads: IntArray) -> SimState:
@@ -280,6 +316,8 @@ def _place(state: SimState, qty: IntArray, incoming: IntArray, ledger: _Ledger) 
         ledger.freight += float(q @ inputs.freight[:, m])
         ledger.pos += int(np.unique(inputs.supplier[q > 0]).size)
         ledger.units_by_mode[m] += int(q.sum())
+        ledger.ordered[m] += q
+        ledger.lines += q > 0
 
 
 def _sell(state: SimState, ledger: _Ledger) -> None:
@@ -313,6 +351,8 @@ def _result(
     units = int(ledger.units_by_mode.sum())
     air = ledger.units_by_mode[1:].sum() / units if units else 0.0
     demand = int(ledger.demand.sum())
+    on_order = state.on_order()
+    transit = (on_order - ledger.opening_transit) @ cost
     return PolicyResult(
         fill_rate=float(ledger.sold.sum() / demand) if demand else 1.0,
         stockout_days=ledger.stockout_days,
@@ -324,7 +364,7 @@ def _result(
         ordering_cost=ordering,
         stockout_cost=stockout,
         stock_change_value=float(state.on_hand @ cost) - opening,
-        in_transit_value=float(state.on_order() @ cost),
+        in_transit_value=float(transit),
         opening_value=opening,
         cogs=cogs,
         total_cost=total,
@@ -334,6 +374,11 @@ def _result(
         orders=ledger.pos,
         air_share=float(air),
         stock=stock,
+        sold_by_sku=ledger.sold,
+        demand_by_sku=ledger.demand,
+        ordered_by_sku=ledger.ordered,
+        lines_by_sku=ledger.lines,
+        end_on_order=on_order,
     )
 
 
