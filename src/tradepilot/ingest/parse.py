@@ -121,8 +121,9 @@ def select_distinct(frame: pl.DataFrame, exprs: Sequence[pl.Expr]) -> pl.DataFra
 
     The result is the same as ``frame.select(exprs)`` for element-wise expressions
     (a cell's value depends on that cell alone: every parser of this module, and
-    ``when/then``, string and arithmetic expressions over one column). Expressions
-    of several columns, or of none (literals), are evaluated on every row.
+    ``when/then``, string and arithmetic expressions over one column), a literal
+    repeated on every row. Expressions of several columns, or of none, are
+    evaluated on every row.
 
     Parameters
     ----------
