@@ -9,7 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from tradepilot.store import tables
-from tradepilot.store.bulk import indexes_after_load, insert_frame, read_texts
+from tradepilot.store.bulk import (
+    indexes_after_load,
+    insert_frame,
+    read_texts,
+    update_frame,
+)
 
 AT = dt.datetime(2024, 3, 5, 9, 30, tzinfo=dt.UTC)
 
@@ -151,3 +156,19 @@ def test_read_texts_returns_every_value(engine, values):
 
     assert found.dtype == pl.String
     assert sorted(found.to_list()) == sorted(values)
+
+
+def test_update_frame_sets_the_columns_of_the_rows_named(engine):
+    with engine.begin() as conn:
+        seed(conn)
+        insert_frame(conn, "order_lines", lines(["a", "b", "c"]))
+        ids = dict(conn.execute(sa.text("SELECT line_key, id FROM order_lines")).all())
+        links = pl.DataFrame(
+            {"id": [ids["b"], ids["c"]], "reverses_line_id": [ids["a"], ids["a"]]}
+        )
+        update_frame(conn, "order_lines", links, key="id")
+        stored = conn.execute(
+            sa.text("SELECT line_key, reverses_line_id FROM order_lines")
+        ).all()
+
+    assert sorted(stored) == [("a", None), ("b", ids["a"]), ("c", ids["a"])]

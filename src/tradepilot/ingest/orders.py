@@ -55,7 +55,7 @@ from tradepilot.store.bulk import (
     read_frame,
     read_texts,
     refresh_statistics,
-    update_rows,
+    update_frame,
 )
 
 ORDER_LINE_SCHEMA: dict[str, pl.DataType] = {
@@ -452,5 +452,7 @@ def _link_reversals(conn: Connection, *, source: str, run_id: int) -> None:
         check_sortedness=False,  # sorted by time; polars cannot verify per group
         suffix="_sale",
     )
-    links = matched.filter(pl.col("id_sale").is_not_null()).select("id_sale", "id")
-    update_rows(conn, "order_lines", ["reverses_line_id"], "id", links.iter_rows())
+    links = matched.filter(pl.col("id_sale").is_not_null()).select(
+        "id", pl.col("id_sale").alias("reverses_line_id")
+    )
+    update_frame(conn, "order_lines", links, key="id")

@@ -184,6 +184,47 @@ def update_rows(
     conn.exec_driver_sql(sql, rows)
 
 
+def update_frame(
+    conn: Connection, table: str, frame: pl.DataFrame, *, key: str
+) -> None:
+    """Set the columns of ``frame`` on the rows of ``table`` whose ``key`` it holds.
+
+    PostgreSQL copies the frame into a temporary table shaped like ``table`` and
+    updates in one statement (a statement per row costs a round trip each); SQLite
+    runs one prepared ``UPDATE`` per row, which costs no round trip.
+
+    Parameters
+    ----------
+    conn : Connection
+        Open connection inside the caller's transaction.
+    table : str
+        The table updated.
+    frame : polars.DataFrame
+        ``key`` and the columns to set, named as in ``table``.
+    key : str
+        A unique column of ``table``.
+    """
+    columns = [c for c in frame.columns if c != key]
+    if frame.height == 0 or not columns:
+        return
+    if conn.dialect.name != "postgresql":
+        update_rows(conn, table, columns, key, frame.select(*columns, key).iter_rows())
+        return
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE tp_update AS SELECT {key}, {', '.join(columns)}"
+        f" FROM {table} WITH NO DATA"
+    )
+    try:
+        insert_frame(conn, "tp_update", frame.select(key, *columns))
+        assignments = ", ".join(f"{c} = u.{c}" for c in columns)
+        conn.exec_driver_sql(
+            f"UPDATE {table} SET {assignments} FROM tp_update u"
+            f" WHERE {table}.{key} = u.{key}"
+        )
+    finally:
+        conn.exec_driver_sql("DROP TABLE tp_update")
+
+
 def read_frame(
     conn: Connection,
     sql: str,
