@@ -42,3 +42,26 @@ def test_select_distinct_keeps_the_order_of_the_expressions():
 def every_row(expr: pl.Expr) -> pl.DataFrame:
     """``expr`` on every row of CELLS (a literal repeated)."""
     return CELLS.with_columns(expr).select(expr.meta.output_name())
+
+
+@pytest.mark.parametrize(
+    "quantities",
+    [
+        pytest.param([1, -2, 0, None, 5], id="some-fail"),
+        pytest.param([1, 2], id="all-pass"),
+        pytest.param([], id="empty"),
+    ],
+)
+def test_first_reasons_equal_first_reason_on_every_row(quantities):
+    rows = pl.DataFrame({"q": quantities}, schema={"q": pl.Int64})
+    checks = [
+        parse.reason(pl.col("q").is_null(), "missing"),
+        parse.reason(pl.col("q") < 0, "negative"),
+        pl.when(pl.col("q") == 0).then(pl.format("zero: {}", pl.col("q"))),
+    ]
+
+    found = parse.first_reasons(rows, checks)
+
+    assert found.to_frame().equals(
+        rows.select(parse.first_reason(checks).alias("_reason"))
+    )

@@ -145,7 +145,7 @@ def validate_order_lines(frame: pl.DataFrame, *, now: dt.datetime) -> pl.DataFra
             "order date is before 1990 or in the future",
         ),
     ]
-    return frame.with_columns(parse.first_reason(checks).alias(REASON))
+    return frame.with_columns(parse.first_reasons(frame, checks))
 
 
 def store_limit_reasons() -> list[pl.Expr]:
