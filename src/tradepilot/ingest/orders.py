@@ -401,7 +401,8 @@ def _ensure_orders(
             pl.lit(run_id).alias("import_run_id"),
         )
     )
-    insert_frame(conn, "orders", heads)
+    with indexes_after_load(conn, tables.orders, rows=heads.height):
+        insert_frame(conn, "orders", heads)
     return heads.height
 
 
