@@ -159,3 +159,20 @@ def test_online_retail_ii_xlsx_with_typed_cells(engine, tmp_path):
         ("C489449", "cancellation", "AU", "16321", -12, Decimal("2.95")),
     ]
     assert report.date_min == "2009-12-01T07:45:00+00:00"  # GMT in winter
+
+
+def test_reimport_recognises_lines_whose_stock_code_holds_a_bar(engine, tmp_path):
+    path = tmp_path / "bars.csv"
+    path.write_text(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,"
+        "Country\n"
+        "536365,A|1,BAR,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n"
+        "536365,A,BAR,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n"
+        "536366,B,PLAIN,1,2010-12-01 09:00:00,1.00,17850.0,United Kingdom\n",
+        encoding="utf-8",
+    )
+    import_file(engine, fmt="online-retail", path=path)
+
+    again = import_file(engine, fmt="online-retail", path=path)
+
+    assert (again.accepted, again.quarantined, again.duplicates) == (0, 0, 3)

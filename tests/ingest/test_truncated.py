@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tradepilot.domain.errors import ImportFormatError
 from tradepilot.ingest.files import read_table
 from tradepilot.ingest.service import import_file
 
@@ -135,3 +136,42 @@ def test_cut_inside_a_character_is_still_utf8(tmp_path):
         "3 of 8 fields",
     )
     assert table.frame.row(-1)[:3] == ("536368", "22635", "K")
+
+
+@pytest.mark.parametrize(
+    ("text", "partial"),
+    [
+        pytest.param("\n".join([HEADER, *RETAIL]) + "\n", None, id="whole"),
+        pytest.param("\ufeff" + "\n".join([HEADER, *RETAIL]), None, id="bom"),
+        pytest.param(
+            "\n".join([HEADER, *RETAIL, "536368,22635,KEY,1"]), 5, id="short-last-row"
+        ),
+        pytest.param(
+            "\n".join([HEADER, *RETAIL, '536368,22635,"KEY']), 5, id="open-quote"
+        ),
+        pytest.param(
+            "\n".join([HEADER, *RETAIL, "536368,22635,KEY,1,,,,"]), None, id="empty-end"
+        ),
+    ],
+)
+def test_a_gzipped_file_reads_as_its_text(tmp_path, text, partial):
+    plain, packed = tmp_path / "retail.csv", tmp_path / "retail.csv.gz"
+    plain.write_text(text, encoding="utf-8")
+    packed.write_bytes(gzip.compress(text.encode()))
+
+    expected, table = read_table(plain), read_table(packed)
+
+    assert table.frame.equals(expected.frame)
+    assert (table.encoding, table.partial_row, table.truncated) == (
+        expected.encoding,
+        partial,
+        partial is not None,
+    )
+
+
+def test_a_gzipped_file_with_bytes_after_its_end_is_refused(tmp_path):
+    path = tmp_path / "retail.csv.gz"
+    path.write_bytes(gzip.compress(("\n".join([HEADER, *RETAIL])).encode()) + b"junk")
+
+    with pytest.raises(ImportFormatError, match="unexpected bytes after its end"):
+        read_table(path)

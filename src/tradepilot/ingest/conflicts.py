@@ -123,10 +123,28 @@ def mark_conflicts(lines: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
     'order 7 is on row 2 with country DE, ordered 2024-03-05; this row has country FR, ordered 2024-03-05: an order number names one order: give this order its own number, or import it with a distinct --source'
     """
     refs = _references(lines, stored)
-    joined = lines.with_row_index("_order").join(refs, on="order_number", how="left")
-    is_stored = pl.col("_stored").fill_null(False)
+    joined = lines.join(refs, on="order_number", how="left", maintain_order="left")
     differs = [_differs(field) for field in [*FIELDS, "ordered_at"]]
     conflict = pl.col(REASON).is_null() & pl.any_horizontal(differs).fill_null(False)
+    found = joined.select(conflict).to_series()
+    if not found.any():  # the usual case: no reason to write
+        return lines.with_columns(pl.lit(None, dtype=pl.String).alias(CONFLICT))
+    # Reasons are written for the conflicting lines only: formatting one for every
+    # line of a large file costs more than the whole check.
+    at = found.arg_true()
+    marked = _conflict_reasons(joined[at])
+    return lines.with_columns(
+        lines[REASON].clone().scatter(at, marked[REASON]),
+        pl.Series(CONFLICT, [None] * lines.height, dtype=pl.String).scatter(
+            at, marked[CONFLICT]
+        ),
+    )
+
+
+def _conflict_reasons(joined: pl.DataFrame) -> pl.DataFrame:
+    """``_reason`` and ``_conflict`` of conflicting lines joined to their order's
+    reference values (see :func:`_references`)."""
+    is_stored = pl.col("_stored").fill_null(False)
     where = (
         pl.when(is_stored)
         .then(pl.lit("already exists with"))
@@ -141,14 +159,7 @@ def mark_conflicts(lines: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
         pl.when(is_stored).then(pl.lit(STORED_HINT)).otherwise(pl.lit(IN_FILE_HINT)),
     )
     kind = pl.when(is_stored).then(pl.lit(STORED)).otherwise(pl.lit(IN_FILE))
-    return (
-        joined.with_columns(
-            pl.when(conflict).then(reason).otherwise(pl.col(REASON)).alias(REASON),
-            pl.when(conflict).then(kind).alias(CONFLICT),
-        )
-        .sort("_order")
-        .select(*lines.columns, CONFLICT)
-    )
+    return joined.select(reason.alias(REASON), kind.alias(CONFLICT))
 
 
 def _references(lines: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:

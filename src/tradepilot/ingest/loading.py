@@ -18,7 +18,7 @@ from tradepilot.ingest.files import ROW
 from tradepilot.ingest.parse import REASON
 from tradepilot.ingest.report import ImportReport
 from tradepilot.store import tables
-from tradepilot.store.bulk import insert_frame, read_frame
+from tradepilot.store.bulk import insert_frame, read_frame, read_texts
 
 
 def start_run(
@@ -69,12 +69,10 @@ def existing_keys(
     ):
         return empty
     with temp_keys(conn, keys) as name:
-        found = read_frame(
-            conn,
-            f"SELECT k FROM {name} JOIN {table} ON {column} = k",
-            schema={"k": pl.String()},
+        found = read_texts(
+            conn, f"SELECT k AS v FROM {name} JOIN {table} ON {column} = k"
         )
-    return found["k"].alias(column)
+    return found.alias(column)
 
 
 @contextmanager

@@ -43,15 +43,19 @@ from tradepilot.ingest.loading import (
     ensure_channels,
     existing_keys,
     quarantine_rows,
+    temp_keys,
     upsert_named,
 )
 from tradepilot.ingest.parse import REASON
 from tradepilot.ingest.report import ImportReport
+from tradepilot.store import tables
 from tradepilot.store.bulk import (
+    indexes_after_load,
     insert_frame,
     read_frame,
+    read_texts,
     refresh_statistics,
-    update_rows,
+    update_frame,
 )
 
 ORDER_LINE_SCHEMA: dict[str, pl.DataType] = {
@@ -141,7 +145,7 @@ def validate_order_lines(frame: pl.DataFrame, *, now: dt.datetime) -> pl.DataFra
             "order date is before 1990 or in the future",
         ),
     ]
-    return frame.with_columns(parse.first_reason(checks).alias(REASON))
+    return frame.with_columns(parse.first_reasons(frame, checks))
 
 
 def store_limit_reasons() -> list[pl.Expr]:
@@ -172,13 +176,32 @@ def store_limit_reasons() -> list[pl.Expr]:
 
 
 def with_line_keys(frame: pl.DataFrame, source: str) -> pl.DataFrame:
-    """Add ``line_key``: the line's identity (see the module docstring)."""
+    """Add ``line_key``: the line's identity (see the module docstring).
+
+    Examples
+    --------
+    >>> lines = pl.DataFrame({"order_number": ["7", "7", "7"], "sku": ["A", "B", "A"],
+    ...     "quantity": [1, 1, 1], "unit_price": ["2.5", "2.5", "2.5"]})
+    >>> with_line_keys(lines, "shop")["line_key"].to_list()
+    ['shop|7|A|1|2.5|1', 'shop|7|B|1|2.5|1', 'shop|7|A|1|2.5|2']
+    """
     identity = ["order_number", "sku", "quantity", "unit_price"]
-    occurrence = pl.int_range(1, pl.len() + 1).over(identity)
-    key = pl.concat_str(
-        [pl.lit(source), *[pl.col(c).cast(pl.String) for c in identity], occurrence],
+    text = pl.concat_str(
+        [pl.lit(source), *[pl.col(c).cast(pl.String) for c in identity]],
         separator="|",
     )
+    frame = frame.with_columns(text.alias("line_key"))
+    # Numbering the occurrences over every line's identity is a group-by of
+    # (nearly) as many groups as lines; only repeated lines need it, and lines
+    # whose identities differ have different text, so the repeated texts hold them.
+    repeated = frame["line_key"].is_duplicated()
+    occurrence = pl.repeat(1, frame.height, dtype=pl.Int64, eager=True)
+    if repeated.any():
+        numbered = frame.filter(repeated).select(
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(identity)
+        )
+        occurrence = occurrence.scatter(repeated.arg_true(), numbered.to_series())
+    key = pl.concat_str([pl.col("line_key"), occurrence.cast(pl.String)], separator="|")
     return frame.with_columns(key.alias("line_key"))
 
 
@@ -210,7 +233,7 @@ def load_order_lines(
     lines, stored = _with_conflicts(conn, _per_row(lines), source=source)
     bad = lines.filter(pl.col(REASON).is_not_null()).unique(ROW, keep="first")
     good = with_line_keys(lines.filter(pl.col(REASON).is_null()), source)
-    known = existing_keys(conn, "order_lines", "line_key", good["line_key"])
+    known = _known_line_keys(conn, good, stored=stored, source=source)
     good = good.with_columns(pl.col("line_key").is_in(known.implode()).alias("_known"))
     fresh = good.filter(~pl.col("_known"))
     rows_fresh = fresh[ROW].n_unique()
@@ -236,12 +259,44 @@ def load_order_lines(
         _link_reversals(conn, source=source, run_id=run_id)
 
 
+def _known_line_keys(
+    conn: Connection, good: pl.DataFrame, *, stored: pl.DataFrame, source: str
+) -> pl.Series:
+    """The ``line_key`` values of ``good`` that are stored already.
+
+    A stored line with a line's key belongs to the same order: the key is the
+    source, order number, SKU, quantity, price and occurrence joined by ``|``, and
+    only an order number or SKU holding a ``|`` could make another order's key
+    read the same. So the keys of the orders in ``stored`` (the file's orders that
+    exist) are read in one piece; the rare line whose order number or SKU holds a
+    ``|`` is looked up by its key.
+    """
+    piped = pl.col("order_number").str.contains("|", literal=True) | pl.col(
+        "sku"
+    ).str.contains("|", literal=True)
+    odd = good.filter(piped)["line_key"]
+    known = existing_keys(conn, "order_lines", "line_key", odd)
+    if stored.height == 0:
+        return known
+    with temp_keys(conn, stored["order_number"], name="tp_orders") as keys:
+        of_orders = read_texts(
+            conn,
+            f"""SELECT l.line_key AS v FROM {keys} k
+                JOIN orders o ON o.source = :s AND o.order_number = k.k
+                JOIN order_lines l ON l.order_id = o.id""",
+            {"s": source},
+        )
+    return pl.concat([known, of_orders.alias("line_key")])
+
+
 def _per_row(lines: pl.DataFrame) -> pl.DataFrame:
     """Give every line of a row the row's first reason.
 
     A source row may yield several lines (Shopify's shipping, discount, refund); the
     row is quarantined if any of its lines is bad, so accounting stays per row.
     """
+    if lines[ROW].n_unique() == lines.height:  # one line per row: nothing to spread
+        return lines
     return lines.with_columns(pl.col(REASON).drop_nulls().first().over(ROW))
 
 
@@ -282,7 +337,8 @@ def _write_lines(
         line_kinds(fresh["sku"]).alias("kind"),
         pl.lit(run_id).alias("import_run_id"),
     )
-    insert_frame(conn, "order_lines", rows)
+    with indexes_after_load(conn, tables.order_lines, rows=rows.height):
+        insert_frame(conn, "order_lines", rows)
 
 
 def _ensure_customers(
@@ -345,7 +401,8 @@ def _ensure_orders(
             pl.lit(run_id).alias("import_run_id"),
         )
     )
-    insert_frame(conn, "orders", heads)
+    with indexes_after_load(conn, tables.orders, rows=heads.height):
+        insert_frame(conn, "orders", heads)
     return heads.height
 
 
@@ -396,5 +453,7 @@ def _link_reversals(conn: Connection, *, source: str, run_id: int) -> None:
         check_sortedness=False,  # sorted by time; polars cannot verify per group
         suffix="_sale",
     )
-    links = matched.filter(pl.col("id_sale").is_not_null()).select("id_sale", "id")
-    update_rows(conn, "order_lines", ["reverses_line_id"], "id", links.iter_rows())
+    links = matched.filter(pl.col("id_sale").is_not_null()).select(
+        "id", pl.col("id_sale").alias("reverses_line_id")
+    )
+    update_frame(conn, "order_lines", links, key="id")

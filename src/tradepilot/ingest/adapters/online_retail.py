@@ -59,27 +59,32 @@ def to_order_lines(
     """
     col = require_columns(table, COLUMNS, what="an Online Retail export")
     invoice = parse.text(col["order_number"]).str.to_uppercase()
-    frame = table.frame.select(
-        pl.col(ROW),
-        invoice.alias("order_number"),
-        parse.timestamp(col["ordered_at"], DATE_FORMATS, tz="Europe/London").alias(
-            "ordered_at"
-        ),
-        pl.when(invoice.str.starts_with("C"))
-        .then(pl.lit(OrderKind.CANCELLATION.value))
-        .when(invoice.str.starts_with("A"))
-        .then(pl.lit(OrderKind.ADJUSTMENT.value))
-        .otherwise(pl.lit(OrderKind.SALE.value))
-        .alias("order_kind"),
-        pl.lit(channel).alias("channel"),
-        parse.text(col["customer_ref"]).str.replace(r"\.0+$", "").alias("customer_ref"),
-        parse.text(col["country"]).alias("country_text"),
-        pl.lit(currency).alias("currency"),
-        parse.text(col["sku"]).alias("sku"),
-        parse.text(col["description"]).alias("description"),
-        parse.integer(col["quantity"]).alias("quantity"),
-        parse.decimal_text(col["unit_price"]).alias("unit_price"),
+    cells = parse.select_distinct(
+        table.frame,
+        [
+            invoice.alias("order_number"),
+            parse.timestamp(col["ordered_at"], DATE_FORMATS, tz="Europe/London").alias(
+                "ordered_at"
+            ),
+            pl.when(invoice.str.starts_with("C"))
+            .then(pl.lit(OrderKind.CANCELLATION.value))
+            .when(invoice.str.starts_with("A"))
+            .then(pl.lit(OrderKind.ADJUSTMENT.value))
+            .otherwise(pl.lit(OrderKind.SALE.value))
+            .alias("order_kind"),
+            pl.lit(channel).alias("channel"),
+            parse.text(col["customer_ref"])
+            .str.replace(r"\.0+$", "")
+            .alias("customer_ref"),
+            parse.text(col["country"]).alias("country_text"),
+            pl.lit(currency).alias("currency"),
+            parse.text(col["sku"]).alias("sku"),
+            parse.text(col["description"]).alias("description"),
+            parse.integer(col["quantity"]).alias("quantity"),
+            parse.decimal_text(col["unit_price"]).alias("unit_price"),
+        ],
     )
+    frame = cells.with_columns(table.frame[ROW])
     frame = frame.with_columns(country_codes(frame["country_text"]).alias("country"))
     return frame.with_columns(_reasons(frame)).select(list(ORDER_LINE_SCHEMA))
 
