@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import typer
 from tests.simstore import SIM, import_store
 
 from tradepilot.auth.service import create_token
 from tradepilot.cli.main import app
 from tradepilot.config import Settings
+from tradepilot.customers.privacy import merge_customers
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
 from tradepilot.logistics.impact import example_path
 from tradepilot.replenishment.config import load_purchasing_config
@@ -51,6 +53,9 @@ class Prepared:
     plan_line: int
     token: str
     weekly: Path
+    customers: list[str]  # repeat buyers, as their source file writes them
+    sku: str  # the best-selling product
+    cutoff: str  # a day with sales before and after it
 
 
 def json_commands() -> list[str]:
@@ -111,6 +116,14 @@ ARGUMENTS: dict[str, Arguments] = {
         *_in(p),
     ],
     "lanes best": lambda p, tmp: [*_words("--from CN --to US"), *_in(p)],
+    "recommend for": lambda p, tmp: [p.customers[0], *_in(p)],
+    "recommend together": lambda p, tmp: [p.sku, *_in(p)],
+    "recommend export": lambda p, tmp: ["--out", str(tmp / "r.csv"), *_in(p)],
+    "recommend evaluate": lambda p, tmp: [*_words(f"--cutoff {p.cutoff}"), *_in(p)],
+    "customers show": lambda p, tmp: [p.customers[0], *_in(p)],
+    "customers merge": lambda p, tmp: [*p.customers[1:3], *_in(p)],
+    "customers unmerge": lambda p, tmp: [p.customers[3], *_in(p)],
+    "customers forget": lambda p, tmp: [p.customers[4], *_in(p)],
     "rules impact": lambda p, tmp: [
         "--what-if",
         str(example_path("de_vat_21")),
@@ -129,13 +142,53 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, sim_files) -> Prepared:
     forecast_demand(engine, ForecastSettings(horizon=12, n_jobs=1))
     plan = plan_restock(engine, load_purchasing_config(home))
     create_token(engine, name="to-revoke")
+    customers, sku, cutoff = _people_and_products(engine)
+    merge_customers(engine, left=customers[3], right=customers[5])  # to unmerge
     engine.dispose()
     weekly = root / "weekly.csv"
     weeks = [dt.date(2024, 1, 5) + dt.timedelta(weeks=w) for w in range(30)]
     rows = [f"{name},{w},{5 + i % 4}" for name in ("mug", "tee")
             for i, w in enumerate(weeks)]  # fmt: skip
     weekly.write_text("\n".join(["listing,week,units", *rows]) + "\n")
-    return Prepared(home, sim_files, plan["lines"][0]["id"], "to-revoke", weekly)
+    return Prepared(
+        home, sim_files, plan["lines"][0]["id"], "to-revoke", weekly, customers,
+        sku, cutoff,
+    )  # fmt: skip
+
+
+def _people_and_products(engine) -> tuple[list[str], str, str]:
+    """Six repeat buyers whose id no other source uses, the best-selling product
+    and the middle day of the sales."""
+    with engine.connect() as conn:
+        customers = (
+            conn.execute(
+                sa.text(
+                    "SELECT c.external_id FROM customers c JOIN orders o"
+                    " ON o.customer_id = c.id WHERE o.kind = 'sale' GROUP BY c.id,"
+                    " c.external_id HAVING count(DISTINCT o.id) >= 3 AND"
+                    " (SELECT count(*) FROM customers d"
+                    "  WHERE d.external_id = c.external_id) = 1"
+                    " ORDER BY c.id LIMIT 6"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        sku = conn.execute(
+            sa.text(
+                "SELECT l.sku FROM order_lines l WHERE l.kind = 'product'"
+                " GROUP BY l.sku ORDER BY sum(l.quantity) DESC, l.sku LIMIT 1"
+            )
+        ).scalar_one()
+        first, last = conn.execute(
+            sa.text("SELECT min(ordered_at), max(ordered_at) FROM orders")
+        ).one()
+    middle = _day(first) + (_day(last) - _day(first)) / 2
+    return [str(c) for c in customers], str(sku), middle.isoformat()
+
+
+def _day(value: Any) -> dt.date:
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def test_the_json_commands_are_found_and_the_table_names_only_commands():
