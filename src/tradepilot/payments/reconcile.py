@@ -110,6 +110,13 @@ def report(
     for t in txns:
         if t.kind != "memo" and t.fee:
             fees += convert(t.fee, t.currency, base, t.day) or Decimal(0)
+    discrepancies = [
+        _discrepancy(d, base, rates)
+        for d in sorted(findings, key=lambda d: (d.day, d.kind, d.order or ""))
+    ]
+    payout_summary = _payout_summary(payouts, base, rates)
+    spread_rows = spread_summary(spreads, base, rates)
+    spread_cost = total_cost(spreads, convert, base)
     notes = list(payouts.notes)
     if (note := rates.missing_note()) is not None:
         notes.append(note)
@@ -121,16 +128,12 @@ def report(
             "unmatched": len(payouts.payouts) - len(payouts.bank_line),
         },
     }
-    spread_rows = spread_summary(spreads, base, rates)
     return {
-        "payouts": _payout_summary(payouts, base, rates),
+        "payouts": payout_summary,
         "matched": _matched(how, spread_rows, len(findings), config, notes),
-        "discrepancies": [
-            _discrepancy(d, base, rates)
-            for d in sorted(findings, key=lambda d: (d.day, d.kind, d.order or ""))
-        ],
+        "discrepancies": discrepancies,
         "fees_base": _round(fees),
-        "fx_spread_cost_base": _round(total_cost(spreads, convert, base)),
+        "fx_spread_cost_base": _round(spread_cost),
     }
 
 
