@@ -29,6 +29,7 @@ from tradepilot.payments.reading import (
     read_bank,
     read_transactions,
 )
+from tradepilot.store import tables
 from tradepilot.store.tables_payments import payment_reconciliations
 
 
@@ -195,6 +196,22 @@ def reconcile_payouts(engine: Engine, *, home: Path | None = None) -> dict[str, 
                 )
             )
     return result
+
+
+def current_reconciliation(
+    engine: Engine, *, home: Path | None = None, refresh: bool = False
+) -> dict[str, Any]:
+    """The last saved reconciliation if no import came after it, else a new one."""
+    found = None if refresh else latest_reconciliation(engine)
+    if found is not None:
+        runs = tables.import_runs
+        with engine.connect() as conn:
+            newest = conn.execute(sa.select(sa.func.max(runs.c.finished_at))).scalar()
+        if newest is not None and newest.isoformat() > found["created_at"]:
+            found = None
+    if found is None:
+        found = reconcile_payouts(engine, home=home)
+    return found
 
 
 def latest_reconciliation(engine: Engine) -> dict[str, Any] | None:
