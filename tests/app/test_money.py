@@ -54,6 +54,7 @@ def test_money_page_shows_cash_discrepancies_and_spreads(app, token, paid):
     assert page.status_code == 200
     assert 'id="cash-table"' in page.text
     assert page.text.count("<tr>\n    <td>") == 6
+    assert "provider balances are zero" in page.text
     assert "payout missing from bank" in page.text
     assert 'id="spread-table"' in page.text
     assert again.status_code == 200

@@ -49,6 +49,7 @@ def test_cash_discrepancies_evidence_and_reconcile_again(
 
     # and reconciling again lists the same
     page.get_by_role("button", name="Reconcile again").click()
+    expect(page.locator("#reconcile-busy")).to_be_hidden(timeout=60_000)
     expect(page.locator("#discrepancy-table tbody tr")).to_have_count(6, timeout=60_000)
     expect(page.locator("#spread-table")).to_contain_text("paypal")
     assert_fits_the_window(page)
