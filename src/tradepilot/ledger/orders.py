@@ -1,0 +1,206 @@
+"""Reading the orders not yet in the ledger and turning them into sales entries.
+
+Orders are booked by import run: the lines an import added are posted once, in
+entries that name the run (``source_run``), so ``ledger build`` posts only what is
+new. A run that ``tradepilot import undo`` removed after it was posted is reversed
+by reversing entries (see :mod:`tradepilot.ledger.service`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection
+
+from tradepilot.fx.rates import RateTable
+from tradepilot.fx.service import load_rate_table
+from tradepilot.ledger.journal import Draft, RunningRounding
+from tradepilot.ledger.sales import SaleGroup, sales_drafts
+from tradepilot.ledger.vat import VatPolicy, classify
+from tradepilot.logistics.config import load_trade_config
+from tradepilot.reference import ReferenceData, load_reference
+from tradepilot.store.bulk import read_frame
+
+LINES_SQL = (
+    "SELECT l.import_run_id AS run, {day} AS day, c.name AS channel, o.currency,"
+    " o.kind AS order_kind, o.id AS order_id, o.country, l.sku, l.kind AS line_kind,"
+    " l.quantity, CAST(l.unit_price AS {text}) AS unit_price"
+    " FROM order_lines l JOIN orders o ON o.id = l.order_id"
+    " JOIN channels c ON c.id = o.channel_id"
+    " WHERE o.kind <> 'adjustment' AND l.import_run_id NOT IN ({posted})"
+)
+LINE_SCHEMA: dict[str, Any] = {
+    "run": pl.Int64, "day": pl.Date, "channel": pl.String, "currency": pl.String,
+    "order_kind": pl.String, "order_id": pl.Int64, "country": pl.String,
+    "sku": pl.String, "line_kind": pl.String, "quantity": pl.Int64,
+    "unit_price": pl.String,
+}  # fmt: skip
+
+
+def read_new_lines(conn: Connection, posted: Iterable[int]) -> pl.DataFrame:
+    """Order lines of the runs not in ``posted``, with ``amount`` (exact decimal)."""
+    postgres = conn.dialect.name == "postgresql"
+    day = (
+        "CAST(timezone('UTC', o.ordered_at) AS date)"
+        if postgres
+        else "date(o.ordered_at)"
+    )
+    runs = ", ".join(str(int(r)) for r in posted) or "-1"
+    sql = LINES_SQL.format(day=day, text="TEXT", posted=runs)
+    frame = read_frame(conn, sql, schema=LINE_SCHEMA)
+    return frame.with_columns(
+        (pl.col("unit_price").cast(pl.Decimal(38, 6)) * pl.col("quantity")).alias(
+            "amount"
+        )
+    ).drop("unit_price")
+
+
+def policy_of(home: Path, channels: Iterable[str]) -> tuple[VatPolicy, ReferenceData]:
+    """The seller's VAT settings (``trade.toml``) and reference data; a channel
+    whose fee schedule is not the own web shop's is a marketplace."""
+    config = load_trade_config(home)
+    marketplaces = frozenset(c for c in channels if config.fee_channel(c) != "web")
+    policy = VatPolicy(
+        origin=config.origin,
+        b2b=config.buyers == "B2B",
+        schemes=frozenset(config.schemes),
+        tax_inclusive=None,
+        tax_exclusive=frozenset(config.tax_exclusive)
+        if config.prices_include_tax
+        else frozenset({"*"}),
+        marketplace_channels=marketplaces,
+    )
+    return policy, load_reference(home)
+
+
+def classify_orders(
+    lines: pl.DataFrame, policy: VatPolicy, reference: ReferenceData, rates: RateTable
+) -> pl.DataFrame:
+    """One row per order: ``order_id``, ``jurisdiction``, ``scheme``, ``vat_rate``
+    (text), ``collector``."""
+    orders = (
+        lines.group_by("order_id", "day", "country", "currency", "channel")
+        .agg(
+            pl.col("amount")
+            .filter(pl.col("line_kind") == "product")
+            .sum()
+            .cast(pl.Float64)
+            .alias("goods")
+        )
+        .sort("order_id")
+    )
+    values = _values_in(orders, rates, ("EUR", "GBP", "AUD", "NZD", "NOK", "CHF"))
+    result: list[tuple[Any, ...]] = []
+    for row in orders.iter_rows(named=True):
+        if policy.tax_exclusive == frozenset({"*"}):
+            result.append((row["order_id"], None, None, None, None))
+            continue
+        found = classify(
+            reference, policy, country=row["country"], day=row["day"],
+            channel=row["channel"], value_in=values.get(row["order_id"], {}),
+        )  # fmt: skip
+        rate = str(found.rate) if found.collector else None
+        result.append(
+            (row["order_id"], found.jurisdiction, found.scheme, rate, found.collector)
+        )
+    return pl.DataFrame(
+        result,
+        schema={"order_id": pl.Int64, "jurisdiction": pl.String, "scheme": pl.String,
+                "vat_rate": pl.String, "collector": pl.String},
+        orient="row",
+    )  # fmt: skip
+
+
+def _values_in(
+    orders: pl.DataFrame, rates: RateTable, targets: tuple[str, ...]
+) -> dict[int, dict[str, Decimal]]:
+    """Each order's goods value in each of ``targets`` it can be converted to."""
+    found: dict[int, dict[str, Decimal]] = {}
+    keys = orders.select("order_id", "currency", pl.col("day").alias("date"), "goods")
+    for target in targets:
+        gaps = rates.uncovered(keys.select("currency", "date"), target=target)
+        if gaps.height:
+            covered = keys.join(gaps.unique(), on=["currency", "date"], how="anti")
+        else:
+            covered = keys
+        if covered.height == 0:
+            continue
+        converted = rates.convert(covered, target=target, amount="goods")
+        for order_id, value in zip(covered["order_id"], converted, strict=True):
+            found.setdefault(order_id, {})[target] = Decimal(repr(value))
+    return found
+
+
+def rates_to_base(
+    conn: Connection, keys: pl.DataFrame, base: str
+) -> dict[tuple[str, dt.date], Decimal]:
+    """Base currency per unit of each (``currency``, ``day``) of ``keys``, at the
+    day's ECB rate (carried forward over weekends, as every report converts).
+
+    Raises
+    ------
+    MissingRateError
+        For the first currency and day without a rate.
+    """
+    pairs = keys.select("currency", pl.col("day").alias("date")).unique()
+    table = load_rate_table(conn, [*pairs["currency"].unique().to_list(), base])
+    factors = table.convert(pairs.with_columns(pl.lit(1.0).alias("one")), target=base,
+                            amount="one")  # fmt: skip
+    return {
+        (currency, day): Decimal(1) if currency == base else Decimal(repr(factor))
+        for currency, day, factor in zip(
+            pairs["currency"], pairs["date"], factors, strict=True
+        )
+    }
+
+
+def order_drafts(
+    conn: Connection,
+    *,
+    home: Path,
+    base: str,
+    posted: Iterable[int],
+    rounding: RunningRounding,
+) -> list[Draft]:
+    """Sales and returns entries of every order line not yet posted."""
+    lines = read_new_lines(conn, posted)
+    if lines.height == 0:
+        return []
+    rates = rates_to_base(conn, lines, base)
+    policy, reference = policy_of(home, lines["channel"].unique().to_list())
+    table = load_rate_table(conn, [*lines["currency"].unique().to_list(), "GBP",
+                                   "AUD", "NZD", "NOK", "CHF"])  # fmt: skip
+    treatments = classify_orders(lines, policy, reference, table)
+    keys = ["run", "day", "channel", "currency", "order_kind"]
+    orders = lines.group_by(keys).agg(pl.col("order_id").n_unique().alias("n"))
+    counts = {tuple(r[:-1]): r[-1] for r in orders.iter_rows()}
+    grouped = (
+        lines.join(treatments, on="order_id", how="left")
+        .group_by(
+            *keys,
+            "country",
+            "sku",
+            "line_kind",
+            "jurisdiction",
+            "scheme",
+            "vat_rate",
+            "collector",
+        )  # fmt: skip
+        .agg(pl.col("amount").sum().alias("gross"))
+        .sort(
+            *keys,
+            "country",
+            "sku",
+            "line_kind",
+            "jurisdiction",
+            "scheme",
+            nulls_last=True,
+        )  # fmt: skip
+    )
+    groups = [SaleGroup(**row) for row in grouped.iter_rows(named=True)]
+    return sales_drafts(groups, rates=rates, rounding=rounding, orders=counts)
