@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -64,6 +65,9 @@ LINE_COLUMNS = (
 DECIMAL_COLUMNS = frozenset({"amount", "base_amount"})
 
 
+_CANONICAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
+
+
 def canonical_decimal(value: Any) -> str:
     """A decimal as its shortest exact text.
 
@@ -73,7 +77,12 @@ def canonical_decimal(value: Any) -> str:
 canonical_decimal("-0.00")
     ('12.3', '100', '0')
     """
-    number = Decimal(str(value))
+    if isinstance(value, str):
+        if _CANONICAL.fullmatch(value) and value != "-0":
+            return value
+        number = Decimal(value)
+    else:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
     if number == 0:
         return "0"
     return format(number.normalize(), "f")
@@ -100,6 +109,26 @@ def canonical_row(columns: Sequence[str], row: Sequence[Any]) -> list[Any]:
     return [
         canonical_value(name, value) for name, value in zip(columns, row, strict=True)
     ]
+
+
+_AMOUNT, _BASE_AMOUNT = LINE_COLUMNS.index("amount"), LINE_COLUMNS.index("base_amount")
+
+
+def canonical_line(row: Sequence[Any]) -> list[Any]:
+    """A line (values in :data:`LINE_COLUMNS` order) as canonical values: the
+    decimals normalised; every other column is an integer, text or null as stored.
+
+    SQLite returns the amounts as the text written, which is canonical: it is
+    taken as it is (any change to the text changes the hash); PostgreSQL returns
+    ``Decimal`` with the column's scale, normalised here.
+    """
+    values = list(row)
+    amount, base = values[_AMOUNT], values[_BASE_AMOUNT]
+    if not isinstance(amount, str):
+        values[_AMOUNT] = canonical_decimal(amount)
+    if not isinstance(base, str):
+        values[_BASE_AMOUNT] = canonical_decimal(base)
+    return values
 
 
 def serialise(entry: list[Any], lines: list[list[Any]]) -> str:

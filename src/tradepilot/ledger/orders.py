@@ -27,23 +27,32 @@ from tradepilot.reference import ReferenceData, load_reference
 from tradepilot.store.bulk import read_frame
 
 LINES_SQL = (
-    "SELECT l.import_run_id AS run, {day} AS day, c.name AS channel, o.currency,"
-    " o.kind AS order_kind, o.id AS order_id, o.country, l.sku, l.kind AS line_kind,"
-    " l.quantity, CAST(l.unit_price AS {text}) AS unit_price"
-    " FROM order_lines l JOIN orders o ON o.id = l.order_id"
-    " JOIN channels c ON c.id = o.channel_id"
-    " WHERE o.kind <> 'adjustment' AND l.import_run_id NOT IN ({posted})"
+    "SELECT l.order_id, l.import_run_id AS run, l.sku, l.kind AS line_kind,"
+    " l.quantity * CAST(ROUND(l.unit_price * 1000000) AS BIGINT) AS micro"
+    " FROM order_lines l WHERE l.import_run_id NOT IN ({posted})"
+)
+"""Order lines not yet posted, amounts in millionths (exact: prices have at most six
+decimals), so that no float sum is involved."""
+ORDERS_SQL = (
+    "SELECT o.id AS order_id, {day} AS day, c.name AS channel, o.currency,"
+    " o.kind AS order_kind, o.country"
+    " FROM orders o JOIN channels c ON c.id = o.channel_id"
+    " WHERE o.kind <> 'adjustment' AND o.id IN"
+    " (SELECT order_id FROM order_lines WHERE import_run_id NOT IN ({posted}))"
 )
 LINE_SCHEMA: dict[str, Any] = {
-    "run": pl.Int64, "day": pl.Date, "channel": pl.String, "currency": pl.String,
-    "order_kind": pl.String, "order_id": pl.Int64, "country": pl.String,
-    "sku": pl.String, "line_kind": pl.String, "quantity": pl.Int64,
-    "unit_price": pl.String,
+    "order_id": pl.Int64, "run": pl.Int64, "sku": pl.String,
+    "line_kind": pl.String, "micro": pl.Int64,
+}  # fmt: skip
+ORDER_SCHEMA: dict[str, Any] = {
+    "order_id": pl.Int64, "day": pl.Date, "channel": pl.String,
+    "currency": pl.String, "order_kind": pl.String, "country": pl.String,
 }  # fmt: skip
 
 
 def read_new_lines(conn: Connection, posted: Iterable[int]) -> pl.DataFrame:
-    """Order lines of the runs not in ``posted``, with ``amount`` (exact decimal)."""
+    """Order lines of the runs not in ``posted`` with their order's day, channel,
+    currency, kind and country; ``micro`` is the line's amount in millionths."""
     postgres = conn.dialect.name == "postgresql"
     day = (
         "CAST(timezone('UTC', o.ordered_at) AS date)"
@@ -51,13 +60,11 @@ def read_new_lines(conn: Connection, posted: Iterable[int]) -> pl.DataFrame:
         else "date(o.ordered_at)"
     )
     runs = ", ".join(str(int(r)) for r in posted) or "-1"
-    sql = LINES_SQL.format(day=day, text="TEXT", posted=runs)
-    frame = read_frame(conn, sql, schema=LINE_SCHEMA)
-    return frame.with_columns(
-        (pl.col("unit_price").cast(pl.Decimal(38, 6)) * pl.col("quantity")).alias(
-            "amount"
-        )
-    ).drop("unit_price")
+    orders = read_frame(
+        conn, ORDERS_SQL.format(day=day, posted=runs), schema=ORDER_SCHEMA
+    )
+    lines = read_frame(conn, LINES_SQL.format(posted=runs), schema=LINE_SCHEMA)
+    return lines.join(orders, on="order_id", how="inner")
 
 
 def policy_of(home: Path, channels: Iterable[str]) -> tuple[VatPolicy, ReferenceData]:
@@ -86,11 +93,9 @@ def classify_orders(
     orders = (
         lines.group_by("order_id", "day", "country", "currency", "channel")
         .agg(
-            pl.col("amount")
-            .filter(pl.col("line_kind") == "product")
-            .sum()
-            .cast(pl.Float64)
-            .alias("goods")
+            (
+                pl.col("micro").filter(pl.col("line_kind") == "product").sum() / 1e6
+            ).alias("goods")
         )
         .sort("order_id")
     )
@@ -191,7 +196,7 @@ def order_drafts(
             "vat_rate",
             "collector",
         )  # fmt: skip
-        .agg(pl.col("amount").sum().alias("gross"))
+        .agg(pl.col("micro").sum())
         .sort(
             *keys,
             "country",
@@ -202,5 +207,8 @@ def order_drafts(
             nulls_last=True,
         )  # fmt: skip
     )
-    groups = [SaleGroup(**row) for row in grouped.iter_rows(named=True)]
+    groups = [
+        SaleGroup(*row[:-1], Decimal(row[-1]).scaleb(-6))
+        for row in grouped.iter_rows()
+    ]
     return sales_drafts(groups, rates=rates, rounding=rounding, orders=counts)

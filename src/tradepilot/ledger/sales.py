@@ -13,6 +13,7 @@ posted to sales returns.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -99,7 +100,7 @@ def _lines(
     for group in members:
         tax = Decimal(0)
         if group.collector and group.vat_rate:
-            tax = vat_in_gross(group.gross, Decimal(group.vat_rate), digits)
+            tax = vat_in_gross(group.gross, _rate(group.vat_rate), digits)
             key = (group.country, group.jurisdiction, group.scheme, group.vat_rate,
                    group.collector)  # fmt: skip
             vat[key] = vat.get(key, Decimal(0)) + tax
@@ -137,6 +138,11 @@ def _lines(
                  offset, channel=channel)
         )  # fmt: skip
     return lines
+
+
+@functools.cache
+def _rate(text: str) -> Decimal:
+    return Decimal(text)
 
 
 def _base_of(lines: list[Line], account: str) -> Decimal:

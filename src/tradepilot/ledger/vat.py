@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from tradepilot.domain.errors import ReferenceDataError
 from tradepilot.reference import ReferenceData, is_eu_member
@@ -135,7 +135,8 @@ def vat_in_gross(gross: Decimal, rate: Decimal, digits: int) -> Decimal:
     >>> vat_in_gross(Decimal("-10"), Decimal("0.2"), 2)
     Decimal('-1.67')
     """
-    from decimal import ROUND_HALF_UP
-
     exact = gross * rate / (1 + rate)
-    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return exact.quantize(_UNITS[digits], rounding=ROUND_HALF_UP)
+
+
+_UNITS = {digits: Decimal(1).scaleb(-digits) for digits in range(7)}
