@@ -208,7 +208,6 @@ def order_drafts(
         )  # fmt: skip
     )
     groups = [
-        SaleGroup(*row[:-1], Decimal(row[-1]).scaleb(-6))
-        for row in grouped.iter_rows()
+        SaleGroup(*row[:-1], Decimal(row[-1]).scaleb(-6)) for row in grouped.iter_rows()
     ]
     return sales_drafts(groups, rates=rates, rounding=rounding, orders=counts)
