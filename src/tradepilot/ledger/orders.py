@@ -208,6 +208,9 @@ def order_drafts(
         )  # fmt: skip
     )
     groups = [
-        SaleGroup(*row[:-1], Decimal(row[-1]).scaleb(-6)) for row in grouped.iter_rows()
+        SaleGroup(**row, gross=Decimal(micro).scaleb(-6))
+        for row, micro in zip(
+            grouped.drop("micro").iter_rows(named=True), grouped["micro"], strict=True
+        )
     ]
     return sales_drafts(groups, rates=rates, rounding=rounding, orders=counts)
