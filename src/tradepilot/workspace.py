@@ -95,7 +95,7 @@ def revenue_in_base(
     gaps : list of dict
         ``currency``, ``first_date``, ``last_date``, ``days`` without a usable rate.
     """
-    from tradepilot.reporting.sales import sales_totals  # polars: not at start-up
+    from tradepilot.reporting.totals import sales_totals
 
     totals = sales_totals(conn, base=base)
     return totals.revenue, totals.fx_gaps
@@ -108,7 +108,7 @@ def workspace_status(engine: Engine) -> dict[str, Any]:
     (:mod:`tradepilot.reporting.kpis`); ``all_orders`` counts every order document,
     cancellations, returns and adjustments included.
     """
-    from tradepilot.reporting.sales import SalesTotals, sales_totals  # polars
+    from tradepilot.reporting.totals import SalesTotals, sales_totals
 
     t = tables
     with engine.begin() as conn:

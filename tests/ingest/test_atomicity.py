@@ -106,7 +106,8 @@ def test_interrupted_import_leaves_store_unchanged_and_rerun_completes(
     process.send_signal(sig)
     process.wait(timeout=60)
 
-    assert process.returncode == (-signal.SIGKILL if sig == signal.SIGKILL else 130)
+    expected = -signal.SIGKILL if sig == signal.SIGKILL else 130
+    assert process.returncode == expected, log.read_text()
     engine.dispose()
     assert counts(engine) == before
     if store_settings.is_sqlite:

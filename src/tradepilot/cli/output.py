@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -70,10 +70,28 @@ def errors_as_messages() -> Iterator[None]:
         stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        stderr.print(
-            "interrupted: the file being imported was not stored", highlight=False
-        )
-        raise typer.Exit(130) from None
+        _interrupted()
+    except Exception as exc:
+        if not _during_interrupt(exc):
+            raise
+        _interrupted()  # cleanup after Ctrl-C failed too (an aborted transaction)
+
+
+def _interrupted() -> NoReturn:
+    stderr.print("interrupted: the file being imported was not stored", highlight=False)
+    raise typer.Exit(130) from None
+
+
+def _during_interrupt(exc: BaseException) -> bool:
+    """True when ``exc`` was raised while handling a Ctrl-C."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__context__
+    return False
 
 
 @contextmanager

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:  # polars only where a column is classified, not at CLI start-up
+    import polars as pl
 
 
 class LineKind(StrEnum):
@@ -98,9 +100,12 @@ def line_kinds(skus: pl.Series) -> pl.Series:
 
     Examples
     --------
+    >>> import polars as pl
     >>> line_kinds(pl.Series(["POST", "85123A", "POST"])).to_list()
     ['shipping', 'product', 'shipping']
     """
+    import polars as pl
+
     distinct = skus.drop_nulls().unique().to_list()
     mapping = {sku: classify_sku(sku).value for sku in distinct}
     return skus.replace_strict(mapping, default=None, return_dtype=pl.String)

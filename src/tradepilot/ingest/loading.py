@@ -88,7 +88,9 @@ def temp_keys(
         insert_frame(conn, name, pl.DataFrame({"k": keys.unique()}))
         yield name
     finally:
-        conn.exec_driver_sql(f"DROP TABLE {name}")
+        transaction = conn.get_transaction()
+        if transaction is None or transaction.is_valid:  # else it rolls back anyway
+            conn.exec_driver_sql(f"DROP TABLE {name}")
 
 
 def ensure_channels(conn: Connection, names: list[str]) -> dict[str, int]:
