@@ -6,6 +6,7 @@ Usage::
 
     tradepilot ledger proof 42 --json > proof.json
     python tools/verify_proof.py proof.json --root 3f1c...   # the root you published
+    python tools/verify_proof.py --audit audit.jsonl         # a whole audit file
 
 It recomputes the entry's SHA-256 from the values in the proof (the entry's
 columns, all its lines and the previous entry's hash), the RFC 6962 leaf, and the
@@ -52,11 +53,42 @@ def check(proof: dict, root: str) -> tuple[bool, str]:
     return True, f"entry {proof['entry']} is in {proof['period']} under root {root}"
 
 
+def check_audit(path: str) -> tuple[bool, str]:
+    """Recompute the whole chain of an audit file (tradepilot ledger audit-file)."""
+    previous, count = "0" * 64, 0
+    with open(path, encoding="utf-8") as handle:
+        next(handle)  # the column names
+        for number, text in enumerate(handle, start=1):
+            record = json.loads(text)
+            entry = record["entry"]
+            if entry[0] != number:
+                return False, f"entry {number} is missing (found entry {entry[0]})"
+            if entry[-1] != previous:
+                return (
+                    False,
+                    f"entry {number}: its previous hash is not entry {number - 1}'s",
+                )
+            if entry_hash(previous, entry, record["lines"]) != record["hash"]:
+                return (
+                    False,
+                    f"entry {number}: its values do not give its hash (changed)",
+                )
+            previous, count = record["hash"], number
+    return True, f"{count} entries chain to head {previous}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("proof", help="proof file (tradepilot ledger proof N --json)")
+    parser.add_argument("proof", nargs="?", help="proof file (ledger proof N --json)")
     parser.add_argument("--root", help="the published root (default: the proof's)")
+    parser.add_argument("--audit", help="recheck an audit file (ledger audit-file)")
     args = parser.parse_args(argv)
+    if args.audit:
+        valid, reason = check_audit(args.audit)
+        print(("valid: " if valid else "INVALID: ") + reason)  # noqa: T201
+        return 0 if valid else 1
+    if not args.proof:
+        parser.error("give a proof file or --audit FILE")
     with open(args.proof, encoding="utf-8") as handle:
         proof = json.load(handle)
     valid, reason = check(proof, args.root or proof["root"])

@@ -127,6 +127,9 @@ ARGUMENTS: dict[str, Arguments] = {
     "customers forget": lambda p, tmp: [p.customers[4], *_in(p)],
     "ledger proof": lambda p, tmp: [_closed_entry(p), *_in(p)],
     "ledger close": lambda p, tmp: [p.cutoff[:7], *_in(p)],
+    "ledger export": lambda p, tmp: ["--out", str(tmp / "journal.csv"), *_in(p)],
+    "ledger audit-file": lambda p, tmp: ["--out", str(tmp / "audit.jsonl"), *_in(p)],
+    "vat return": lambda p, tmp: [*_words("--scheme oss --period 2025Q1"), *_in(p)],
     "rules impact": lambda p, tmp: [
         "--what-if",
         str(example_path("de_vat_21")),

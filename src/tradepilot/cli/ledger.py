@@ -228,10 +228,92 @@ def cash(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None
     )
 
 
+OutOption = Annotated[Path, typer.Option("--out", help="File to write.")]
+
+
+def export(
+    out: OutOption,
+    fmt: Annotated[
+        str, typer.Option("--format", help="xero (manual journal CSV).")
+    ] = "xero",
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the journal as a Xero manual-journal import CSV."""
+    from tradepilot.domain.errors import DataValidationError
+    from tradepilot.ledger.exports import journal_csv
+
+    with errors_as_messages(), workspace_store(workspace) as (engine, _home):
+        if fmt != "xero":
+            raise DataValidationError(f"--format {fmt!r} is not supported; use xero")
+        result = journal_csv(engine, out)
+    if as_json:
+        emit_json(result)
+        return
+    stdout.print(f"wrote {result['rows']} journal rows to {result['path']}")
+
+
+def audit_file(
+    out: OutOption, workspace: WorkspaceOption = None, as_json: JsonOption = False
+) -> None:
+    """Write every entry with its lines and hashes (JSON lines) for an auditor."""
+    from tradepilot.ledger.exports import audit_file as write
+
+    with errors_as_messages(), workspace_store(workspace) as (engine, _home):
+        result = write(engine, out)
+    if as_json:
+        emit_json(result)
+        return
+    stdout.print(
+        f"wrote {result['entries']} entries to {result['path']}; check it with"
+        " tools/verify_proof.py --audit FILE"
+    )
+
+
+vat_app = typer.Typer(help="VAT returns from the ledger.", no_args_is_help=True)
+
+
+def vat_return(
+    scheme: Annotated[str, typer.Option(help="oss, ioss or uk.")],
+    period: Annotated[str, typer.Option(help="Quarter (2025Q1) or month (2025-01).")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The EU OSS/IOSS return per member state and rate, or the UK boxes 1-9."""
+    from tradepilot.ledger.exports import vat_return as compute
+
+    with errors_as_messages(), workspace_store(workspace) as (engine, _home):
+        result = compute(engine, scheme=scheme, period=period)
+    if as_json:
+        emit_json(result)
+        return
+    if "boxes" in result:
+        rows = [{"box": k, "amount": v} for k, v in result["boxes"].items()]
+        stdout.print(
+            rows_table(f"UK VAT return {period} (GBP)", rows, ["box", "amount"])
+        )
+    else:
+        stdout.print(
+            rows_table(
+                f"{scheme.upper()} return {period}",
+                result["member_states"],
+                ["member_state", "vat_rate", "taxable_amount", "vat"],
+                percents=("vat_rate",),
+                currency=result["currency"],
+            )  # fmt: skip
+        )
+    for note in result.get("notes", []):
+        stderr.print(f"note: {note}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``ledger`` to ``app``."""
     for command in (build, verify, proof, anchor, close, pnl, cash):
         ledger_app.command()(command)
     ledger_app.command("trial-balance")(trial_balance)
     ledger_app.command("balance-sheet")(balance_sheet)
+    ledger_app.command()(export)
+    ledger_app.command("audit-file")(audit_file)
     app.add_typer(ledger_app, name="ledger")
+    vat_app.command("return")(vat_return)
+    app.add_typer(vat_app, name="vat")

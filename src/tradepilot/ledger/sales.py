@@ -6,7 +6,8 @@ country, SKU and line kind to the income account of the line (sales, shipping,
 discounts, returns), a credit per jurisdiction and scheme to VAT payable (or to
 VAT collected by a marketplace, which a matching pair of lines then takes off the
 receivable: not the seller's liability), and the debit to the channel's
-receivable. Cancellation and return documents carry negative quantities and are
+receivable. Income lines name the VAT jurisdiction, scheme and rate of their
+sales (the taxable amounts of a VAT return). Cancellation and return documents carry negative quantities and are
 posted to sales returns.
 """
 
@@ -25,6 +26,8 @@ from tradepilot.ledger import accounts as acc
 from tradepilot.ledger.journal import Draft, Line, RunningRounding, balancing_line
 from tradepilot.ledger.vat import MARKETPLACE, vat_in_gross
 
+DEEMED = "deemed:"
+"""Scheme prefix of sales whose VAT a marketplace collects as deemed supplier."""
 ENTRY_KEY = ("run", "day", "channel", "currency", "order_kind")
 
 
@@ -101,8 +104,8 @@ def _lines(
         tax = Decimal(0)
         if group.collector and group.vat_rate:
             tax = vat_in_gross(group.gross, _rate(group.vat_rate), digits)
-            key = (group.country, group.jurisdiction, group.scheme, group.vat_rate,
-                   group.collector)  # fmt: skip
+            key = (group.country, group.jurisdiction, _scheme(group),
+                   group.vat_rate, group.collector)  # fmt: skip
             vat[key] = vat.get(key, Decimal(0)) + tax
         account = acc.INCOME_BY_LINE_KIND.get(group.line_kind, acc.OTHER_INCOME)
         if returns and account in (acc.SALES, acc.SHIPPING_INCOME):
@@ -110,7 +113,9 @@ def _lines(
         net = -(group.gross - tax)
         lines.append(
             Line(account, "revenue", net, currency, rate, rounding.base(net, rate),
-                 country=group.country, channel=channel, sku=group.sku)
+                 country=group.country, channel=channel, sku=group.sku,
+                 jurisdiction=group.jurisdiction, scheme=_scheme(group),
+                 vat_rate=group.vat_rate if group.collector else None)
         )  # fmt: skip
     marketplace = Decimal(0)
     for (country, jurisdiction, scheme, vat_rate, collector), tax in sorted(
@@ -138,6 +143,13 @@ def _lines(
                  offset, channel=channel)
         )  # fmt: skip
     return lines
+
+
+def _scheme(group: SaleGroup) -> str | None:
+    """The scheme; ``deemed:<scheme>`` where a marketplace collects the VAT."""
+    if group.collector == MARKETPLACE:
+        return f"{DEEMED}{group.scheme}"
+    return group.scheme
 
 
 @functools.cache
