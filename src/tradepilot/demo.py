@@ -3,7 +3,8 @@
 :func:`build_demo` simulates a store (:mod:`tradepilot.simulate`), writes its exports
 in their real formats, and imports them through the same importers a seller uses:
 ECB-format rates, the product catalogue, Shopify and Amazon orders, the Shopify
-customers export (marketing consent), purchase orders and inventory snapshots; then
+customers export (marketing consent), purchase orders and inventory snapshots, the
+payment providers' reports and the bank statement (reconciled at once); then
 it forecasts demand per SKU x country
 (:func:`tradepilot.forecasting.service.forecast_demand`), backtests it on the last
 12 weeks (:func:`~tradepilot.forecasting.service.backtest_demand`: the Forecasts
@@ -49,6 +50,13 @@ IMPORTS = [
     ("amazon_all_orders", "amazon"),
     ("purchase_orders", "purchase-orders"),
     ("inventory", "inventory"),
+]
+# The payment providers' files and the bank statement, reconciled after import.
+PAYMENT_IMPORTS = [
+    ("shopify_payments", "shopify-payments"),
+    ("paypal_activity", "paypal"),
+    ("amazon_settlement", "amazon-settlement"),
+    ("bank_statement", "bank"),
 ]
 
 
@@ -117,6 +125,7 @@ class DemoResult:
     plan: dict[str, Any] = field(default_factory=dict)
     margins: dict[str, Any] = field(default_factory=dict)
     customers: dict[str, Any] = field(default_factory=dict)
+    payments: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_home(home: Path) -> None:
@@ -143,6 +152,13 @@ def _segments(engine: Any, home: Path) -> dict[str, Any]:
     from tradepilot.customers.service import customer_segments
 
     return customer_segments(engine, home=home)
+
+
+def _reconcile(engine: Any, home: Path) -> dict[str, Any]:
+    """Reconcile the demo's payments (saved, so the Money page opens at once)."""
+    from tradepilot.payments.service import reconcile_payouts
+
+    return reconcile_payouts(engine, home=home)
 
 
 def build_demo(
@@ -180,10 +196,12 @@ def build_demo(
         f"e-mail: {result.owner_email}\npassword: {result.owner_password}\n"
     )
     try:
-        for key, fmt in IMPORTS:
+        for key, fmt in IMPORTS + PAYMENT_IMPORTS:
             progress(f"importing {files[key].name}")
             result.imports.append(import_file(engine, fmt=fmt, path=files[key]))
         result.status = workspace_status(engine)
+        progress("reconciling payments, payouts and the bank")
+        result.payments = _reconcile(engine, home)
         if forecast:
             progress("forecasting demand per SKU x country (model chosen per series)")
             result.forecast = forecast_demand(engine, ForecastSettings(n_jobs=2))

@@ -59,5 +59,10 @@ def test_write_store_returns_every_file(written: dict[str, Path]) -> None:
         "truth_lead_times": "truth/lead_times.json",
         "truth_customers": "truth/customers.parquet",
         "truth_readme": "truth/README.md",
+        "shopify_payments": "shopify_payments_transactions.csv",
+        "paypal_activity": "paypal_activity.csv",
+        "amazon_settlement": "amazon_settlement.txt",
+        "bank_statement": "bank_statement.csv",
+        "truth_payments": "truth/payments_discrepancies.csv",
     }
     assert all(path.stat().st_size > 0 for path in written.values())

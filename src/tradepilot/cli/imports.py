@@ -55,7 +55,8 @@ def import_(
         typer.Argument(
             metavar="FORMAT",
             help="online-retail, shopify, amazon, generic, purchase-orders,"
-            " inventory, products, fx; or 'undo' followed by an import run id",
+            " inventory, products, fx; payments: stripe, paypal, amazon-settlement,"
+            " shopify-payments, bank; or 'undo' followed by an import run id",
         ),
     ],
     files: Annotated[
@@ -63,7 +64,7 @@ def import_(
         typer.Argument(metavar="FILE...", help="Files to import (undo: the run id)."),
     ],
     mapping: Annotated[
-        Path | None, typer.Option(help="YAML column mapping (generic).")
+        Path | None, typer.Option(help="YAML column mapping (generic, bank, payments).")
     ] = None,
     currency: Annotated[
         str | None, typer.Option(help="Currency of files that carry none.")

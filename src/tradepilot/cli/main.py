@@ -10,6 +10,7 @@ from tradepilot.cli import (
     forecast,
     imports,
     ledger,
+    payments,
     plan,
     recommend,
     serve,
@@ -34,6 +35,7 @@ trade.register(app)
 recommend.register(app)
 customers.register(app)
 ledger.register(app)
+payments.register(app)
 
 
 def main() -> None:

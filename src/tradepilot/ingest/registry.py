@@ -14,6 +14,13 @@ from tradepilot.ingest.adapters import (
     shopify,
 )
 from tradepilot.ingest.import_format import ImportContext, ImportFormat, check_source
+from tradepilot.payments.adapters import (
+    amazon_settlement,
+    bank,
+    paypal,
+    shopify_payments,
+    stripe,
+)
 
 # The loader contract lives in import_format (the adapters import it from there, so
 # this module can import them); the import service takes it from here with formats().
@@ -27,7 +34,9 @@ def formats() -> dict[str, ImportFormat]:
     -------
     dict of str to ImportFormat
         ``online-retail``, ``shopify``, ``amazon``, ``generic``,
-        ``purchase-orders``, ``inventory``, ``products``, ``customers``, ``fx``.
+        ``purchase-orders``, ``inventory``, ``products``, ``customers``, ``fx``,
+        and the payment formats ``stripe``, ``paypal``, ``amazon-settlement``,
+        ``shopify-payments``, ``bank``.
     """
     registered = [
         online_retail.IMPORT_FORMAT,
@@ -39,5 +48,10 @@ def formats() -> dict[str, ImportFormat]:
         products.IMPORT_FORMAT,
         customers.IMPORT_FORMAT,
         ecb.IMPORT_FORMAT,
+        stripe.IMPORT_FORMAT,
+        paypal.IMPORT_FORMAT,
+        amazon_settlement.IMPORT_FORMAT,
+        shopify_payments.IMPORT_FORMAT,
+        bank.IMPORT_FORMAT,
     ]
     return {f.name: f for f in registered}

@@ -330,10 +330,15 @@ def _collect_pos_and_warehouses(conn: Connection, run_id: int) -> None:
 
 
 def _remove_run_rows(conn: Connection, run_id: int) -> dict[str, int]:
-    """Rows that belong to the run alone: its quarantine and FX rates."""
+    """Rows that belong to the run alone: its quarantine, FX rates, payments."""
     return {
         table: _deleted(conn, f"DELETE FROM {table} WHERE import_run_id = :r", run_id)
-        for table in ("quarantine", "fx_rates")
+        for table in (
+            "quarantine",
+            "fx_rates",
+            "payment_transactions",
+            "bank_transactions",
+        )
     }
 
 

@@ -9,7 +9,11 @@ File formats (all UTF-8, ``\\n`` line ends):
 - ``inventory.csv``: end-of-day stock every Sunday.
 - ``products.csv``: the catalogue.
 - ``eurofxref-hist.csv``: ECB reference rates, newest first, trailing comma.
-- ``truth/``: ground truth, see :mod:`.truth`.
+- ``shopify_payments_transactions.csv``, ``paypal_activity.csv``,
+  ``amazon_settlement.txt`` (tab-separated), ``bank_statement.csv``: what the
+  payment providers and the bank report, see :mod:`.payouts`.
+- ``truth/``: ground truth, see :mod:`.truth` (and ``payments_discrepancies.csv``,
+  the payment mistakes injected).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import polars as pl
 
 from tradepilot.simulate.amazon import amazon_all_orders
 from tradepilot.simulate.markets import quoted_currencies
+from tradepilot.simulate.payouts import simulate_payments
 from tradepilot.simulate.shopify import shopify_customers, shopify_orders
 from tradepilot.simulate.store import SimulatedStore
 from tradepilot.simulate.truth import write_truth
@@ -50,9 +55,10 @@ def write_store(store: SimulatedStore, out_dir: Path | str) -> dict[str, Path]:
     -------
     dict of str to pathlib.Path
         ``shopify_orders, shopify_customers, amazon_all_orders, purchase_orders,
-        inventory, products, eurofxref_hist`` and ``truth_demand,
+        inventory, products, eurofxref_hist``, ``shopify_payments,
+        paypal_activity, amazon_settlement, bank_statement`` and ``truth_demand,
         truth_promotions, truth_skus, truth_purchase_lines, truth_lead_times,
-        truth_customers, truth_readme``.
+        truth_customers, truth_readme, truth_payments``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -76,7 +82,28 @@ def write_store(store: SimulatedStore, out_dir: Path | str) -> dict[str, Path]:
     store.inventory.select(INVENTORY_COLUMNS).write_csv(paths["inventory"])
     products_table(store).write_csv(paths["products"])
     paths["eurofxref_hist"].write_text(ecb_history(store.fx_rates), encoding="utf-8")
-    return paths | write_truth(store, out)
+    paths |= write_truth(store, out)
+    return paths | write_payments(store, out)
+
+
+def write_payments(store: SimulatedStore, out: Path) -> dict[str, Path]:
+    """Write the providers' files, the bank statement and their ground truth."""
+    payments = simulate_payments(
+        store.orders, store.order_lines, store.fx_rates, seed=store.config.seed
+    )
+    paths = {
+        "shopify_payments": out / "shopify_payments_transactions.csv",
+        "paypal_activity": out / "paypal_activity.csv",
+        "amazon_settlement": out / "amazon_settlement.txt",
+        "bank_statement": out / "bank_statement.csv",
+        "truth_payments": out / "truth" / "payments_discrepancies.csv",
+    }
+    payments.shopify_payments.write_csv(paths["shopify_payments"])
+    payments.paypal_activity.write_csv(paths["paypal_activity"])
+    payments.amazon_settlement.write_csv(paths["amazon_settlement"], separator="\t")
+    payments.bank_statement.write_csv(paths["bank_statement"])
+    payments.truth.write_csv(paths["truth_payments"])
+    return paths
 
 
 def fixed(column: str, decimals: int) -> pl.Expr:

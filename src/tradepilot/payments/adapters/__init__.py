@@ -1,0 +1,1 @@
+"""One adapter per payment file format; :mod:`.base` holds what they share."""

@@ -1,0 +1,310 @@
+"""Matching payouts to the bank credits that received them (pure).
+
+A payout is a provider's ``payout`` row (a settlement's summary for Amazon), or,
+for a file without payout rows (Stripe's itemized payout reconciliation, a Shopify
+export without them), the rows that name one payout id: then its amount is their
+net sum and its day their last day. Rules, in order:
+
+1. **Reference.** A bank line of the payout's currency and sign whose text
+   (counterparty, description, reference) contains the payout id.
+2. **Amount, date and currency window.** A bank line of the same currency and
+   amount (within ``tolerance``) booked 0 to ``payout_window_days`` days after the
+   payout; the nearest wins.
+3. **Converted.** A payout paid into an account of another currency: a line
+   naming the provider, booked within the window, whose amount is within
+   ``bank_fx_tolerance`` of the payout at the ECB mid rate of the payout's day;
+   the difference is the FX spread of that conversion.
+
+``payout_missing_from_bank``: a payout left unmatched whose day the bank statement
+covers (its first day to its last minus the window). ``payout_paid_twice``: a
+bank line left unmatched that names a matched payout's id, or that names its
+provider and has its amount within the window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tradepilot.payments.config import PaymentsConfig
+from tradepilot.payments.matching import Convert, provider_name
+from tradepilot.payments.model import BankTxn, Discrepancy, PaymentTxn
+
+PROVIDER_WORDS = {
+    "stripe": ("stripe",),
+    "paypal": ("paypal",),
+    "amazon-settlement": ("amazon",),
+    "shopify-payments": ("shopify",),
+}
+MIN_ID_LENGTH = 4  # shorter payout ids would match any text
+
+
+@dataclass
+class Payout:
+    """One payout: provider, id, day, amount sent to the bank (> 0), currency."""
+
+    provider: str
+    payout_id: str
+    day: dt.date
+    amount: Decimal
+    currency: str
+    rows: list[PaymentTxn]
+    implied: bool = False
+
+    def evidence(self) -> dict[str, object]:
+        """The payout, as evidence (its own row, or the rows it pays out)."""
+        head = self.rows[0].evidence() if not self.implied else {}
+        return {
+            **head,
+            "source": self.provider,
+            "payout": self.payout_id,
+            "date": self.day.isoformat(),
+            "amount": float(self.amount),
+            "currency": self.currency,
+            **({"rows": len(self.rows)} if self.implied else {}),
+        }
+
+    def named_in(self, line: BankTxn) -> bool:
+        """Whether the bank line's text names this payout's id."""
+        return len(self.payout_id) >= MIN_ID_LENGTH and (
+            self.payout_id.lower() in line.text
+        )
+
+
+@dataclass
+class Spread:
+    """The cost of one conversion against the ECB mid rate of its day.
+
+    ``cost`` is in ``target`` currency: what the mid rate would have given minus
+    what was received (positive: the provider's spread cost the seller).
+    """
+
+    provider: str
+    day: dt.date
+    source: str
+    target: str
+    amount: Decimal  # converted, in ``source`` (positive)
+    received: Decimal  # in ``target`` (positive)
+    mid_rate: float
+    cost: Decimal
+    what: str
+
+    @property
+    def spread(self) -> float:
+        """The cost as a share of the mid-rate value."""
+        mid = float(self.amount) * self.mid_rate
+        return float(self.cost) / mid if mid else 0.0
+
+
+@dataclass
+class PayoutMatches:
+    """Payouts with their bank lines, how each matched, and the findings."""
+
+    payouts: list[Payout]
+    bank_line: dict[int, BankTxn] = field(default_factory=dict)  # payout index ->
+    how: dict[str, int] = field(
+        default_factory=lambda: {"by_reference": 0, "by_window": 0, "by_fx_window": 0}
+    )
+    spreads: list[Spread] = field(default_factory=list)
+    findings: list[Discrepancy] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def collect_payouts(txns: list[PaymentTxn]) -> list[Payout]:
+    """Payouts from payout rows, else implied by the rows' payout ids."""
+    explicit = [t for t in txns if t.kind == "payout"]
+    known = {(t.provider, t.payout_id) for t in explicit}
+    payouts = [
+        Payout(t.provider, t.payout_id or str(t.id), t.day, -t.net, t.currency, [t])
+        for t in explicit
+    ]
+    groups: dict[tuple[str, str, str], list[PaymentTxn]] = defaultdict(list)
+    for t in txns:
+        if t.payout_id and t.kind not in ("payout", "memo"):
+            if (t.provider, t.payout_id) not in known:
+                groups[(t.provider, t.payout_id, t.currency)].append(t)
+    for (provider, payout_id, currency), rows in groups.items():
+        amount = sum((t.net for t in rows), Decimal(0))
+        day = max(t.day for t in rows)
+        payouts.append(Payout(provider, payout_id, day, amount, currency, rows, True))
+    return sorted(payouts, key=lambda p: (p.day, p.provider, p.payout_id))
+
+
+def match_payouts(
+    payouts: list[Payout], bank: list[BankTxn], config: PaymentsConfig, convert: Convert
+) -> PayoutMatches:
+    """Apply the module's rules and return the matches and findings."""
+    result = PayoutMatches(payouts)
+    if not bank:
+        if payouts:
+            result.notes.append(
+                "no bank statement imported: payouts are not checked against the"
+                " bank (tradepilot import bank FILE)"
+            )
+        return result
+    used: set[int] = set()
+    _by_reference(result, bank, used)
+    _by_window(result, bank, used, config)
+    _by_conversion(result, bank, used, config, convert)
+    _missing(result, bank, config)
+    _twice(result, bank, used, config)
+    return result
+
+
+def _same_sign(payout: Payout, line: BankTxn) -> bool:
+    return (payout.amount > 0) == (line.amount > 0)
+
+
+def _by_reference(result: PayoutMatches, bank: list[BankTxn], used: set[int]) -> None:
+    for i, p in enumerate(result.payouts):
+        for line in bank:
+            if line.id in used or line.currency != p.currency:
+                continue
+            if _same_sign(p, line) and p.named_in(line):
+                result.bank_line[i] = line
+                used.add(line.id)
+                result.how["by_reference"] += 1
+                break
+
+
+def _window(p: Payout, line: BankTxn, config: PaymentsConfig) -> bool:
+    lag = (line.booked_on - p.day).days
+    return 0 <= lag <= config.payout_window_days
+
+
+def _by_window(
+    result: PayoutMatches, bank: list[BankTxn], used: set[int], config: PaymentsConfig
+) -> None:
+    tol = Decimal(str(config.tolerance))
+    for i, p in enumerate(result.payouts):
+        if i in result.bank_line:
+            continue
+        fits = [
+            line
+            for line in bank
+            if line.id not in used
+            and line.currency == p.currency
+            and abs(line.amount - p.amount) <= tol
+            and _window(p, line, config)
+        ]
+        if fits:
+            line = min(fits, key=lambda b: (b.booked_on - p.day).days)
+            result.bank_line[i] = line
+            used.add(line.id)
+            result.how["by_window"] += 1
+
+
+def _names_provider(provider: str, line: BankTxn) -> bool:
+    return any(word in line.text for word in PROVIDER_WORDS.get(provider, (provider,)))
+
+
+def _by_conversion(
+    result: PayoutMatches,
+    bank: list[BankTxn],
+    used: set[int],
+    config: PaymentsConfig,
+    convert: Convert,
+) -> None:
+    share = Decimal(str(config.bank_fx_tolerance))
+    for i, p in enumerate(result.payouts):
+        if i in result.bank_line:
+            continue
+        best: tuple[Decimal, BankTxn, Decimal] | None = None
+        for line in bank:
+            if line.id in used or line.currency == p.currency:
+                continue
+            if not (_same_sign(p, line) and _window(p, line, config)):
+                continue
+            if not (_names_provider(p.provider, line) or p.named_in(line)):
+                continue
+            mid = convert(p.amount, p.currency, line.currency, p.day)
+            if mid is None or abs(line.amount - mid) > share * abs(mid):
+                continue
+            gap = abs(line.amount - mid)
+            if best is None or gap < best[0]:
+                best = (gap, line, mid)
+        if best is None:
+            continue
+        _, line, mid = best
+        result.bank_line[i] = line
+        used.add(line.id)
+        result.how["by_fx_window"] += 1
+        rate = float(mid / p.amount) if p.amount else 0.0
+        result.spreads.append(
+            Spread(
+                p.provider,
+                p.day,
+                p.currency,
+                line.currency,
+                abs(p.amount),
+                abs(line.amount),
+                rate,
+                abs(mid) - abs(line.amount),
+                f"payout {p.payout_id} to the bank",
+            )  # fmt: skip
+        )
+
+
+def _missing(
+    result: PayoutMatches, bank: list[BankTxn], config: PaymentsConfig
+) -> None:
+    first = min(b.booked_on for b in bank)
+    last = max(b.booked_on for b in bank) - dt.timedelta(days=config.payout_window_days)
+    for i, p in enumerate(result.payouts):
+        if i in result.bank_line or not first <= p.day <= last or p.amount == 0:
+            continue
+        name = provider_name(p.provider)
+        result.findings.append(
+            Discrepancy(
+                kind="payout_missing_from_bank",
+                provider=p.provider,
+                amount=p.amount,
+                currency=p.currency,
+                day=p.day,
+                payout=p.payout_id,
+                evidence=[p.evidence()],
+                action=(
+                    f"{name} payout {p.payout_id} of {p.amount} {p.currency} ({p.day})"
+                    f" never reached the bank: ask {name} for the payout's trace"
+                    " reference and check the bank account it was sent to"
+                ),
+            )
+        )
+
+
+def _twice(
+    result: PayoutMatches, bank: list[BankTxn], used: set[int], config: PaymentsConfig
+) -> None:
+    tol = Decimal(str(config.tolerance))
+    for i, line_one in sorted(result.bank_line.items()):
+        p = result.payouts[i]
+        for line in bank:
+            if line.id in used or line.currency != line_one.currency:
+                continue
+            same = abs(line.amount - line_one.amount) <= tol
+            named = p.named_in(line) or (
+                _names_provider(p.provider, line) and _window(p, line, config)
+            )
+            if not (same and named and _same_sign(p, line)):
+                continue
+            used.add(line.id)
+            name = provider_name(p.provider)
+            result.findings.append(
+                Discrepancy(
+                    kind="payout_paid_twice",
+                    provider=p.provider,
+                    amount=line.amount,
+                    currency=line.currency,
+                    day=line.booked_on,
+                    payout=p.payout_id,
+                    evidence=[p.evidence(), line_one.evidence(), line.evidence()],
+                    action=(
+                        f"{name} payout {p.payout_id} ({p.amount} {p.currency}) was"
+                        f" credited twice ({line_one.booked_on} and {line.booked_on}):"
+                        f" expect {name} to take {line.amount} {line.currency} back;"
+                        " do not spend it"
+                    ),
+                )
+            )

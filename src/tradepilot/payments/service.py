@@ -1,0 +1,269 @@
+"""Use-case verbs of payments; the only module other capabilities import.
+
+* :func:`payment_transactions`, :func:`bank_transactions`: what the providers and
+  the bank recorded (charges, refunds, fees, payouts, conversions; bank lines), for
+  the ledger and reports.
+* :func:`cash_balances`: money held per provider and currency, and in the bank.
+* :func:`reconcile_payouts`: ``tradepilot payouts reconcile``.
+* :func:`fx_exposure`: ``tradepilot fx exposure``.
+
+Empty data is a note, not an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tradepilot.domain.errors import TradePilotError
+from tradepilot.payments.reading import (
+    NO_DATA_NOTE,
+    has_payment_data,
+    read_bank,
+    read_transactions,
+)
+from tradepilot.store.tables_payments import payment_reconciliations
+
+
+def payment_transactions(engine: Engine) -> list[dict[str, Any]]:
+    """Every provider transaction, oldest first.
+
+    Returns
+    -------
+    list of dict
+        ``id``, ``provider`` (stripe, paypal, amazon-settlement, shopify-payments),
+        ``kind`` (charge, refund, fee, chargeback, reserve, adjustment, payout,
+        conversion, tax, transfer, memo), ``category`` (the provider's own type),
+        ``occurred_at`` (UTC datetime), ``date``, ``currency``, ``gross``, ``fee``,
+        ``net`` (``Decimal``; seen from the provider balance: a charge's gross is
+        positive, a refund's or payout's negative, ``net = gross - fee``, ``fee``
+        what the provider kept), ``order_ref`` (as the provider wrote it),
+        ``order_number`` (without the shop's ``#``: ``#1001`` -> ``1001``),
+        ``payout_id`` (the payout that paid the row out; a payout's own id),
+        ``reference`` (the transaction it belongs to, e.g. a PayPal conversion's
+        payment), ``external_id``, ``original_amount`` and ``original_currency``
+        (what the buyer paid where the provider converted it), ``description``,
+        ``file`` and ``row``.
+    """
+    with engine.connect() as conn:
+        txns = read_transactions(conn)
+    return [
+        {
+            "id": t.id,
+            "provider": t.provider,
+            "kind": t.kind,
+            "category": t.category,
+            "occurred_at": t.occurred_at,
+            "date": t.day,
+            "currency": t.currency,
+            "gross": t.gross,
+            "fee": t.fee,
+            "net": t.net,
+            "order_ref": t.order_ref,
+            "order_number": t.order_key,
+            "payout_id": t.payout_id,
+            "reference": t.reference,
+            "external_id": t.external_id,
+            "original_amount": t.original_amount,
+            "original_currency": t.original_currency,
+            "description": t.description,
+            "file": t.source_name,
+            "row": t.row_number,
+        }
+        for t in txns
+    ]
+
+
+def bank_transactions(engine: Engine) -> list[dict[str, Any]]:
+    """Every bank-statement line, oldest first.
+
+    Returns
+    -------
+    list of dict
+        ``id``, ``account``, ``date``, ``amount`` (``Decimal``, credit > 0, debit
+        < 0), ``currency``, ``counterparty``, ``description``, ``reference``,
+        ``file`` and ``row``.
+    """
+    with engine.connect() as conn:
+        lines = read_bank(conn)
+    return [
+        {
+            "id": b.id,
+            "account": b.account,
+            "date": b.booked_on,
+            "amount": b.amount,
+            "currency": b.currency,
+            "counterparty": b.counterparty,
+            "description": b.description,
+            "reference": b.reference,
+            "file": b.source_name,
+            "row": b.row_number,
+        }
+        for b in lines
+    ]
+
+
+def cash_balances(engine: Engine, *, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Money held with each provider and in the bank, per currency.
+
+    A provider's balance is the sum of its transactions' ``net`` (payouts
+    included, so it is what it still holds); a bank account's is the sum of its
+    lines since the first imported one (the statement's opening balance is not
+    known unless the file gives ``balance``).
+
+    Parameters
+    ----------
+    as_of : datetime.date, optional
+        Count transactions up to this day (default: all).
+
+    Returns
+    -------
+    dict
+        ``balances``: list of ``holder`` (provider name or ``bank:<account>``),
+        ``kind`` (``provider`` or ``bank``), ``currency``, ``amount``
+        (``Decimal``), ``last_date``; ``notes``.
+    """
+    with engine.connect() as conn:
+        txns = read_transactions(conn)
+        lines = read_bank(conn)
+    totals: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    last: dict[tuple[str, str, str], dt.date] = {}
+    for t in txns:
+        if as_of is not None and t.day > as_of:
+            continue
+        if t.kind == "memo":
+            continue
+        key = (t.provider, "provider", t.currency)
+        totals[key] += t.net
+        last[key] = max(last.get(key, t.day), t.day)
+    for b in lines:
+        if as_of is not None and b.booked_on > as_of:
+            continue
+        key = (f"bank:{b.account}", "bank", b.currency)
+        totals[key] += b.amount
+        last[key] = max(last.get(key, b.booked_on), b.booked_on)
+    balances = [
+        {
+            "holder": holder,
+            "kind": kind,
+            "currency": currency,
+            "amount": amount,
+            "last_date": last[(holder, kind, currency)],
+        }
+        for (holder, kind, currency), amount in sorted(totals.items())
+    ]
+    notes = [] if balances else [NO_DATA_NOTE]
+    if any(b["kind"] == "bank" for b in balances):
+        notes.append(
+            "bank balances are the movements since the first imported statement line"
+        )
+    return {"balances": balances, "notes": notes}
+
+
+def reconcile_payouts(engine: Engine, *, home: Path | None = None) -> dict[str, Any]:
+    """Match charges, refunds and fees to orders and payouts to bank credits.
+
+    The result is saved, so the Money page shows the latest without recomputing.
+
+    Returns
+    -------
+    dict
+        ``payouts``, ``matched``, ``discrepancies``, ``fees_base``,
+        ``fx_spread_cost_base`` (see :func:`tradepilot.payments.reconcile.report`).
+    """
+    from tradepilot.payments.config import load_payments_config
+    from tradepilot.payments.reconcile import run_reconciliation
+    from tradepilot.workspace import base_currency
+
+    config = load_payments_config(home)
+    with engine.begin() as conn:
+        base = base_currency(conn) or "EUR"
+        result = run_reconciliation(conn, config=config, base=base)
+        if has_payment_data(conn) != (0, 0):
+            conn.execute(
+                sa.insert(payment_reconciliations).values(
+                    created_at=dt.datetime.now(dt.UTC),
+                    base_currency=base,
+                    result=json.dumps(result, default=str),
+                )
+            )
+    return result
+
+
+def latest_reconciliation(engine: Engine) -> dict[str, Any] | None:
+    """The last saved reconciliation with its ``created_at``, or None."""
+    r = payment_reconciliations
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(r.c.created_at, r.c.result).order_by(r.c.id.desc()).limit(1)
+        ).first()
+    if row is None:
+        return None
+    result: dict[str, Any] = json.loads(row[1])
+    return {**result, "created_at": row[0].isoformat()}
+
+
+def fx_exposure(engine: Engine, *, home: Path | None = None) -> dict[str, Any]:
+    """Balances and receivables by currency, a 5% move's effect, provider spreads.
+
+    Returns
+    -------
+    dict
+        ``base_currency``, ``as_of``, ``move``, ``currencies`` (per currency:
+        ``cash``, ``receivables``, ``total``, ``total_base``, ``rate``,
+        ``move_5pct_cash_base``, ``sales_12m``, ``sales_12m_base``,
+        ``move_5pct_margin_base``), ``providers`` (average spread and cost per
+        provider), ``cheapest`` (what every conversion would have cost at the
+        cheapest provider's spread) and ``notes``; see
+        :mod:`tradepilot.payments.exposure`.
+    """
+    from tradepilot.fx.service import LatestRates
+    from tradepilot.payments.config import load_payments_config
+    from tradepilot.payments.exposure import exposure
+    from tradepilot.payments.reading import read_order_totals, read_rates
+    from tradepilot.payments.reconcile import report
+    from tradepilot.workspace import base_currency
+
+    config = load_payments_config(home)
+    with engine.connect() as conn:
+        base = base_currency(conn) or "EUR"
+        txns, bank, orders = (
+            read_transactions(conn),
+            read_bank(conn),
+            read_order_totals(conn),
+        )
+        days = [t.day for t in txns] + [b.booked_on for b in bank]
+        days += [o.ordered_at.date() for o in orders]
+        as_of = max(days) if days else dt.datetime.now(dt.UTC).date()
+        codes = {t.currency for t in txns} | {b.currency for b in bank}
+        codes |= {o.currency for o in orders} | {base}
+        latest = LatestRates(conn, codes, as_of)
+        unpaid: dict[str, Decimal] = defaultdict(Decimal)
+        spreads: dict[str, dict[str, Any]] = {}
+        if txns or bank:
+            rates = read_rates(
+                conn, codes | {t.original_currency or base for t in txns}
+            )
+            found = report(txns, bank, orders, config=config, base=base, rates=rates)
+            spreads = found["matched"]["fx_spreads"]
+            for d in found["discrepancies"]:
+                if d["kind"] == "order_not_paid":
+                    unpaid[d["currency"]] += Decimal(str(d["amount"]))
+
+    def rate(source: str, target: str) -> float | None:
+        try:
+            return latest.rate(source, target)
+        except TradePilotError:
+            return None
+
+    return exposure(
+        txns=txns, bank=bank, orders=orders, unpaid=unpaid, spreads=spreads,
+        base=base, rate=rate, as_of=as_of,
+    )  # fmt: skip
