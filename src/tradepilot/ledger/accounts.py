@@ -45,6 +45,7 @@ class Account:
 
 BANK = "1000"
 RECEIVABLE = "1100"
+PROVIDERS = "1110"
 INVENTORY = "1200"
 VAT_RECOVERABLE = "1300"
 PAYABLE = "2100"
@@ -65,6 +66,7 @@ FX_UNREALISED = "7010"
 CHART: tuple[Account, ...] = (
     Account(BANK, "Bank and cash", ASSET),
     Account(RECEIVABLE, "Receivables from sales channels", ASSET),
+    Account(PROVIDERS, "Payment provider balances (Stripe, PayPal, ...)", ASSET),
     Account(INVENTORY, "Inventory (at landed cost)", ASSET),
     Account(VAT_RECOVERABLE, "VAT recoverable (input VAT)", ASSET),
     Account(PAYABLE, "Payables to suppliers", LIABILITY),

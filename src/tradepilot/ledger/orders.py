@@ -142,7 +142,7 @@ def _values_in(
 
 
 def rates_to_base(
-    conn: Connection, keys: pl.DataFrame, base: str
+    conn: Connection, keys: pl.DataFrame, base: str, *, skip_missing: bool = False
 ) -> dict[tuple[str, dt.date], Decimal]:
     """Base currency per unit of each (``currency``, ``day``) of ``keys``, at the
     day's ECB rate (carried forward over weekends, as every report converts).
@@ -150,10 +150,14 @@ def rates_to_base(
     Raises
     ------
     MissingRateError
-        For the first currency and day without a rate.
+        For the first currency and day without a rate (unless ``skip_missing``:
+        then such pairs are not in the result).
     """
     pairs = keys.select("currency", pl.col("day").alias("date")).unique()
     table = load_rate_table(conn, [*pairs["currency"].unique().to_list(), base])
+    if skip_missing:  # the caller leaves out what has no rate (and says so)
+        gaps = table.uncovered(pairs, target=base)
+        pairs = pairs.join(gaps.unique(), on=["currency", "date"], how="anti")
     factors = table.convert(pairs.with_columns(pl.lit(1.0).alias("one")), target=base,
                             amount="one")  # fmt: skip
     return {

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
@@ -32,7 +33,8 @@ from tradepilot.ledger.chain import (
     merkle_root,
 )
 from tradepilot.ledger.journal import Draft, Line, RunningRounding, reversal
-from tradepilot.ledger.orders import order_drafts
+from tradepilot.ledger.orders import order_drafts, rates_to_base
+from tradepilot.ledger.payments import payment_drafts
 from tradepilot.store import tables
 from tradepilot.store.tables_ledger import (
     ledger_anchors,
@@ -66,7 +68,9 @@ def build_ledger(engine: Engine, *, home: Path) -> dict[str, Any]:
             conn, home=home, base=base, posted=posted, rounding=rounding
         )
         drafts += _undo_reversals(conn)
-        notes += _payment_notes()
+        paid, payment_notes = _payment_drafts(engine, conn, base)
+        drafts += paid
+        notes += payment_notes
         store.append(conn, drafts)
         return _built(drafts, conn, notes, base)
 
@@ -161,14 +165,54 @@ def _lines_of(conn: Connection, seq: int) -> list[Line]:
     ]
 
 
-def _payment_notes() -> list[str]:
-    """What the payments capability adds, or why it is absent (a note)."""
+PAYMENT_KINDS = ("payments", "conversion")
+
+
+def _payment_drafts(
+    engine: Engine, conn: Connection, base: str
+) -> tuple[list[Draft], list[str]]:
+    """Entries of the provider transactions not yet posted, or why there are none.
+
+    One entry per provider, day, currency and file: a group already posted
+    (its source key) is not posted again; rows without an FX rate wait.
+    """
     if importlib.util.find_spec("tradepilot.payments") is None:
-        return [
+        return [], [
             "payouts, provider fees and transfers are not booked: the payments"
-            " capability is not installed (no payout files can be imported yet)"
+            " capability is not installed"
         ]
-    return []
+    from tradepilot.payments.service import payment_transactions
+
+    e = ledger_entries
+    posted = set(
+        conn.execute(sa.select(e.c.source_key).where(e.c.kind.in_(PAYMENT_KINDS)))
+        .scalars()
+        .all()
+    )
+    transactions = payment_transactions(engine)
+    if not transactions:
+        return [], [
+            "no payout or settlement files imported: provider fees, payouts and"
+            " transfers are not in the ledger ('tradepilot import stripe|paypal|"
+            "amazon-settlement|shopify-payments FILE')"
+        ]
+    keys = pl.DataFrame(
+        {"currency": [t["currency"] for t in transactions],
+         "day": [t["date"] for t in transactions]},
+        schema={"currency": pl.String, "day": pl.Date},
+    )  # fmt: skip
+    rates = rates_to_base(conn, keys, base, skip_missing=True)
+    drafts, waiting = payment_drafts(
+        transactions, rates=rates, base=base, posted=posted
+    )
+    notes = []
+    if waiting:
+        pairs = sorted({(t["currency"], t["date"]) for t in waiting})
+        notes.append(
+            f"{len(waiting)} provider rows wait for FX rates (first: {pairs[0][0]} on"
+            f" {pairs[0][1]}); import newer rates and build again"
+        )
+    return drafts, notes
 
 
 # --- verify ---------------------------------------------------------------------------
