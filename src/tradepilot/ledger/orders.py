@@ -27,7 +27,7 @@ from tradepilot.reference import ReferenceData, load_reference
 from tradepilot.store.bulk import read_frame
 
 LINES_SQL = (
-    "SELECT l.order_id, l.import_run_id AS run, l.sku, l.kind AS line_kind,"
+    "SELECT l.order_id, l.import_run_id AS run, l.sku, l.kind AS line_kind, l.quantity,"
     " l.quantity * CAST(ROUND(l.unit_price * 1000000) AS BIGINT) AS micro"
     " FROM order_lines l WHERE l.import_run_id NOT IN ({posted})"
 )
@@ -42,7 +42,7 @@ ORDERS_SQL = (
 )
 LINE_SCHEMA: dict[str, Any] = {
     "order_id": pl.Int64, "run": pl.Int64, "sku": pl.String,
-    "line_kind": pl.String, "micro": pl.Int64,
+    "line_kind": pl.String, "quantity": pl.Int64, "micro": pl.Int64,
 }  # fmt: skip
 ORDER_SCHEMA: dict[str, Any] = {
     "order_id": pl.Int64, "day": pl.Date, "channel": pl.String,
@@ -175,11 +175,12 @@ def order_drafts(
     base: str,
     posted: Iterable[int],
     rounding: RunningRounding,
-) -> list[Draft]:
-    """Sales and returns entries of every order line not yet posted."""
+) -> tuple[list[Draft], pl.DataFrame]:
+    """Sales and returns entries of every order line not yet posted, and those
+    lines (for their cost of goods sold)."""
     lines = read_new_lines(conn, posted)
     if lines.height == 0:
-        return []
+        return [], lines
     rates = rates_to_base(conn, lines, base)
     policy, reference = policy_of(home, lines["channel"].unique().to_list())
     table = load_rate_table(conn, [*lines["currency"].unique().to_list(), "GBP",
@@ -217,4 +218,5 @@ def order_drafts(
             grouped.drop("micro").iter_rows(named=True), grouped["micro"], strict=True
         )
     ]
-    return sales_drafts(groups, rates=rates, rounding=rounding, orders=counts)
+    drafts = sales_drafts(groups, rates=rates, rounding=rounding, orders=counts)
+    return drafts, lines

@@ -32,6 +32,12 @@ from tradepilot.ledger.chain import (
     inclusion_path,
     merkle_root,
 )
+from tradepilot.ledger.cogs import (
+    cogs_drafts,
+    opening_inventory,
+    read_costing,
+    receipt_drafts,
+)
 from tradepilot.ledger.journal import Draft, Line, RunningRounding, reversal
 from tradepilot.ledger.orders import order_drafts, rates_to_base
 from tradepilot.ledger.payments import payment_drafts
@@ -45,6 +51,8 @@ from tradepilot.store.tables_ledger import (
 from tradepilot.workspace import base_currency
 
 ORDER_KINDS = ("sales", "returns")
+RUN_KINDS = (*ORDER_KINDS, "cogs", "receipt")
+"""Entries that book one import run's rows: reversed when the run is undone."""
 PERIOD_FORMAT = "YYYY-MM"
 
 
@@ -64,9 +72,10 @@ def build_ledger(engine: Engine, *, home: Path) -> dict[str, Any]:
             return _built([], conn, ["no orders imported yet: nothing to post"], None)
         posted = _posted_runs(conn)
         rounding = RunningRounding(minor_unit(base), _last_carry(conn))
-        drafts = order_drafts(
+        drafts, lines = order_drafts(
             conn, home=home, base=base, posted=posted, rounding=rounding
         )
+        drafts += _inventory_drafts(conn, home, base, lines, notes)
         drafts += _undo_reversals(conn)
         paid, payment_notes = _payment_drafts(engine, conn, base)
         drafts += paid
@@ -121,7 +130,7 @@ def _undo_reversals(conn: Connection) -> list[Draft]:
         .join(runs, runs.c.id == e.c.source_run)
         .where(
             runs.c.undone_at.is_not(None),
-            e.c.kind.in_(ORDER_KINDS),
+            e.c.kind.in_(RUN_KINDS),
             e.c.seq.not_in(reversed_),
         )
         .order_by(e.c.seq)
@@ -163,6 +172,37 @@ def _lines_of(conn: Connection, seq: int) -> list[Line]:
         )  # fmt: skip
         for r in rows
     ]
+
+
+def _inventory_drafts(
+    conn: Connection, home: Path, base: str, lines: pl.DataFrame, notes: list[str]
+) -> list[Draft]:
+    """Opening inventory, receipts at landed cost and COGS of the new lines."""
+    e = ledger_entries
+    costing, receipts = read_costing(conn, home=home, base=base)
+    posted = {
+        int(r)
+        for r in conn.execute(
+            sa.select(e.c.source_run).where(e.c.kind == "receipt").distinct()
+        ).scalars()
+    }
+    drafts = []
+    opened = conn.execute(
+        sa.select(e.c.seq).where(e.c.source_key == "opening:inventory")
+    ).first()
+    if opened is None and not posted:
+        opening = opening_inventory(conn, costing)
+        drafts += [opening] if opening is not None else []
+    drafts += receipt_drafts(receipts, posted, base)
+    if lines.height:
+        cogs, uncosted = cogs_drafts(lines, costing)
+        drafts += cogs
+        if uncosted:
+            notes.append(
+                f"{uncosted} SKU-day lines have no cost (no PO receipt, no product"
+                " unit cost or no FX rate): their cost of goods sold is not booked"
+            )
+    return drafts
 
 
 PAYMENT_KINDS = ("payments", "conversion")
