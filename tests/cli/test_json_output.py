@@ -29,6 +29,7 @@ from tradepilot.cli.main import app
 from tradepilot.config import Settings
 from tradepilot.customers.privacy import merge_customers
 from tradepilot.forecasting.service import ForecastSettings, forecast_demand
+from tradepilot.ledger.service import build_ledger, close_period
 from tradepilot.logistics.impact import example_path
 from tradepilot.replenishment.config import load_purchasing_config
 from tradepilot.replenishment.service import plan_restock
@@ -124,6 +125,11 @@ ARGUMENTS: dict[str, Arguments] = {
     "customers merge": lambda p, tmp: [*p.customers[1:3], *_in(p)],
     "customers unmerge": lambda p, tmp: [p.customers[3], *_in(p)],
     "customers forget": lambda p, tmp: [p.customers[4], *_in(p)],
+    "ledger proof": lambda p, tmp: [_closed_entry(p), *_in(p)],
+    "ledger close": lambda p, tmp: [p.cutoff[:7], *_in(p)],
+    "ledger export": lambda p, tmp: ["--out", str(tmp / "journal.csv"), *_in(p)],
+    "ledger audit-file": lambda p, tmp: ["--out", str(tmp / "audit.jsonl"), *_in(p)],
+    "vat return": lambda p, tmp: [*_words("--scheme oss --period 2025Q1"), *_in(p)],
     "rules impact": lambda p, tmp: [
         "--what-if",
         str(example_path("de_vat_21")),
@@ -144,6 +150,8 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, sim_files) -> Prepared:
     create_token(engine, name="to-revoke")
     customers, sku, cutoff = _people_and_products(engine)
     merge_customers(engine, left=customers[3], right=customers[5])  # to unmerge
+    build_ledger(engine, home=home)
+    close_period(engine, _first_month(engine))  # a closed period, for ledger proof
     engine.dispose()
     weekly = root / "weekly.csv"
     weeks = [dt.date(2024, 1, 5) + dt.timedelta(weeks=w) for w in range(30)]
@@ -185,6 +193,26 @@ def _people_and_products(engine) -> tuple[list[str], str, str]:
         ).one()
     middle = _day(first) + (_day(last) - _day(first)) / 2
     return [str(c) for c in customers], str(sku), middle.isoformat()
+
+
+def _first_month(engine) -> str:
+    with engine.connect() as conn:
+        return str(
+            conn.execute(sa.text("SELECT min(period) FROM ledger_entries")).scalar_one()
+        )
+
+
+def _closed_entry(p: Prepared) -> str:
+    engine = sa.create_engine(f"sqlite:///{p.home / 'tradepilot.db'}")
+    with engine.connect() as conn:
+        seq = conn.execute(
+            sa.text(
+                "SELECT min(seq) FROM ledger_entries e JOIN ledger_periods p"
+                " ON p.period = e.period WHERE e.kind <> 'close'"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return str(seq)
 
 
 def _day(value: Any) -> dt.date:

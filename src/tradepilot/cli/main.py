@@ -9,6 +9,7 @@ from tradepilot.cli import (
     demo,
     forecast,
     imports,
+    ledger,
     payments,
     plan,
     recommend,
@@ -33,6 +34,7 @@ plan.register(app)
 trade.register(app)
 recommend.register(app)
 customers.register(app)
+ledger.register(app)
 payments.register(app)
 
 

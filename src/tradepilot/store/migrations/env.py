@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import tradepilot.store.tables_ledger  # noqa: F401  (ledger tables)
 from tradepilot.store import tables_payments  # noqa: F401  (its tables)
 from tradepilot.store.tables import metadata
 
