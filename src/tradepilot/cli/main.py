@@ -11,7 +11,9 @@ from tradepilot.cli import (
     imports,
     plan,
     recommend,
+    reviews,
     serve,
+    support,
     trade,
     workspace,
 )
@@ -32,6 +34,8 @@ plan.register(app)
 trade.register(app)
 recommend.register(app)
 customers.register(app)
+support.register(app)
+reviews.register(app)
 
 
 def main() -> None:

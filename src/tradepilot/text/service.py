@@ -190,3 +190,73 @@ def intent_models(home: Path) -> dict[str, Any]:
         for n in registry.model_names(home, "intents")
     ]
     return {"active": registry.active_name(home, "intents"), "models": models}
+
+
+def aspects(
+    texts: Sequence[str], overall: Sequence[str | None] | None = None
+) -> list[list[dict[str, Any]]]:
+    """Review aspects per text: ``{"aspect", "polarity", "phrases"}`` each (see
+    :mod:`tradepilot.text.aspects`); ``overall`` is each review's sentiment."""
+    from tradepilot.text.aspects import extract_all
+
+    return extract_all(texts, overall)
+
+
+def train_sentiment_file(
+    home: Path, *, path: Path, text_col: str, rating_col: str, name: str
+) -> dict[str, Any]:
+    """Train a sentiment model on star-rated reviews (1-2 negative, 3 neutral, 4-5
+    positive), store it and make it the one review analysis uses.
+
+    Returns
+    -------
+    dict
+        ``{"name", "classes", "examples", "cv_accuracy", "cv_macro_f1", "active"}``.
+    """
+    from tradepilot.text.sentiment_model import SentimentModel, stars_to_label
+
+    registry.check_name(name)
+    frame = read_table(path, [text_col, rating_col])
+    texts, labels = [], []
+    for line, (text, stars) in enumerate(
+        zip(frame[text_col].to_list(), frame[rating_col].to_list(), strict=True),
+        start=2,
+    ):
+        if not text or not str(text).strip() or not stars or not str(stars).strip():
+            continue
+        try:
+            value = float(str(stars).replace(",", "."))
+        except ValueError:
+            raise DataValidationError(
+                f"row {line}: rating {stars!r} is not a number of stars (1-5)"
+            ) from None
+        texts.append(str(text))
+        labels.append(stars_to_label(value))
+    model = SentimentModel().fit(texts, labels)
+    summary = {
+        "name": name,
+        "classes": model.classes_,
+        "examples": model.n_examples_,
+        "cv_accuracy": round(model.cv_accuracy_, 4),
+        "cv_macro_f1": round(model.cv_macro_f1_, 4),
+        "skipped": len(frame) - len(texts),
+        "left_out": model.dropped_,
+        "source": str(path),
+    }
+    registry.save_model(home, "sentiment", name, model, summary)
+    registry.set_active(home, "sentiment", name)
+    return {**summary, "active": True}
+
+
+def use_sentiment(home: Path, *, name: str) -> dict[str, Any]:
+    """Make a trained sentiment model (or ``default``, the lexicon) the one used."""
+    registry.set_active(home, "sentiment", name)
+    return {
+        "active": name,
+        "models": ["default", *registry.model_names(home, "sentiment")],
+    }
+
+
+def sentiment_model_name(home: Path | None) -> str:
+    """The sentiment model in use: a trained one's name, or ``default``."""
+    return registry.active_name(home, "sentiment") if home else "default"
