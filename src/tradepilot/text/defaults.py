@@ -19,15 +19,15 @@ from tradepilot.text import corpora, registry
 from tradepilot.text.intents import IntentModel
 
 PER_INTENT = 400
-VERSION = "1"
+VERSION = "2"
 
 
-def default_training_set() -> tuple[list[str], list[str], str]:
-    """Texts, intents and a description of where they came from."""
-    texts, labels, _languages = corpora.read_seeds()
+def default_training_set() -> tuple[list[str], list[str], list[str], str]:
+    """Texts, intents, languages and a description of where they came from."""
+    texts, labels, languages = corpora.read_seeds()
     path = corpora.bitext_path()
     if path is None:
-        return texts, labels, "seed phrases only (Bitext not found)"
+        return texts, labels, languages, "seed phrases only (Bitext not found)"
     bitext_texts, bitext_labels = corpora.read_bitext(path)
     by_intent: dict[str, list[str]] = {}
     for text, label in zip(bitext_texts, bitext_labels, strict=True):
@@ -39,7 +39,9 @@ def default_training_set() -> tuple[list[str], list[str], str]:
             chosen = rng.sample(chosen, PER_INTENT)
         texts += chosen
         labels += [label] * len(chosen)
-    return texts, labels, f"Bitext 27 intents (<= {PER_INTENT} each) + seed phrases"
+        languages += ["en"] * len(chosen)
+    source = f"Bitext 27 intents (<= {PER_INTENT} each) + seed phrases"
+    return texts, labels, languages, source
 
 
 def default_model_path() -> Path:
@@ -59,8 +61,8 @@ def default_intent_model() -> IntentModel:
     if path.is_file():
         model: Any = registry.load_file(path, path.stat().st_mtime_ns)
         return model  # type: ignore[no-any-return]
-    texts, labels, source = default_training_set()
-    fitted = IntentModel().fit(texts, labels)
+    texts, labels, languages, source = default_training_set()
+    fitted = IntentModel().fit(texts, labels, groups=languages)
     fitted.source_ = source  # type: ignore[attr-defined]
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")

@@ -11,7 +11,11 @@ calibration folds.
 The threshold is the highest confidence below which at most ``max_cost`` (1%) of
 the training examples would be turned from right to "unknown", measured on
 out-of-fold predictions, so it costs at most about one point of in-scope
-accuracy and needs no out-of-scope examples.
+accuracy and needs no out-of-scope examples. When the examples carry groups (the
+default model: the language of each example), each group with at least
+``MIN_GROUP`` examples gets a threshold of its own by the same rule: a model
+trained mostly on English is much less confident in Polish, and one threshold
+would turn most Polish messages into "unknown".
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 UNKNOWN = "unknown"
+MIN_GROUP = 20
 _DIGITS = re.compile(r"\d")
 
 
@@ -118,8 +123,16 @@ class IntentModel:
             classifier = LogisticRegression(C=20.0, max_iter=2000)
         return make_pipeline(features(), classifier)
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentModel:
-        """Learn the intents, the cross-validated accuracy and the threshold.
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        groups: Sequence[str] | None = None,
+    ) -> IntentModel:
+        """Learn the intents, the cross-validated accuracy and the threshold(s).
+
+        ``groups`` (optional, e.g. each example's language) gives each group of at
+        least ``MIN_GROUP`` examples its own threshold (``thresholds_``).
 
         Raises
         ------
@@ -145,7 +158,18 @@ class IntentModel:
             confidence[test] = proba.max(axis=1)
         right = predicted == y
         self.threshold_ = choose_threshold(confidence, right, max_cost=self.max_cost)
-        kept = confidence >= self.threshold_
+        self.thresholds_: dict[str, float] = {}
+        cut = np.full(len(y), self.threshold_)
+        if groups is not None:
+            group = np.asarray(list(groups), dtype=object)
+            for name, n in Counter(group.tolist()).items():
+                if n >= MIN_GROUP:
+                    mask = group == name
+                    self.thresholds_[str(name)] = choose_threshold(
+                        confidence[mask], right[mask], max_cost=self.max_cost
+                    )
+                    cut[mask] = self.thresholds_[str(name)]
+        kept = confidence >= cut
         self.cv_accuracy_ = float(right.mean())
         self.cv_accuracy_with_abstention_ = float((right & kept).mean())
         self.confusions_ = _confusions(y, predicted)
@@ -161,23 +185,30 @@ class IntentModel:
         proba: NDArray[np.float64] = self.pipeline_.predict_proba(list(texts))
         return proba
 
-    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-        """``(intent, confidence)`` per text; ``"unknown"`` below the threshold or
-        for an empty text (confidence 0)."""
+    def predict(
+        self, texts: Sequence[str], groups: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """``(intent, confidence)`` per text; ``"unknown"`` below the threshold (of
+        the text's group when given and known) or for an empty text (confidence 0).
+        """
         found: list[tuple[str, float]] = [(UNKNOWN, 0.0)] * len(texts)
         todo = [i for i, text in enumerate(texts) if text and text.strip()]
         if not todo:
             return found
         proba = self.predict_proba([texts[i] for i in todo])
         best = proba.argmax(axis=1)
+        own = getattr(self, "thresholds_", {})
         for row, i in enumerate(todo):
             confidence = float(proba[row, best[row]])
             label = self.classes_[best[row]]
-            found[i] = (
-                label if confidence >= self.threshold_ else UNKNOWN,
-                round(confidence, 4),
-            )
+            cut = own.get(groups[i], self.threshold_) if groups else self.threshold_
+            found[i] = (label if confidence >= cut else UNKNOWN, round(confidence, 4))
         return found
+
+    @property
+    def needs_groups(self) -> bool:
+        """True when thresholds depend on the text's group (its language)."""
+        return bool(getattr(self, "thresholds_", {}))
 
 
 def choose_threshold(

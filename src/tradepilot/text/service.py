@@ -59,7 +59,11 @@ def intent_model(*, home: Path | None = None, name: str | None = None) -> Intent
 
 
 def classify_intents(
-    texts: Sequence[str], *, home: Path | None = None, name: str | None = None
+    texts: Sequence[str],
+    *,
+    home: Path | None = None,
+    name: str | None = None,
+    languages: Sequence[str] | None = None,
 ) -> list[tuple[str, float]]:
     """``(intent, confidence)`` per text, ``"unknown"`` when the model abstains
     (confidence below its threshold, or an empty text).
@@ -74,8 +78,15 @@ def classify_intents(
         A trained model's name; default: the workspace's active model, else the
         built-in one (trained on first use, then cached, see
         :mod:`tradepilot.text.defaults`).
+    languages : sequence of str, optional
+        ISO 639-1 code of each text, when the caller has detected them already;
+        the default model has a threshold per language and detects them itself
+        otherwise.
     """
-    return intent_model(home=home, name=name).predict(list(texts))
+    model = intent_model(home=home, name=name)
+    if model.needs_groups and languages is None:
+        languages = [code for code, _ in detect_languages(texts)]
+    return model.predict(list(texts), languages)
 
 
 def sentiment(
@@ -157,8 +168,8 @@ def predict_intents_file(
     import polars as pl
 
     frame = read_table(path, [text_col])
-    model = intent_model(home=home, name=name)
-    found = model.predict(frame[text_col].fill_null("").to_list())
+    texts = frame[text_col].fill_null("").to_list()
+    found = classify_intents(texts, home=home, name=name)
     result = frame.with_columns(
         pl.Series("intent", [f[0] for f in found], dtype=pl.String),
         pl.Series("confidence", [f[1] for f in found], dtype=pl.Float64),
