@@ -278,3 +278,11 @@ def _return_rates(
             None if rate is None else round(float(rate), 4)
         )
     return found, None
+
+
+def review_count(engine: Engine) -> int:
+    """How many reviews are stored (a cache version)."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(sa.select(sa.func.count()).select_from(reviews)).scalar_one()
+        )

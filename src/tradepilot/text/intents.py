@@ -1,12 +1,14 @@
-"""Intent classification: TF-IDF word and character n-grams, a calibrated linear
-SVM, and an abstention threshold chosen by cross-validation on the training data.
+"""Intent classification: TF-IDF word and character n-grams, a linear SVM whose
+scores become probabilities by temperature scaling, and an abstention threshold
+chosen by cross-validation on the training data.
 
 Character n-grams (2 to 5 letters inside word boundaries) carry most of the
 signal across spelling mistakes and inflected languages (German compounds, Polish
-cases), where whole words alone miss. Probabilities come from a sigmoid
-calibration of the SVM margins (3 internal folds); classes with fewer than 6
-examples fall back to a logistic regression, whose probabilities need no
-calibration folds.
+cases), where whole words alone miss. The features are fitted once (no labels
+involved); the SVM is fitted on each of ``folds`` folds for out-of-fold scores, and
+once on everything. The out-of-fold scores give the temperature (one number: the
+softmax of temperature x SVM scores that maximises the likelihood of the true
+intents) and the threshold, so a model costs ``folds + 1`` SVM fits.
 
 The threshold is the highest confidence below which at most ``max_cost`` (1%) of
 the training examples would be turned from right to "unknown", measured on
@@ -78,6 +80,8 @@ class IntentModel:
         into "unknown" (0.01: one point of in-scope accuracy).
     folds : int
         Cross-validation folds for the out-of-fold predictions.
+    C : float
+        Regularisation of the linear SVM (smaller: smoother).
     random_state : int
         Seed of the fold split.
 
@@ -86,6 +90,10 @@ class IntentModel:
     classes_ : list of str
     threshold_ : float
         Confidence below which :meth:`predict` answers ``"unknown"``.
+    thresholds_ : dict of str to float
+        A threshold per group (language) when ``fit`` was given groups.
+    temperature_ : float
+        Scale of the SVM scores in the softmax.
     cv_accuracy_ : float
         Out-of-fold accuracy without abstention.
     cv_accuracy_with_abstention_ : float
@@ -105,23 +113,17 @@ class IntentModel:
     """
 
     def __init__(
-        self, *, max_cost: float = 0.01, folds: int = 3, random_state: int = 0
+        self,
+        *,
+        max_cost: float = 0.01,
+        folds: int = 3,
+        C: float = 0.5,  # noqa: N803  (scikit-learn's name)
+        random_state: int = 0,
     ) -> None:
         self.max_cost = max_cost
         self.folds = folds
+        self.C = C
         self.random_state = random_state
-
-    def _estimator(self, counts: Counter[str]) -> Any:
-        from sklearn.calibration import CalibratedClassifierCV
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.svm import LinearSVC
-
-        if min(counts.values()) >= 6:
-            classifier: Any = CalibratedClassifierCV(LinearSVC(C=0.5), cv=3)
-        else:
-            classifier = LogisticRegression(C=20.0, max_iter=2000)
-        return make_pipeline(features(), classifier)
 
     def fit(
         self,
@@ -137,26 +139,34 @@ class IntentModel:
         Raises
         ------
         DataValidationError
-            Fewer than two labels, a text that is empty, or lengths that differ.
+            Fewer than two labels, a label with one example, an empty text, or
+            lengths that differ.
         """
         import numpy as np
         from sklearn.model_selection import StratifiedKFold
+        from sklearn.svm import LinearSVC
 
         texts_, labels_ = _checked(texts, labels)
         counts = Counter(labels_)
         y = np.asarray(labels_, dtype=object)
+        self.vectorizer_ = features()
+        x = self.vectorizer_.fit_transform(texts_)
+        self.classes_ = sorted(counts)
+        index = {c: i for i, c in enumerate(self.classes_)}
+        target = np.asarray([index[label] for label in labels_])
         folds = max(2, min(self.folds, min(counts.values())))
         split = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
-        predicted = np.empty(len(y), dtype=object)
-        confidence = np.zeros(len(y))
-        x = np.asarray(texts_, dtype=object)
-        for train, test in split.split(x, y):
-            fold_counts = Counter(labels_[i] for i in train)
-            model = self._estimator(fold_counts).fit(x[train], y[train])
-            proba = model.predict_proba(x[test])
-            predicted[test] = model.classes_[proba.argmax(axis=1)]
-            confidence[test] = proba.max(axis=1)
-        right = predicted == y
+        scores = np.zeros((len(y), len(self.classes_)))
+        for train, test in split.split(x, target):
+            svm = LinearSVC(C=self.C).fit(x[train], target[train])
+            scores[np.ix_(test, svm.classes_)] = _scores(svm, x[test])
+            missing = np.setdiff1d(np.arange(len(self.classes_)), svm.classes_)
+            scores[np.ix_(test, missing)] = -10.0  # a class absent from a fold
+        self.temperature_ = fit_temperature(scores, target)
+        proba = softmax(scores * self.temperature_)
+        predicted = proba.argmax(axis=1)
+        confidence = proba.max(axis=1)
+        right = predicted == target
         self.threshold_ = choose_threshold(confidence, right, max_cost=self.max_cost)
         self.thresholds_: dict[str, float] = {}
         cut = np.full(len(y), self.threshold_)
@@ -169,21 +179,20 @@ class IntentModel:
                         confidence[mask], right[mask], max_cost=self.max_cost
                     )
                     cut[mask] = self.thresholds_[str(name)]
-        kept = confidence >= cut
         self.cv_accuracy_ = float(right.mean())
-        self.cv_accuracy_with_abstention_ = float((right & kept).mean())
-        self.confusions_ = _confusions(y, predicted)
-        self.pipeline_ = self._estimator(counts).fit(x, y)
-        self.classes_ = [str(c) for c in self.pipeline_.classes_]
+        self.cv_accuracy_with_abstention_ = float((right & (confidence >= cut)).mean())
+        names = np.asarray(self.classes_, dtype=object)
+        self.confusions_ = _confusions(y, names[predicted])
+        self.svm_ = LinearSVC(C=self.C).fit(x, target)
         self.n_examples_ = len(y)
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Class probabilities, shape (n_texts, n_classes), columns as ``classes_``."""
-        if not hasattr(self, "pipeline_"):
+        if not hasattr(self, "svm_"):
             raise NotFittedError("this IntentModel is not fitted yet: call fit first")
-        proba: NDArray[np.float64] = self.pipeline_.predict_proba(list(texts))
-        return proba
+        scores = _scores(self.svm_, self.vectorizer_.transform(list(texts)))
+        return softmax(scores * self.temperature_)
 
     def predict(
         self, texts: Sequence[str], groups: Sequence[str] | None = None
@@ -209,6 +218,47 @@ class IntentModel:
     def needs_groups(self) -> bool:
         """True when thresholds depend on the text's group (its language)."""
         return bool(getattr(self, "thresholds_", {}))
+
+
+def _scores(svm: Any, x: Any) -> NDArray[np.float64]:
+    """SVM scores, one column per class the SVM knows (two for a binary SVM)."""
+    import numpy as np
+
+    scores = svm.decision_function(x)
+    if scores.ndim == 1:
+        scores = np.column_stack([-scores, scores])
+    return np.asarray(scores, dtype=np.float64)
+
+
+def softmax(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Row-wise softmax.
+
+    >>> import numpy as np
+    >>> softmax(np.array([[0.0, 0.0], [0.0, np.log(3.0)]])).round(2).tolist()
+    [[0.5, 0.5], [0.25, 0.75]]
+    """
+    import numpy as np
+
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
+
+
+def fit_temperature(scores: NDArray[np.float64], target: NDArray[np.int_]) -> float:
+    """The scale of ``scores`` whose softmax gives the true classes the highest
+    likelihood (searched on a log grid from 0.1 to 100, then refined)."""
+    import numpy as np
+
+    rows = np.arange(len(target))
+
+    def loss(t: float) -> float:
+        p = softmax(scores * t)[rows, target]
+        return float(-np.log(np.clip(p, 1e-12, None)).mean())
+
+    grid = np.geomspace(0.1, 100, 31)
+    best = float(grid[int(np.argmin([loss(t) for t in grid]))])
+    fine = np.geomspace(best / 1.3, best * 1.3, 11)
+    return float(fine[int(np.argmin([loss(t) for t in fine]))])
 
 
 def choose_threshold(
