@@ -19,7 +19,8 @@ good great excellent perfect love* lovely nice beautiful amazing awesome happy f
 quick recommend* comfortable comfy soft pretty gorgeous flattering fantastic wonderful
 satisfied pleased thanks thank helpful fits cute best super glad favorite favourite
 elegant stunning worth flawless
-gut super toll perfekt schön wunderschön zufrieden schnell empfehl* bequem klasse
+gut gute guter gutes super toll tolle toller perfekt* schön* wunderschön* zufrieden
+schnell schnelle schneller empfehl* bequem klasse
 prima danke hervorragend ausgezeichnet top liebe* passt
 bon bonne bien parfait* excellent* super merci rapide satisfait* content* ravi*
 magnifique joli* recommand* confortable génial top adore
