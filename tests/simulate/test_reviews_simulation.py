@@ -20,7 +20,8 @@ def test_simulated_reviews_carry_truth_that_the_analysis_recovers(tmp_path) -> N
     assert {"de", "fr", "en"} <= set(reviews["truth_language"])
     assert paths["reviews"].read_text(encoding="utf-8").startswith("id,product_handle")
     languages = sum(
-        f["language"] == t for f, t in zip(found, reviews["truth_language"], strict=True)
+        f["language"] == t
+        for f, t in zip(found, reviews["truth_language"], strict=True)
     )
     aspects = sum(
         t.split(":")[0] in {a["aspect"] for a in f["aspects"]}
