@@ -104,7 +104,7 @@ def baseline_svm(xtr: list[str], ytr: list[str]) -> Any:
 
     from tradepilot.text.intents import features
 
-    return make_pipeline(features(), LinearSVC(C=0.5)).fit(xtr, ytr)
+    return make_pipeline(features(), LinearSVC(C=0.5, dual=True)).fit(xtr, ytr)
 
 
 def ours(xtr: list[str], ytr: list[str]) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 from tradepilot.text.lexicon import score
 
 ASPECTS: dict[str, str] = {
-    "delivery": """delivery deliver* shipping shipped arrived arrive* courier
+    "delivery": """delivery deliver* shipping shipped courier
         lieferung geliefert versand angekommen zustell* livraison livré* expédi*
         colis arrivé* envío entrega llegó llegado spedizion* consegn* arrivato
         levering geleverd verzending bezorg* aangekomen dostaw* przesyłk* kurier*
@@ -87,7 +87,10 @@ _PHRASES: dict[str, tuple[str, ...]] = {
                              "different color", "andere farbe", "autre couleur"),
     "customer_service": ("customer service", "service client", "atención al cliente",
                          "obsługa klienta"),
-    "delivery": ("kom fram", "took forever", "arrived late", "came late"),
+    "delivery": ("kom fram", "took forever", "arrived late", "came late",
+                 "arrived quickly", "arrived fast", "arrived on time", "arrived early",
+                 "arrived damaged", "arrived broken", "never arrived", "still not arrived",
+                 "has not arrived", "hasn't arrived"),
 }  # fmt: skip
 
 

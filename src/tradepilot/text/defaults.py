@@ -19,7 +19,7 @@ from tradepilot.text import corpora, registry
 from tradepilot.text.intents import IntentModel
 
 PER_INTENT = 400
-VERSION = "3"
+VERSION = "4"
 
 
 def default_training_set() -> tuple[list[str], list[str], list[str], str]:

@@ -158,7 +158,7 @@ class IntentModel:
         split = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
         scores = np.zeros((len(y), len(self.classes_)))
         for train, test in split.split(x, target):
-            svm = LinearSVC(C=self.C).fit(x[train], target[train])
+            svm = LinearSVC(C=self.C, dual=True).fit(x[train], target[train])
             scores[np.ix_(test, svm.classes_)] = _scores(svm, x[test])
             missing = np.setdiff1d(np.arange(len(self.classes_)), svm.classes_)
             scores[np.ix_(test, missing)] = -10.0  # a class absent from a fold
@@ -183,7 +183,7 @@ class IntentModel:
         self.cv_accuracy_with_abstention_ = float((right & (confidence >= cut)).mean())
         names = np.asarray(self.classes_, dtype=object)
         self.confusions_ = _confusions(y, names[predicted])
-        self.svm_ = LinearSVC(C=self.C).fit(x, target)
+        self.svm_ = LinearSVC(C=self.C, dual=True).fit(x, target)
         self.n_examples_ = len(y)
         return self
 
