@@ -58,6 +58,7 @@ bench: setup
 	$(RUN) python bench/recommend_bench.py
 	$(RUN) python bench/customers_bench.py
 	$(RUN) python bench/payments_bench.py
+	$(RUN) python bench/text_bench.py
 
 clean:
 	rm -rf .venv $(TOOLS) tradepilot-demo .pytest_cache .mypy_cache .ruff_cache

@@ -126,6 +126,7 @@ class DemoResult:
     margins: dict[str, Any] = field(default_factory=dict)
     customers: dict[str, Any] = field(default_factory=dict)
     payments: dict[str, Any] = field(default_factory=dict)
+    reviews: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_home(home: Path) -> None:
@@ -161,6 +162,16 @@ def _reconcile(engine: Any, home: Path) -> dict[str, Any]:
     return reconcile_payouts(engine, home=home)
 
 
+def _demo_reviews(engine: Any, store: Any, home: Path) -> dict[str, Any]:
+    """Simulated reviews (ground truth in demo-data/truth/reviews.csv), imported."""
+    from tradepilot.reviews.service import import_reviews
+    from tradepilot.simulate.reviews import simulate_reviews, write_reviews
+
+    reviews = simulate_reviews(store.orders, store.order_lines)
+    paths = write_reviews(reviews, home / "demo-data")
+    return import_reviews(engine, path=paths["reviews"], home=home, fmt="shopify")
+
+
 def build_demo(
     home: Path,
     *,
@@ -182,9 +193,8 @@ def build_demo(
     """
     prepare_home(home)
     progress("simulating the demo store")
-    files = write_store(
-        simulate_store(config or SimulationConfig()), home / "demo-data"
-    )
+    store = simulate_store(config or SimulationConfig())
+    files = write_store(store, home / "demo-data")
     (home / CONFIG_FILENAME).write_text(DEMO_PURCHASING, encoding="utf-8")
     (home / TRADE_CONFIG_FILENAME).write_text(DEMO_TRADE, encoding="utf-8")
     settings = Settings(home=home, database_url=None)
@@ -202,6 +212,8 @@ def build_demo(
         result.status = workspace_status(engine)
         progress("reconciling payments, payouts and the bank")
         result.payments = _reconcile(engine, home)
+        progress("importing simulated product reviews (8 languages)")
+        result.reviews = _demo_reviews(engine, store, home)
         if forecast:
             progress("forecasting demand per SKU x country (model chosen per series)")
             result.forecast = forecast_demand(engine, ForecastSettings(n_jobs=2))

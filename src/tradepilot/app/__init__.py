@@ -25,6 +25,7 @@ from tradepilot.app.api.recommend import router as recommend_api
 from tradepilot.app.api.replenishment import router as replenishment_api
 from tradepilot.app.api.routes import router as api_router
 from tradepilot.app.api.settings import router as settings_api
+from tradepilot.app.api.text import router as text_api
 from tradepilot.app.api.trade import router as trade_api
 from tradepilot.app.security import LoginRequired, security_headers
 from tradepilot.app.state import AppState
@@ -36,6 +37,7 @@ from tradepilot.app.web.money import router as money_web
 from tradepilot.app.web.pages import STATIC, error_page
 from tradepilot.app.web.recommend import router as recommend_web
 from tradepilot.app.web.restock import router as restock_web
+from tradepilot.app.web.reviews import router as reviews_web
 from tradepilot.app.web.routes import router as web_router
 from tradepilot.app.web.settings import router as settings_web
 from tradepilot.auth.service import has_owner
@@ -88,6 +90,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(customers_web)
     app.include_router(payments_api)
     app.include_router(money_web)
+    app.include_router(text_api)
+    app.include_router(reviews_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app

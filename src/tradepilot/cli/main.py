@@ -13,7 +13,9 @@ from tradepilot.cli import (
     payments,
     plan,
     recommend,
+    reviews,
     serve,
+    support,
     trade,
     workspace,
 )
@@ -36,6 +38,8 @@ recommend.register(app)
 customers.register(app)
 ledger.register(app)
 payments.register(app)
+support.register(app)
+reviews.register(app)
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ NAVIGATION = [
     ("/markets", "Margins & Markets"),
     ("/customers", "Customers"),
     ("/money", "Money"),
+    ("/reviews", "Reviews"),
 ]
 
 

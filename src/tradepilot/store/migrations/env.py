@@ -5,7 +5,10 @@ from __future__ import annotations
 from alembic import context
 
 import tradepilot.store.tables_ledger  # noqa: F401  (ledger tables)
-from tradepilot.store import tables_payments  # noqa: F401  (its tables)
+from tradepilot.store import (
+    tables_payments,  # noqa: F401  (its tables)
+    tables_text,  # noqa: F401  (registers its tables)
+)
 from tradepilot.store.tables import metadata
 
 engine = context.config.attributes["engine"]

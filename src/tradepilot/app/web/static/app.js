@@ -191,3 +191,23 @@ function drawFans() {
   });
 }
 document.addEventListener("DOMContentLoaded", drawFans);
+
+// Reviews page: reviews per month (bars) and the share that is negative (line).
+function drawReviewTrend() {
+  if (!window.Plotly) return;
+  document.querySelectorAll(".review-trend[data-chart]:not(.js-plotly-plot)").forEach((target) => {
+    const data = JSON.parse(target.dataset.chart);
+    const traces = [
+      { type: "bar", name: "Reviews", x: data.x, y: data.reviews, marker: { color: "#93c5fd" } },
+      { type: "scatter", mode: "lines+markers", name: "Negative %", x: data.x, y: data.negative, yaxis: "y2", line: { color: "#dc2626" } },
+    ];
+    const layout = {
+      margin: { t: 10, r: 50, b: 40, l: 50 }, height: 260, xaxis: { type: "category" },
+      yaxis: { title: { text: "reviews" } },
+      yaxis2: { title: { text: "negative %" }, overlaying: "y", side: "right", rangemode: "tozero" },
+      legend: { orientation: "h", y: -0.25 },
+    };
+    window.Plotly.newPlot(target, traces, layout, PLOT_CONFIG);
+  });
+}
+document.addEventListener("DOMContentLoaded", drawReviewTrend);
