@@ -11,6 +11,7 @@ from tradepilot.cli import (
     imports,
     plan,
     recommend,
+    risk,
     serve,
     trade,
     workspace,
@@ -32,6 +33,7 @@ plan.register(app)
 trade.register(app)
 recommend.register(app)
 customers.register(app)
+risk.register(app)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import tradepilot.store.tables_risk  # noqa: F401  (registers the risk tables)
 from tradepilot.store.tables import metadata
 
 engine = context.config.attributes["engine"]
