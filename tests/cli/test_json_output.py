@@ -32,6 +32,7 @@ from tradepilot.forecasting.service import ForecastSettings, forecast_demand
 from tradepilot.logistics.impact import example_path
 from tradepilot.replenishment.config import load_purchasing_config
 from tradepilot.replenishment.service import plan_restock
+from tradepilot.risk.service import run_monitors
 from tradepilot.workspace import init_workspace
 
 RUN_CLI = "from tradepilot.cli.main import main\nmain()\n"
@@ -124,6 +125,10 @@ ARGUMENTS: dict[str, Arguments] = {
     "customers merge": lambda p, tmp: [*p.customers[1:3], *_in(p)],
     "customers unmerge": lambda p, tmp: [p.customers[3], *_in(p)],
     "customers forget": lambda p, tmp: [p.customers[4], *_in(p)],
+    # the fixture ran the monitors: alerts 1 and 2 exist; #1001 is the first web order
+    "alerts snooze": lambda p, tmp: ["1", *_in(p)],
+    "alerts done": lambda p, tmp: ["2", *_in(p)],
+    "risk mark": lambda p, tmp: ["#1001", "legit", *_in(p)],
     "rules impact": lambda p, tmp: [
         "--what-if",
         str(example_path("de_vat_21")),
@@ -144,6 +149,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, sim_files) -> Prepared:
     create_token(engine, name="to-revoke")
     customers, sku, cutoff = _people_and_products(engine)
     merge_customers(engine, left=customers[3], right=customers[5])  # to unmerge
+    run_monitors(engine, home=home)  # alerts to snooze and mark done
     engine.dispose()
     weekly = root / "weekly.csv"
     weeks = [dt.date(2024, 1, 5) + dt.timedelta(weeks=w) for w in range(30)]

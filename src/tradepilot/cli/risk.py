@@ -127,10 +127,14 @@ def orders(
     as_json: JsonOption = False,
 ) -> None:
     """Orders by fraud-risk score, highest first, with their top signals."""
+    from tradepilot.risk.config import load_risk_config
     from tradepilot.risk.order_service import risk_orders
 
-    with errors_as_messages(), workspace_store(workspace) as (engine, _home):
-        report = risk_orders(engine, since=_day(since), limit=limit or None)
+    with errors_as_messages(), workspace_store(workspace) as (engine, home):
+        risky = load_risk_config(home).reshipping_countries
+        report = risk_orders(
+            engine, since=_day(since), limit=limit or None, risky=risky
+        )
     if as_json:
         emit_json(report)
         return

@@ -8,7 +8,7 @@ workspace without the file is watched with the defaults. Example::
     overstock_weeks = 26         # stock beyond this many weeks of cover ties cash
     break_baseline_weeks = 12    # weeks of history a demand break is measured against
     break_min_change = 0.3       # ... and the relative change it must reach
-    margin_gap = 0.05            # margin rate this far below trade.toml's target
+    margin_gap = 0.1             # margin rate this far below trade.toml's target
     rule_horizon_days = 90       # rule changes taking effect within this many days
     delay_min_days = 5.0         # supplier lateness: shift of the median lead time
     delay_p_value = 0.05         # ... and the shift test's significance
@@ -19,6 +19,7 @@ workspace without the file is watched with the defaults. Example::
     fx_days = 30                 # ... over this many days
     order_risk_score = 0.7       # orders scoring above this raise an order_risk alert
     order_risk_days = 7          # ... when placed within this many days of today
+    reshipping_countries = []    # destinations you know for reshipping fraud
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class RiskConfig(BaseModel):
     break_min_change: float = Field(0.3, gt=0)
     break_min_units: float = Field(3.0, ge=0)
     break_p_value: float = Field(0.01, gt=0, lt=1)
-    margin_gap: float = Field(0.05, ge=0, le=1)
+    margin_gap: float = Field(0.1, ge=0, le=1)
     rule_horizon_days: int = Field(90, ge=1, le=730)
     delay_min_days: float = Field(5.0, ge=0)
     delay_p_value: float = Field(0.05, gt=0, lt=1)
@@ -59,6 +60,7 @@ class RiskConfig(BaseModel):
     default_margin_rate: float = Field(0.3, gt=0, le=1)
     order_risk_score: float = Field(0.7, gt=0, le=1)
     order_risk_days: int = Field(7, ge=1, le=365)
+    reshipping_countries: tuple[str, ...] = ()
 
 
 def load_risk_config(home: Path) -> RiskConfig:

@@ -116,18 +116,22 @@ def _read_margins(
 ) -> None:
     """Margins under today's rules and under those in force ``horizon_days`` later."""
     try:
+        import dataclasses
+
         from tradepilot.logistics.config import load_trade_config
-        from tradepilot.logistics.service import margins
+        from tradepilot.logistics.service import Shipper, price_sales, sales_year
     except ImportError:  # pragma: no cover - a build without logistics
         inputs.notes.append("margins: skipped, capability absent")
         return
     try:
         inputs.target_margin = load_trade_config(home).target_margin
-        now = margins(engine, home=home, day=inputs.today, until=inputs.today,
-                      suggest_prices=False)  # fmt: skip
+        sales = sales_year(engine, home=home, day=inputs.today, until=inputs.today)
+        # one shipper for both: same lanes and parcels, routes computed once
+        shipper = Shipper(sales.context, sales.rates)
+        now = price_sales(sales, suggest_prices=False, shipper=shipper)
         later_day = inputs.today + dt.timedelta(days=horizon_days)
-        later = margins(engine, home=home, day=later_day, until=inputs.today,
-                        suggest_prices=False)  # fmt: skip
+        later_sales = dataclasses.replace(sales, day=later_day)
+        later = price_sales(later_sales, suggest_prices=False, shipper=shipper)
     except TradePilotError as exc:
         inputs.notes.append(f"margins: skipped, {exc}")
         return

@@ -36,7 +36,9 @@ ORDERS = (
 )
 
 
-def scored_orders(engine: Engine, *, until: dt.date | None = None) -> pl.DataFrame:
+def scored_orders(
+    engine: Engine, *, until: dt.date | None = None, risky: tuple[str, ...] = ()
+) -> pl.DataFrame:
     """Every sale order up to ``until`` scored, with the weights used."""
     with engine.connect() as conn:
         raw = read_frame(conn, ORDERS)
@@ -63,7 +65,7 @@ def scored_orders(engine: Engine, *, until: dt.date | None = None) -> pl.DataFra
     if until is not None:
         orders = orders.filter(pl.col("ordered_at").dt.date() <= until)
     orders = orders.with_columns(value=pl.col("amount") * _factor(rates, base))
-    signals = order_signals(orders)
+    signals = order_signals(orders, risky=risky)
     weights = reweigh(signals, marks)
     return (
         score_orders(signals, weights)
@@ -94,13 +96,14 @@ def risk_orders(
     since: dt.date | None = None,
     until: dt.date | None = None,
     limit: int | None = None,
+    risky: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """``{"orders": [{"order", "score", "signals": [...]}]}``, highest first.
 
     Every order is scored against all orders (what is usual is learned from the
     whole history); ``since`` keeps the ones placed on or after that day.
     """
-    scored = scored_orders(engine, until=until)
+    scored = scored_orders(engine, until=until, risky=risky)
     if scored.height == 0:
         return {"orders": [], "count": 0}
     weights = eval_weights(scored)
@@ -161,7 +164,7 @@ def order_risk_alerts(
 ) -> list[Alert]:
     """An ``order_risk`` alert per unmarked order of the last ``order_risk_days``
     scoring above ``order_risk_score``; money at stake is the order's value."""
-    scored = scored_orders(engine, until=today)
+    scored = scored_orders(engine, until=today, risky=config.reshipping_countries)
     if scored.height == 0:
         return []
     weights = eval_weights(scored)
