@@ -56,6 +56,7 @@ def _lead_times(recent: list[float]) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "supplier": ["S"] * len(days),
+            "mode": ["sea"] * len(days),
             "ordered_date": [dt.date(2024, 1, 1) + dt.timedelta(weeks=i)
                              for i in range(len(days))],
             "lead_days": days,

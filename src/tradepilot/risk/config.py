@@ -17,7 +17,7 @@ workspace without the file is watched with the defaults. Example::
     return_min_rise = 0.05       # return rate at least this far above its baseline
     fx_move = 0.03               # an exposure currency moving more than 3% ...
     fx_days = 30                 # ... over this many days
-    order_risk_score = 0.7       # orders scoring above this raise an order_risk alert
+    order_risk_score = 0.6       # orders scoring above this raise an order_risk alert
     order_risk_days = 7          # ... when placed within this many days of today
     reshipping_countries = []    # destinations you know for reshipping fraud
 """
@@ -58,7 +58,7 @@ class RiskConfig(BaseModel):
     fx_move: float = Field(0.03, gt=0, le=1)
     fx_days: int = Field(30, ge=1, le=365)
     default_margin_rate: float = Field(0.3, gt=0, le=1)
-    order_risk_score: float = Field(0.7, gt=0, le=1)
+    order_risk_score: float = Field(0.6, gt=0, le=1)
     order_risk_days: int = Field(7, ge=1, le=365)
     reshipping_countries: tuple[str, ...] = ()
 

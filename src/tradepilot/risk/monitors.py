@@ -36,7 +36,8 @@ class Figures:
     unit_margin: dict[str, float]  # per "sku X" and "country C" series and per SKU
     unit_price: dict[str, float]
     unit_cost: dict[str, float]
-    supplier_daily_margin: dict[str, float]
+    series_price: dict[str, float]  # per "sku X" and "country C" series
+    supplier_daily_sales: dict[str, float]
     sku_lead_days: dict[str, float]
     exposure: dict[str, float]
 
@@ -78,9 +79,11 @@ def _monitors(
     def demand_break() -> list[Alert] | None:
         if inputs.lines.height == 0:
             return None
-        weekly = weekly_series(inputs.lines, today, config.break_baseline_weeks + 4)
+        weekly = weekly_series(
+            inputs.lines, today, 52 + config.break_baseline_weeks + 4
+        )
         return sales.demand_breaks(
-            weekly, figures.unit_margin, today=today, config=config
+            weekly, figures.series_price, today=today, config=config
         )
 
     def margin_erosion() -> list[Alert] | None:
@@ -102,7 +105,7 @@ def _monitors(
         if inputs.po_lead_times is None:
             return None
         return stock.supplier_delays(
-            inputs.po_lead_times, figures.supplier_daily_margin, config=config
+            inputs.po_lead_times, figures.supplier_daily_sales, config=config
         )
 
     def concentration() -> list[Alert] | None:
@@ -191,7 +194,17 @@ def derive_figures(inputs: RiskInputs, config: RiskConfig) -> Figures:
     unit_price = dict(price.iter_rows())
     unit_margin = {s: p * config.default_margin_rate for s, p in unit_price.items()}
     country_margin: dict[str, float] = {}
+    per_country = sold.group_by("country").agg(
+        m=pl.col("amount_base").sum() / pl.col("units").sum()
+    )
+    country_price = dict(per_country.iter_rows())
+    supplier_of = dict(inputs.products.select("sku", "supplier").iter_rows())
     supplier_daily: dict[str, float] = {}
+    by_sku = sold.group_by("sku").agg(pl.col("amount_base").sum() / 365)
+    for sku, daily in by_sku.iter_rows():
+        supplier = supplier_of.get(sku)
+        if supplier:
+            supplier_daily[supplier] = supplier_daily.get(supplier, 0.0) + daily
     margins = inputs.margins
     if margins is not None and margins.height:
         by_sku = margins.group_by("sku").agg(
@@ -217,7 +230,6 @@ def derive_figures(inputs: RiskInputs, config: RiskConfig) -> Figures:
         }
     series_margin = {f"sku {s}": m for s, m in unit_margin.items()}
     series_margin |= {f"country {c}": m for c, m in country_margin.items()}
-    supplier_of = dict(inputs.products.select("sku", "supplier").iter_rows())
     lead = {
         sku: inputs.lead_days.get(supplier or "", config.default_lead_days)
         for sku, supplier in supplier_of.items()
@@ -229,7 +241,11 @@ def derive_figures(inputs: RiskInputs, config: RiskConfig) -> Figures:
         unit_margin=_finite(unit_margin | series_margin),
         unit_price=_finite(unit_price),
         unit_cost=_finite(unit_cost),
-        supplier_daily_margin=_finite(supplier_daily),
+        series_price=_finite(
+            {f"sku {s}": p for s, p in unit_price.items()}
+            | {f"country {c}": p for c, p in country_price.items()}
+        ),
+        supplier_daily_sales=_finite(supplier_daily),
         sku_lead_days=lead,
         exposure=_exposure(sold, inputs),
     )

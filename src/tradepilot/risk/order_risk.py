@@ -3,7 +3,8 @@ IsolationForest, each score explained by its top signals (pure, no I/O).
 
 Signals (each a number in [0, 1] a seller can check on the order):
 
-* ``first_order_high_value``: the buyer's first order and in the top 5% by value;
+* ``first_order_high_value``: a new buyer (a guest, or the day of the buyer's
+  first order) and an order in the top 5% by value;
 * ``many_units_one_sku``: more units of one SKU than 99% of lines;
 * ``velocity``: other orders the same day from the same customer, e-mail or
   address;
@@ -60,9 +61,11 @@ def order_signals(orders: pl.DataFrame, *, risky: tuple[str, ...] = ()) -> pl.Da
     frame = orders.sort("ordered_at").with_columns(
         day=pl.col("ordered_at").dt.date(),
         hour=pl.col("ordered_at").dt.hour(),
-        nth=pl.when(pl.col("customer").is_null())
-        .then(1)
-        .otherwise(pl.int_range(1, pl.len() + 1).over("customer")),
+        new=pl.col("customer").is_null()
+        | (
+            pl.col("ordered_at").dt.date()
+            == pl.col("ordered_at").dt.date().min().over("customer")
+        ),
     )
     hours = (
         frame.group_by("country", "hour")
@@ -95,9 +98,9 @@ def order_signals(orders: pl.DataFrame, *, risky: tuple[str, ...] = ()) -> pl.Da
         "ordered_at",
         "country",
         "value",
-        first_order_high_value=(
-            (pl.col("nth") == 1) & (pl.col("value") > value_p95)
-        ).cast(pl.Float64)
+        first_order_high_value=(pl.col("new") & (pl.col("value") > value_p95)).cast(
+            pl.Float64
+        )
         * (pl.col("value") / max(value_p95, 1e-9)).clip(1.0, 2.0)
         / 2.0,
         many_units_one_sku=((pl.col("max_units") / units_p99) - 1).clip(0.0, 1.0),
@@ -140,7 +143,8 @@ def score_orders(
 ) -> pl.DataFrame:
     """``order, score, rule_score, anomaly`` and the signal columns, highest first.
 
-    The rule score is the weighted sum of the signals (capped at 1); the anomaly
+    The rule score is the weighted sum of the signals over the sum of the weights
+    (1 when every signal is at its maximum); the anomaly
     score is the IsolationForest's, as a rank in [0, 1], over the signals and the
     order value.
     """
@@ -149,7 +153,9 @@ def score_orders(
     matrix = signals.select(*SIGNALS).to_numpy().astype(float)
     value = np.log1p(signals["value"].to_numpy().astype(float))
     features = np.column_stack([matrix, value])
-    rule = np.minimum(matrix @ np.array([weights[s] for s in SIGNALS]), 1.0)
+    # share of the total weight the order's signals carry: more signals, higher
+    weight = np.array([weights[s] for s in SIGNALS])
+    rule = matrix @ weight / weight.sum()
     if len(signals) >= 20:
         forest = IsolationForest(n_estimators=100, random_state=seed).fit(features)
         raw = -forest.score_samples(features)

@@ -29,21 +29,27 @@ def complete_weeks(weekly: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 
 def demand_breaks(
     weekly: pl.DataFrame,
-    unit_margin: dict[str, float],
+    unit_price: dict[str, float],
     *,
     today: dt.date,
     config: RiskConfig,
 ) -> list[Alert]:
     """Series whose last two weeks both fall outside the 95% band of their baseline,
-    or whose last four weeks differ from it by a Welch t-test (a changepoint).
+    or whose last four weeks shifted from it (a changepoint: Mann-Whitney U).
+
+    The baseline is robust to stockout weeks and to the season: the median of the
+    ``break_baseline_weeks`` before the last four, spread 1.4826 x MAD (at least the
+    Poisson sqrt(median)), scaled by how the same weeks moved a year earlier where
+    the series has that history (factor within 0.5..2).
 
     Parameters
     ----------
     weekly : polars.DataFrame
         ``series, week, units``: dense weekly units per series (``sku X`` or
         ``country DE``), ``week`` the Monday of the week.
-    unit_margin : dict
-        Margin per unit of each series, base currency.
+    unit_price : dict
+        Net price per unit of each series, base currency: the money at stake is
+        the sales the change moves over a quarter.
     today : datetime.date
         The day of the run; weeks not complete by then are left out.
     config : RiskConfig
@@ -52,51 +58,63 @@ def demand_breaks(
     """
     from scipy import stats
 
-    weeks = sorted(complete_weeks(weekly, today)["week"].unique().to_list())
+    series, weeks, matrix = _matrix(complete_weeks(weekly, today))
     base_n = config.break_baseline_weeks
     if len(weeks) < base_n + 4:
         return []
-    recent2, recent4 = weeks[-2:], weeks[-4:]
-    base_weeks = weeks[-4 - base_n : -4]
-    frame = weekly.filter(pl.col("week").is_in(weeks[-4 - base_n :]))
-    summary = frame.group_by("series").agg(
-        mu=pl.col("units").filter(pl.col("week").is_in(base_weeks)).mean(),
-        sd=pl.col("units").filter(pl.col("week").is_in(base_weeks)).std(),
-        w1=pl.col("units").filter(pl.col("week") == recent2[0]).sum(),
-        w2=pl.col("units").filter(pl.col("week") == recent2[1]).sum(),
-        m4=pl.col("units").filter(pl.col("week").is_in(recent4)).mean(),
-        s4=pl.col("units").filter(pl.col("week").is_in(recent4)).std(),
+    current = matrix[:, -(base_n + 4) :]
+    base, recent4, last2 = current[:, :base_n], current[:, base_n:], current[:, -2:]
+    factor = _season(matrix, base_n)
+    median = np.median(base, axis=1)
+    mad = 1.4826 * np.median(np.abs(base - median[:, None]), axis=1)
+    expected = median * factor
+    spread = np.maximum(mad, np.sqrt(np.maximum(median, 0.25))) * factor
+    lo, hi = np.maximum(expected - Z95 * spread, 0.0), expected + Z95 * spread
+    outside = np.all(last2 < lo[:, None], axis=1) | np.all(last2 > hi[:, None], axis=1)
+    p_value = stats.mannwhitneyu(recent4, base * factor[:, None], axis=1).pvalue
+    recent = last2.mean(axis=1)
+    floor = np.maximum(expected, config.break_min_units)
+    change = np.abs(recent - expected) / floor
+    shifted = (np.nan_to_num(p_value, nan=1.0) < config.break_p_value) & (
+        np.abs(np.median(recent4, axis=1) - expected) / floor >= config.break_min_change
     )
-    summary = summary.fill_null(0.0).filter(
-        pl.max_horizontal("mu", "m4") >= config.break_min_units
-    )
-    if summary.height == 0:
-        return []
-    mu, sd = summary["mu"].to_numpy(), summary["sd"].to_numpy()
-    spread = np.maximum(sd, np.sqrt(np.maximum(mu, 0.25)))
-    lo, hi = np.maximum(mu - Z95 * spread, 0.0), mu + Z95 * spread
-    w1, w2 = summary["w1"].to_numpy(), summary["w2"].to_numpy()
-    outside = ((w1 < lo) & (w2 < lo)) | ((w1 > hi) & (w2 > hi))
-    m4, s4 = summary["m4"].to_numpy(), summary["s4"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        test = stats.ttest_ind_from_stats(
-            m4, np.maximum(s4, 0.5), 4, mu, np.maximum(sd, 0.5), base_n, equal_var=False
-        )
-    shifted = np.nan_to_num(test.pvalue, nan=1.0) < config.break_p_value
-    recent = (w1 + w2) / 2
-    change = np.abs(recent - mu) / np.maximum(mu, config.break_min_units)
+    busy = np.maximum(median, recent4.mean(axis=1)) >= config.break_min_units
     alerts = []
-    for i, series in enumerate(summary["series"].to_list()):
-        if not (outside[i] or shifted[i]) or change[i] < config.break_min_change:
-            continue
-        money = abs(recent[i] - mu[i]) * unit_margin.get(series, 0.0) * QUARTER_WEEKS
+    for i in np.flatnonzero(
+        busy & (outside | shifted) & (change >= config.break_min_change)
+    ):
+        name = series[i]
+        money = abs(recent[i] - expected[i]) * unit_price.get(name, 0.0) * QUARTER_WEEKS
         if money < config.min_money:
             continue
         alerts.append(
-            _break_alert(series, money, mu[i], lo[i], hi[i], (w1[i], w2[i]),
-                         bool(outside[i]), float(test.pvalue[i]), recent2, config)
+            _break_alert(name, money, float(expected[i]), float(lo[i]), float(hi[i]),
+                         (float(last2[i, 0]), float(last2[i, 1])), bool(outside[i]),
+                         float(p_value[i]), weeks[-2:], config)
         )  # fmt: skip
     return alerts
+
+
+def _matrix(weekly: pl.DataFrame) -> tuple[list[str], list[dt.date], np.ndarray]:
+    """Series names, sorted weeks and units, shape (n_series, n_weeks)."""
+    if weekly.height == 0:
+        return [], [], np.zeros((0, 0))
+    wide = weekly.pivot(on="week", index="series", values="units", sort_columns=True)
+    weeks = [dt.date.fromisoformat(str(c)[:10]) for c in wide.columns[1:]]
+    order = sorted(range(len(weeks)), key=weeks.__getitem__)
+    values = wide.drop("series").fill_null(0.0).to_numpy().astype(float)[:, order]
+    return wide["series"].to_list(), [weeks[i] for i in order], values
+
+
+def _season(matrix: np.ndarray, base_n: int) -> np.ndarray:
+    """Per series, how the last two weeks compared with the baseline weeks a year
+    earlier (1 where there is no such year), within 0.5..2."""
+    span = base_n + 4
+    if matrix.shape[1] < 52 + span:
+        return np.ones(matrix.shape[0])
+    year = matrix[:, -(52 + span) : -52]
+    ratio = (year[:, -2:].mean(axis=1) + 1) / (np.median(year[:, :base_n], axis=1) + 1)
+    return np.clip(np.where(year.sum(axis=1) > 0, ratio, 1.0), 0.5, 2.0)
 
 
 def _break_alert(
@@ -115,16 +133,16 @@ def _break_alert(
     how = (
         f"outside the 95% band [{lo:.1f}, {hi:.1f}] two weeks running"
         if outside
-        else f"a level shift (t-test p={p_value:.3g} over the last four weeks)"
+        else f"a level shift (Mann-Whitney p={p_value:.3g} over the last four weeks)"
     )
     explanation = (
         f"Weekly sales of {series} were {last[0]:.0f} and {last[1]:.0f} units, "
-        f"{direction} the usual {mu:.1f} a week: {how}."
+        f"{direction} the expected {mu:.1f} a week: {how}."
     )
     kind, _, name = series.partition(" ")
     link = f"/forecasts?sku={name}" if kind == "sku" else "/forecasts"
     evidence = {
-        "baseline_weekly_units": rounded(mu),
+        "expected_weekly_units": rounded(mu),
         "band_95": [rounded(lo), rounded(hi)],
         "last_weeks": {str(w): rounded(u) for w, u in zip(weeks, last, strict=True)},
         "p_value": None if math.isnan(p_value) else rounded(p_value, 4),

@@ -96,21 +96,23 @@ def overstocks(
 
 def supplier_delays(
     lead_times: pl.DataFrame,
-    daily_margin: dict[str, float],
+    daily_sales: dict[str, float],
     *,
     config: RiskConfig,
 ) -> list[Alert]:
-    """Suppliers whose latest POs take longer than their history: the median shift
-    of the last ``delay_recent_pos`` POs (open ones counted at their age) against
-    the earlier ones, tested one-sided by Mann-Whitney U.
+    """Suppliers whose latest POs by a mode take longer than their history: the
+    median shift of the last ``delay_recent_pos`` POs (open ones counted at their
+    age once older than the usual lead time) against the earlier ones, tested
+    one-sided by Mann-Whitney U.
 
     Parameters
     ----------
     lead_times : polars.DataFrame
         One row per PO: ``supplier, ordered_date, lead_days`` (null if open),
         ``observed_days`` (age of an open PO).
-    daily_margin : dict
-        Margin per day of the supplier's SKUs, base currency.
+    daily_sales : dict
+        Sales per day of the supplier's SKUs, base currency: the money at stake is
+        the sales of the days of delay (what a stockout over them would cost).
     """
     from scipy import stats
 
@@ -118,7 +120,8 @@ def supplier_delays(
     frame = lead_times.with_columns(
         days=pl.coalesce("lead_days", "observed_days").cast(pl.Float64)
     ).filter(pl.col("days").is_not_null())
-    for (supplier,), group in sorted(frame.group_by("supplier"), key=lambda g: g[0]):
+    by_mode = frame.group_by("supplier", "mode")
+    for (supplier, mode), group in sorted(by_mode, key=lambda g: g[0]):
         group = group.sort("ordered_date")
         n_recent = config.delay_recent_pos
         recent = group.tail(n_recent)
@@ -144,14 +147,15 @@ def supplier_delays(
         )  # fmt: skip
         if test.pvalue >= config.delay_p_value:
             continue
-        money = shift * daily_margin.get(supplier, 0.0)
+        money = shift * daily_sales.get(str(supplier), 0.0)
         if money < config.min_money:
             continue
         explanation = (
-            f"{supplier}'s last {late.height} purchase orders took {now:.0f} days "
+            f"{supplier}'s last {late.height} {mode} purchase orders took {now:.0f} days "
             f"(median), {shift:.0f} days more than the usual {usual:.0f}."
         )
         evidence = {
+            "mode": mode,
             "usual_lead_days": rounded(usual, 1),
             "recent_lead_days": rounded(now, 1),
             "recent_pos": late.height,

@@ -62,7 +62,14 @@ def inject_risk_events(
         store, orders=orders, order_lines=lines, purchase_orders=purchase_orders,
         fx_rates=fx_rates,
     )  # fmt: skip
+    # what the fraud also moves: the dearest SKU's and the destination's sales
+    dearest = lines.filter(pl.col("order_key") == orders["order_key"].max())["sku"][0]
+    side_effects = [
+        {"kind": "demand_break", "subject": f"sku {dearest}"},
+        {"kind": "demand_break", "subject": f"country {FRAUD_COUNTRY}"},
+    ]
     truth = {"end": end.isoformat(), "events": events, "fraud_orders": fraud,
+             "side_effects": side_effects,
              "rule_effective_from": effective.isoformat()}  # fmt: skip
     return injected, truth
 
@@ -149,7 +156,7 @@ def _fraud_orders(
     new_orders, new_lines, refs = [], [], []
     for i in range(n_fraud):
         group = i // 3  # three orders a night from one e-mail and address
-        day = end - dt.timedelta(days=int(3 + 5 * group + rng.integers(0, 3)))
+        day = end - dt.timedelta(days=3 + 5 * group)
         at = dt.datetime(day.year, day.month, day.day, 1 + i % 3, int(rng.integers(60)),
                          tzinfo=dt.UTC)  # fmt: skip
         qty = int(rng.integers(6, 13))
