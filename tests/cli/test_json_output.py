@@ -33,6 +33,7 @@ from tradepilot.ledger.service import build_ledger, close_period
 from tradepilot.logistics.impact import example_path
 from tradepilot.replenishment.config import load_purchasing_config
 from tradepilot.replenishment.service import plan_restock
+from tradepilot.risk.service import run_monitors
 from tradepilot.workspace import init_workspace
 
 RUN_CLI = "from tradepilot.cli.main import main\nmain()\n"
@@ -130,6 +131,10 @@ ARGUMENTS: dict[str, Arguments] = {
     "ledger export": lambda p, tmp: ["--out", str(tmp / "journal.csv"), *_in(p)],
     "ledger audit-file": lambda p, tmp: ["--out", str(tmp / "audit.jsonl"), *_in(p)],
     "vat return": lambda p, tmp: [*_words("--scheme oss --period 2025Q1"), *_in(p)],
+    # the fixture ran the monitors: alerts 1 and 2 exist; #1001 is the first web order
+    "alerts snooze": lambda p, tmp: ["1", *_in(p)],
+    "alerts done": lambda p, tmp: ["2", *_in(p)],
+    "risk mark": lambda p, tmp: ["#1001", "legit", *_in(p)],
     "rules impact": lambda p, tmp: [
         "--what-if",
         str(example_path("de_vat_21")),
@@ -181,6 +186,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, sim_files) -> Prepared:
     merge_customers(engine, left=customers[3], right=customers[5])  # to unmerge
     build_ledger(engine, home=home)
     close_period(engine, _first_month(engine))  # a closed period, for ledger proof
+    run_monitors(engine, home=home)  # alerts to snooze and mark done
     engine.dispose()
     weekly = root / "weekly.csv"
     weeks = [dt.date(2024, 1, 5) + dt.timedelta(weeks=w) for w in range(30)]

@@ -23,12 +23,14 @@ from tradepilot.app.api.imports import router as imports_api
 from tradepilot.app.api.payments import router as payments_api
 from tradepilot.app.api.recommend import router as recommend_api
 from tradepilot.app.api.replenishment import router as replenishment_api
+from tradepilot.app.api.risk import router as risk_api
 from tradepilot.app.api.routes import router as api_router
 from tradepilot.app.api.settings import router as settings_api
 from tradepilot.app.api.text import router as text_api
 from tradepilot.app.api.trade import router as trade_api
 from tradepilot.app.security import LoginRequired, security_headers
 from tradepilot.app.state import AppState
+from tradepilot.app.web.alerts import router as alerts_web
 from tradepilot.app.web.customers import router as customers_web
 from tradepilot.app.web.forecasts import router as forecasts_web
 from tradepilot.app.web.imports import router as imports_web
@@ -92,6 +94,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(money_web)
     app.include_router(text_api)
     app.include_router(reviews_web)
+    app.include_router(risk_api)
+    app.include_router(alerts_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app

@@ -14,6 +14,7 @@ from tradepilot.cli import (
     plan,
     recommend,
     reviews,
+    risk,
     serve,
     support,
     trade,
@@ -40,6 +41,7 @@ ledger.register(app)
 payments.register(app)
 support.register(app)
 reviews.register(app)
+risk.register(app)
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ NAVIGATION = [
     ("/customers", "Customers"),
     ("/money", "Money"),
     ("/reviews", "Reviews"),
+    ("/alerts", "Alerts"),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import tradepilot.store.tables_ledger  # noqa: F401  (ledger tables)
+import tradepilot.store.tables_risk  # noqa: F401  (registers the risk tables)
 from tradepilot.store import (
     tables_payments,  # noqa: F401  (its tables)
     tables_text,  # noqa: F401  (registers its tables)

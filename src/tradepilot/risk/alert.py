@@ -1,0 +1,93 @@
+"""What a monitor raises: an :class:`Alert` with its money at stake and evidence."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradepilot.risk.config import RiskConfig
+
+KINDS = (
+    "stockout",
+    "overstock",
+    "demand_break",
+    "margin_erosion",
+    "rule_change",
+    "supplier_delay",
+    "concentration",
+    "return_spike",
+    "review_sentiment",
+    "fx_move",
+    "payment_discrepancy",
+    "order_risk",
+)
+"""Stable alert kinds (the contract of ``alerts list --kind``)."""
+
+STATUSES = ("open", "snoozed", "done", "closed")
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One condition a monitor found, in the seller's words and money.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    subject : str
+        What it is about: ``sku TP-0001``, ``country DE``, ``supplier X``...
+    money_at_stake : float
+        Base currency, by the formula of the kind (``docs/risk.md``).
+    severity : str
+        ``low``, ``medium`` or ``high`` (:func:`severity_of`).
+    explanation : str
+        One or two sentences a person understands.
+    evidence : dict
+        The numbers behind it and ``link``, the page that shows them.
+    """
+
+    kind: str
+    subject: str
+    money_at_stake: float
+    severity: str
+    explanation: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """``kind:subject``: what makes two runs' alerts the same alert."""
+        return f"{self.kind}:{self.subject}"
+
+
+def severity_of(money: float, config: RiskConfig) -> str:
+    """``high`` from 10x ``min_money``, ``medium`` from 3x, else ``low``.
+
+    >>> severity_of(1500.0, RiskConfig(min_money=100)), severity_of(350.0, RiskConfig())
+    ('high', 'medium')
+    """
+    if money >= 10 * config.min_money:
+        return "high"
+    if money >= 3 * config.min_money:
+        return "medium"
+    return "low"
+
+
+def make_alert(
+    kind: str,
+    subject: str,
+    money: float,
+    explanation: str,
+    evidence: dict[str, Any],
+    config: RiskConfig,
+) -> Alert:
+    """An :class:`Alert` with money rounded to cents and its severity."""
+    money = round(max(money, 0.0), 2) if math.isfinite(money) else 0.0
+    return Alert(
+        kind, subject, money, severity_of(money, config), explanation, evidence
+    )
+
+
+def rounded(value: float, digits: int = 2) -> float:
+    """A number for evidence: rounded, ``-0.0`` made ``0.0``."""
+    return round(value, digits) + 0.0

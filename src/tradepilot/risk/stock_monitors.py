@@ -1,0 +1,297 @@
+"""Monitors over stock, suppliers and margins: stockout, overstock, supplier delay,
+concentration, margin erosion and rule changes.
+
+Each is a pure function from frames to a list of :class:`~tradepilot.risk.alert.Alert`;
+the money-at-stake formulas are in ``docs/risk.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from tradepilot.risk.alert import Alert, make_alert, rounded
+from tradepilot.risk.config import RiskConfig
+
+
+def stockouts(
+    positions: pl.DataFrame,
+    unit_margin: dict[str, float],
+    lead_days: dict[str, float],
+    *,
+    config: RiskConfig,
+) -> list[Alert]:
+    """SKUs whose stock position covers fewer days than a new order takes to come.
+
+    Parameters
+    ----------
+    positions : polars.DataFrame
+        ``sku, position, demand_per_day, days_of_cover`` (null cover: no demand).
+    unit_margin, lead_days : dict
+        Margin per unit (base currency) and expected lead time (days) per SKU.
+    """
+    alerts = []
+    for row in positions.sort("sku").iter_rows(named=True):
+        cover, rate = row["days_of_cover"], row["demand_per_day"] or 0.0
+        if cover is None or rate <= 0 or cover >= config.stockout_horizon_days:
+            continue
+        lead = lead_days.get(row["sku"], config.default_lead_days)
+        short_days = max(lead - max(cover, 0.0), 0.0)
+        money = short_days * rate * unit_margin.get(row["sku"], 0.0)
+        if money < config.min_money:
+            continue
+        explanation = (
+            f"SKU {row['sku']} runs out in {max(cover, 0):.0f} days at "
+            f"{rate:.1f} units a day; an order placed today takes {lead:.0f} days, "
+            f"so about {short_days:.0f} days of sales are lost."
+        )
+        evidence = {
+            "days_until_stockout": rounded(max(cover, 0.0), 1),
+            "position_units": row["position"],
+            "demand_per_day": rounded(rate, 3),
+            "lead_days": rounded(lead, 1),
+            "unit_margin": rounded(unit_margin.get(row["sku"], 0.0)),
+            "link": "/restock",
+        }
+        alerts.append(
+            make_alert("stockout", f"sku {row['sku']}", money, explanation,
+                       evidence, config)
+        )  # fmt: skip
+    return alerts
+
+
+def overstocks(
+    positions: pl.DataFrame, unit_cost: dict[str, float], *, config: RiskConfig
+) -> list[Alert]:
+    """SKUs holding more than ``overstock_weeks`` of cover: the cash tied up in the
+    units beyond it (a SKU with stock and no demand ties all of it)."""
+    alerts = []
+    weeks = config.overstock_weeks
+    for row in positions.sort("sku").iter_rows(named=True):
+        on_hand, rate = row["on_hand"] or 0, row["demand_per_day"] or 0.0
+        excess = on_hand - rate * 7 * weeks
+        if on_hand <= 0 or excess <= 0:
+            continue
+        money = excess * unit_cost.get(row["sku"], 0.0)
+        if money < config.min_money:
+            continue
+        cover = "no demand" if rate <= 0 else f"{on_hand / rate / 7:.0f} weeks of cover"
+        explanation = (
+            f"SKU {row['sku']} holds {on_hand} units ({cover}); {excess:.0f} units "
+            f"beyond {weeks:g} weeks tie up cash."
+        )
+        evidence = {
+            "on_hand": on_hand,
+            "demand_per_day": rounded(rate, 3),
+            "excess_units": rounded(excess, 0),
+            "unit_cost": rounded(unit_cost.get(row["sku"], 0.0)),
+            "link": "/restock",
+        }
+        alerts.append(
+            make_alert("overstock", f"sku {row['sku']}", money, explanation,
+                       evidence, config)
+        )  # fmt: skip
+    return alerts
+
+
+def supplier_delays(
+    lead_times: pl.DataFrame,
+    daily_sales: dict[str, float],
+    *,
+    config: RiskConfig,
+) -> list[Alert]:
+    """Suppliers whose latest POs by a mode take longer than their history: the
+    median shift of the last ``delay_recent_pos`` POs (open ones counted at their
+    age once older than the usual lead time) against the earlier ones, tested
+    one-sided by Mann-Whitney U.
+
+    Parameters
+    ----------
+    lead_times : polars.DataFrame
+        One row per PO: ``supplier, ordered_date, lead_days`` (null if open),
+        ``observed_days`` (age of an open PO).
+    daily_sales : dict
+        Sales per day of the supplier's SKUs, base currency: the money at stake is
+        the sales of the days of delay (what a stockout over them would cost).
+    """
+    from scipy import stats
+
+    alerts = []
+    frame = lead_times.with_columns(
+        days=pl.coalesce("lead_days", "observed_days").cast(pl.Float64)
+    ).filter(pl.col("days").is_not_null())
+    by_mode = frame.group_by("supplier", "mode")
+    for (supplier, mode), group in sorted(by_mode, key=lambda g: g[0]):
+        group = group.sort("ordered_date")
+        n_recent = config.delay_recent_pos
+        recent = group.tail(n_recent)
+        # open POs younger than the usual lead time say nothing yet
+        history = group.head(group.height - n_recent).filter(
+            pl.col("lead_days").is_not_null()
+        )
+        if history.height < 3:
+            continue
+        usual = float(np.median(history["lead_days"].to_numpy()))
+        late = recent.filter(
+            pl.col("lead_days").is_not_null() | (pl.col("observed_days") > usual)
+        )
+        if late.height < 2:
+            continue
+        now = float(np.median(late["days"].to_numpy()))
+        shift = now - usual
+        if shift < config.delay_min_days:
+            continue
+        test = stats.mannwhitneyu(
+            late["days"].to_numpy(), history["lead_days"].to_numpy(),
+            alternative="greater",
+        )  # fmt: skip
+        if test.pvalue >= config.delay_p_value:
+            continue
+        money = shift * daily_sales.get(str(supplier), 0.0)
+        if money < config.min_money:
+            continue
+        explanation = (
+            f"{supplier}'s last {late.height} {mode} purchase orders took {now:.0f} days "
+            f"(median), {shift:.0f} days more than the usual {usual:.0f}."
+        )
+        evidence = {
+            "mode": mode,
+            "usual_lead_days": rounded(usual, 1),
+            "recent_lead_days": rounded(now, 1),
+            "recent_pos": late.height,
+            "history_pos": history.height,
+            "p_value": rounded(float(test.pvalue), 4),
+            "link": "/restock",
+        }
+        alerts.append(
+            make_alert("supplier_delay", f"supplier {supplier}", money, explanation,
+                       evidence, config)
+        )  # fmt: skip
+    return alerts
+
+
+def concentrations(
+    margins: pl.DataFrame, *, by: str, config: RiskConfig
+) -> list[Alert]:
+    """One ``by`` value (``supplier`` or ``country``) earning more than
+    ``concentration_share`` of the yearly margin: the margin above that share.
+
+    Parameters
+    ----------
+    margins : polars.DataFrame
+        ``sku, country, supplier, yearly_margin`` per SKU x country.
+    """
+    positive = margins.filter(pl.col("yearly_margin") > 0)
+    total = float(positive["yearly_margin"].sum())
+    if total <= 0 or positive[by].n_unique() < 2:
+        return []
+    shares = positive.group_by(by).agg(pl.col("yearly_margin").sum()).sort(by)
+    alerts = []
+    for row in shares.iter_rows(named=True):
+        share = row["yearly_margin"] / total
+        if share <= config.concentration_share:
+            continue
+        money = (share - config.concentration_share) * total
+        if money < config.min_money:
+            continue
+        label = "market" if by == "country" else by
+        explanation = (
+            f"{share:.0%} of the yearly margin comes from {label} {row[by]} "
+            f"(above {config.concentration_share:.0%}); a problem there hits the "
+            f"whole business."
+        )
+        evidence = {
+            "share_of_margin": rounded(share, 4),
+            "yearly_margin": rounded(row["yearly_margin"]),
+            "total_yearly_margin": rounded(total),
+            "link": "/markets",
+        }
+        alerts.append(
+            make_alert("concentration", f"{label} {row[by]}", money, explanation,
+                       evidence, config)
+        )  # fmt: skip
+    return alerts
+
+
+def margin_erosions(
+    margins: pl.DataFrame, *, target: float, config: RiskConfig
+) -> list[Alert]:
+    """SKU x country cells whose margin rate is ``margin_gap`` below the target:
+    the yearly margin missing to reach it.
+
+    Parameters
+    ----------
+    margins : polars.DataFrame
+        ``sku, country, margin_rate, net_revenue`` (per unit) and ``yearly_units``.
+    """
+    cells = margins.filter(
+        pl.col("margin_rate").is_not_null()
+        & (pl.col("margin_rate") < target - config.margin_gap)
+    ).with_columns(
+        gap_money=(target - pl.col("margin_rate"))
+        * pl.col("net_revenue")
+        * pl.col("yearly_units").fill_null(0)
+    )
+    alerts = []
+    for row in cells.sort("sku", "country").iter_rows(named=True):
+        money = row["gap_money"]
+        if money < config.min_money:
+            continue
+        explanation = (
+            f"SKU {row['sku']} in {row['country']} earns a {row['margin_rate']:.0%} "
+            f"margin, below the {target:.0%} target: {money:,.0f} a year missing."
+        )
+        evidence = {
+            "margin_rate": rounded(row["margin_rate"], 4),
+            "target_margin": target,
+            "net_revenue_per_unit": rounded(row["net_revenue"]),
+            "yearly_units": rounded(row["yearly_units"] or 0, 1),
+            "link": "/markets",
+        }
+        alerts.append(
+            make_alert("margin_erosion", f"sku {row['sku']} {row['country']}", money,
+                       explanation, evidence, config)
+        )  # fmt: skip
+    return alerts
+
+
+def rule_changes(
+    now: pl.DataFrame, later: pl.DataFrame, *, later_day: str, config: RiskConfig
+) -> list[Alert]:
+    """Countries whose yearly margin falls under the rules in force on ``later_day``
+    (same volumes, prices and FX): the yearly margin lost.
+
+    Parameters
+    ----------
+    now, later : polars.DataFrame
+        ``sku, country, yearly_margin`` under today's rules and the later ones.
+    """
+    keys = ["sku", "country"]
+    joined = now.select(*keys, before="yearly_margin").join(
+        later.select(*keys, after="yearly_margin"), on=keys
+    )
+    by_country = (
+        joined.with_columns(loss=pl.col("before") - pl.col("after"))
+        .group_by("country")
+        .agg(pl.col("loss").sum(), (pl.col("loss") > 0.005).sum().alias("skus"))
+        .sort("country")
+    )
+    alerts = []
+    for row in by_country.iter_rows(named=True):
+        if row["loss"] < config.min_money:
+            continue
+        explanation = (
+            f"Rules taking effect by {later_day} cut the yearly margin in "
+            f"{row['country']} by {row['loss']:,.0f} ({row['skus']} SKUs hit)."
+        )
+        evidence = {
+            "yearly_margin_lost": rounded(row["loss"]),
+            "skus_hit": row["skus"],
+            "effective_by": later_day,
+            "link": "/markets",
+        }
+        alerts.append(
+            make_alert("rule_change", f"country {row['country']}", row["loss"],
+                       explanation, evidence, config)
+        )  # fmt: skip
+    return alerts
