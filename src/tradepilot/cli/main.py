@@ -9,6 +9,7 @@ from tradepilot.cli import (
     demo,
     forecast,
     imports,
+    inbox,
     plan,
     recommend,
     serve,
@@ -32,6 +33,7 @@ plan.register(app)
 trade.register(app)
 recommend.register(app)
 customers.register(app)
+inbox.register(app)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import tradepilot.store.tables_service  # noqa: F401  (registers its tables)
 from tradepilot.store.tables import metadata
 
 engine = context.config.attributes["engine"]
