@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -125,8 +126,8 @@ class Received:
         return "250 Message accepted for delivery"
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[int, Received]]:
+@contextmanager
+def local_smtp() -> Iterator[tuple[int, Received]]:
     """A real SMTP server on localhost (aiosmtpd), its port and its mailbag."""
     from aiosmtpd.controller import Controller
 
@@ -138,6 +139,13 @@ def smtp_server() -> Iterator[tuple[int, Received]]:
         yield port, received
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[int, Received]]:
+    """:func:`local_smtp` for one test."""
+    with local_smtp() as server:
+        yield server
 
 
 def write_service_toml(home: Path, *, smtp_port: int = 25, extra: str = "") -> None:

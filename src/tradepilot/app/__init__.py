@@ -20,6 +20,7 @@ from tradepilot.app import problems
 from tradepilot.app.api.customers import router as customers_api
 from tradepilot.app.api.forecasts import router as forecasts_api
 from tradepilot.app.api.imports import router as imports_api
+from tradepilot.app.api.inbox import router as inbox_api
 from tradepilot.app.api.recommend import router as recommend_api
 from tradepilot.app.api.replenishment import router as replenishment_api
 from tradepilot.app.api.routes import router as api_router
@@ -30,6 +31,7 @@ from tradepilot.app.state import AppState
 from tradepilot.app.web.customers import router as customers_web
 from tradepilot.app.web.forecasts import router as forecasts_web
 from tradepilot.app.web.imports import router as imports_web
+from tradepilot.app.web.inbox import router as inbox_web
 from tradepilot.app.web.markets import router as markets_web
 from tradepilot.app.web.pages import STATIC, error_page
 from tradepilot.app.web.recommend import router as recommend_web
@@ -84,6 +86,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(recommend_web)
     app.include_router(customers_api)
     app.include_router(customers_web)
+    app.include_router(inbox_api)
+    app.include_router(inbox_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app

@@ -33,6 +33,7 @@ NAVIGATION = [
     ("/restock", "Restock"),
     ("/markets", "Margins & Markets"),
     ("/customers", "Customers"),
+    ("/inbox", "Inbox"),
 ]
 
 
