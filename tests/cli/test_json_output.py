@@ -140,6 +140,35 @@ ARGUMENTS.update(
         "inbox send": lambda p, tmp: ["1", *_in(p)],
     }
 )
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ARGUMENTS |= {
+    "support intents train": lambda p, tmp: [
+        str(EXAMPLES / "intents.example.csv"),
+        *_words("--text-col message --label-col intent --name json"),
+        *_in(p),
+    ],
+    "support intents predict": lambda p, tmp: [
+        str(EXAMPLES / "intents.example.csv"),
+        *_words("--text-col message --out"),
+        str(tmp / "i.csv"),
+        *_in(p),
+    ],
+    "support intents use": lambda p, tmp: ["default", *_in(p)],
+    "reviews import": lambda p, tmp: [str(EXAMPLES / "reviews.example.csv"), *_in(p)],
+    "reviews train": lambda p, tmp: [
+        str(EXAMPLES / "reviews.example.csv"),
+        *_words("--text-col body --rating-col rating --name json"),
+        "-w",
+        str(tmp),
+    ],
+    "reviews predict": lambda p, tmp: [
+        str(EXAMPLES / "reviews.example.csv"),
+        *_words("--text-col body --out"),
+        str(tmp / "r.csv"),
+        *_in(p),
+    ],
+    "reviews use": lambda p, tmp: ["default", *_in(p)],
+}
 PRELUDES = {"demo": SMALL_DEMO}
 
 

@@ -67,11 +67,11 @@ def test_triage_edit_approve_and_send_a_reply(
         # when the owner opens the Inbox, the angry message is first
         page.goto("/login")
         log_in(page)
-        arrive(page, f"{base_url}/")
+        arrive(page, f"{base_url}/", timeout=60_000)
         page.get_by_role("navigation", name="Main").get_by_role(
             "link", name="Inbox"
         ).click()
-        arrive(page, f"{base_url}/inbox")
+        arrive(page, f"{base_url}/inbox", timeout=60_000)
         first = page.locator("#inbox-queue tbody tr").first
         expect(first).to_contain_text("Wo ist meine Bestellung?")
         expect(first).to_contain_text("chargeback threat")

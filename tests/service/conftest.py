@@ -25,6 +25,21 @@ NOW = dt.datetime(2024, 3, 8, 12, 0, tzinfo=dt.UTC)
 ANNA = "anna.schmidt@example.com"
 
 
+@pytest.fixture(autouse=True)
+def fixed_text_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deterministic stand-in for tradepilot.text.service (abstains, neutral);
+    tests that need other answers install their own, and
+    ``test_triage_with_the_text_models`` uses the real one."""
+    import sys
+    import types
+
+    fake = types.ModuleType("tradepilot.text.service")
+    fake.detect_languages = lambda texts: [("en", 0.5) for _ in texts]  # type: ignore[attr-defined]
+    fake.classify_intents = lambda texts, **_: [("unknown", 0.1) for _ in texts]  # type: ignore[attr-defined]
+    fake.sentiment = lambda texts, **_: [("neutral", 0.5) for _ in texts]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tradepilot.text.service", fake)
+
+
 @pytest.fixture
 def home(store_settings: Settings, tmp_path: Path) -> Path:
     """The workspace folder (settings files, reply templates)."""

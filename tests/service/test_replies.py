@@ -63,7 +63,7 @@ def test_a_german_track_order_draft_states_the_facts_of_the_store(
         "track_order/de",
     )
     assert draft["draft"].startswith("Hallo Anna,\n\nvielen Dank für Ihre Nachricht")
-    assert "K-2024-0001" in draft["draft"]
+    assert "Ihre Nachricht zur Bestellung K-2024-0001." in draft["draft"]
     assert f"am {draft['facts']['ship_date']} verlassen" in draft["draft"]
     assert draft["facts"]["ship_date"] == "2024-03-06"  # ordered 03-05, 1 day handling
     assert draft["draft"].endswith(
@@ -117,7 +117,8 @@ def test_the_sellers_edited_template_is_used(shop, home, write_eml, text_models)
     copy = home / "replies" / "en.toml"
     copy.write_text(
         copy.read_text().replace(
-            "Thank you for your message about order", "Thanks for writing about"
+            "Thank you for your message{about_order}.",
+            "Thanks for writing about {order_number}.",
         )
     )
 

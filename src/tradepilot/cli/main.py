@@ -12,7 +12,9 @@ from tradepilot.cli import (
     inbox,
     plan,
     recommend,
+    reviews,
     serve,
+    support,
     trade,
     workspace,
 )
@@ -34,6 +36,8 @@ trade.register(app)
 recommend.register(app)
 customers.register(app)
 inbox.register(app)
+support.register(app)
+reviews.register(app)
 
 
 def main() -> None:

@@ -113,7 +113,7 @@ def render(text: str, facts: dict[str, Any]) -> tuple[str, list[str]]:
                 lambda m: _written(facts.get(m.group(1)), m.group(1)), body
             )
         )
-    return "\n".join(lines).strip(), missing
+    return "\n".join(lines).strip("\n"), missing
 
 
 def _written(value: Any, name: str) -> str:

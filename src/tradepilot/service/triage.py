@@ -10,6 +10,7 @@ a missing capability.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,8 +80,10 @@ def triage_texts(
         return verdicts
 
     languages = run("detect_languages")
-    intents = run("classify_intents", home=home)
-    sentiments = run("sentiment")
+    codes = [languages[i].label or "und" for i in readable]
+    intents = run("classify_intents", home=home, languages=codes)
+    sentiments = run("sentiment", home=home)
+    languages = [v if v.label != "und" else Verdict() for v in languages]
     urgency = [
         content_urgency(text, sentiment=s.label)
         for text, s in zip(texts, sentiments, strict=True)
@@ -103,6 +106,9 @@ def _call(
     if function is None:
         notes.append(f"{TEXT_SERVICE} has no {name}: that field stays empty")
         return empty
+    accepted = inspect.signature(function).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        kwargs = {k: v for k, v in kwargs.items() if k in accepted}
     try:
         answers = function(texts, **kwargs)
     except TradePilotError as exc:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import tradepilot.store.tables_service  # noqa: F401  (registers its tables)
+from tradepilot.store import (
+    tables_service,  # noqa: F401  (registers its tables)
+    tables_text,  # noqa: F401  (registers its tables)
+)
 from tradepilot.store.tables import metadata
 
 engine = context.config.attributes["engine"]

@@ -1,7 +1,7 @@
 """support messages and reply drafts
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-04 13:45:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tradepilot.store.types
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0009"  # re-chained after 0009 (text, merged from i14-text)
 branch_labels = None
 depends_on = None
 

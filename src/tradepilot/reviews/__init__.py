@@ -1,0 +1,1 @@
+"""Product reviews: import, per-review language, sentiment and aspects, reports."""
