@@ -22,10 +22,16 @@ from tradepilot.domain.errors import DataValidationError
 from tradepilot.service.cleaning import clean_text
 from tradepilot.service.config import ServiceConfig, load_service_config
 from tradepilot.service.entities import OrderFormats
+from tradepilot.service.linking import link_messages
 from tradepilot.service.mail import IncomingMessage, normalised_subject
 from tradepilot.service.sources import Batch
 from tradepilot.service.triage import triage_texts
-from tradepilot.service.urgency import deadline_urgency
+from tradepilot.service.urgency import (
+    DUE_SOON_BOOST,
+    DUE_SOON_HOURS,
+    OVERDUE_BOOST,
+    deadline_urgency,
+)
 from tradepilot.store import tables
 from tradepilot.store.tables_service import support_drafts, support_messages
 
@@ -181,36 +187,44 @@ def triage_messages(
     formats = OrderFormats.learn(_order_numbers(conn))
     texts = [row.text for row in rows]
     triage = triage_texts(texts, formats=formats, home=home)
+    hints = [
+        ([row.order_hint] if row.order_hint else [])
+        + formats.find(row.subject)
+        + entities["order_numbers"]
+        for row, entities in zip(rows, triage.entities, strict=True)
+    ]
+    links = link_messages(conn, hints, [row.sender_email for row in rows])
     at = now_utc()
+    updates = []
     for i, row in enumerate(rows):
-        entities = triage.entities[i]
-        hints = [row.order_hint] if row.order_hint else []
-        hints += formats.find(row.subject) + entities["order_numbers"]
-        order = _link_order(conn, hints, row.sender_email)
         urgency, reasons = triage.urgency[i]
-        values = {
-            "language": triage.languages[i].label,
-            "language_confidence": triage.languages[i].confidence,
-            "intent": triage.intents[i].label,
-            "confidence": triage.intents[i].confidence,
-            "sentiment": triage.sentiments[i].label,
-            "sentiment_score": triage.sentiments[i].confidence,
-            "entities": json.dumps(entities),
-            "urgency": urgency,
-            "urgency_reasons": json.dumps(reasons),
-            "order_id": order["order_id"],
-            "order_number": order["order_number"],
-            "customer_id": order["customer_id"],
-            "triage_notes": json.dumps(
-                triage.notes + ([] if row.text else ["the message has no text"])
-            ),
-            "triaged_at": at,
-        }
-        conn.execute(
-            support_messages.update()
-            .where(support_messages.c.id == row.id)
-            .values(**values)
+        notes = triage.notes + ([] if row.text else ["the message has no text"])
+        updates.append(
+            {
+                "_id": row.id,
+                "language": triage.languages[i].label,
+                "language_confidence": triage.languages[i].confidence,
+                "intent": triage.intents[i].label,
+                "confidence": triage.intents[i].confidence,
+                "sentiment": triage.sentiments[i].label,
+                "sentiment_score": triage.sentiments[i].confidence,
+                "entities": json.dumps(triage.entities[i]),
+                "urgency": urgency,
+                "urgency_reasons": json.dumps(reasons),
+                "order_id": links[i].order_id,
+                "order_number": links[i].order_number,
+                "customer_id": links[i].customer_id,
+                "triage_notes": json.dumps(notes),
+                "triaged_at": at,
+            }
         )
+    columns = [k for k in updates[0] if k != "_id"]
+    conn.execute(
+        support_messages.update()
+        .where(support_messages.c.id == sa.bindparam("_id"))
+        .values({c: sa.bindparam(c) for c in columns}),
+        updates,
+    )
     return triage.notes
 
 
@@ -223,117 +237,84 @@ def _order_numbers(conn: Connection) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def _link_order(
-    conn: Connection, numbers: list[str], email: str | None
-) -> dict[str, Any]:
-    """The order a message is about: one it names, else its sender's latest."""
-    orders = tables.orders
-    columns = (orders.c.id, orders.c.order_number, orders.c.customer_id)
-    if numbers:
-        bare = {n.lstrip("#") for n in numbers}
-        candidates = sorted(set(numbers) | bare | {f"#{n}" for n in bare})
-        found = conn.execute(
-            sa.select(*columns)
-            .where(orders.c.order_number.in_(candidates), orders.c.kind == "sale")
-            .order_by(orders.c.ordered_at.desc())
-        ).first()
-        if found is not None:
-            return _linked(found)
-    customers = _customers_of(conn, email)
-    if customers:
-        found = conn.execute(
-            sa.select(*columns)
-            .where(orders.c.customer_id.in_(customers), orders.c.kind == "sale")
-            .order_by(orders.c.ordered_at.desc())
-        ).first()
-        if found is not None:
-            return _linked(found)
-        return {"order_id": None, "order_number": None, "customer_id": customers[0]}
-    return {"order_id": None, "order_number": None, "customer_id": None}
-
-
-def _linked(row: Any) -> dict[str, Any]:
-    return {
-        "order_id": row.id,
-        "order_number": row.order_number,
-        "customer_id": row.customer_id,
-    }
-
-
-def mailbox_of(email: str) -> str:
-    """An e-mail as a mailbox: lower case, no ``+tag``.
-
-    Examples
-    --------
-    >>> mailbox_of("Anna.M+shop@Example.com")
-    'anna.m@example.com'
-    """
-    local, _, domain = email.strip().lower().partition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
-
-
-def _customers_of(conn: Connection, email: str | None) -> list[int]:
-    if not email:
-        return []
-    addresses = sorted({email.lower(), mailbox_of(email)})
-    contacts = tables.customer_contacts
-    customers = tables.customers
-    by_contact = sa.select(contacts.c.customer_id).where(
-        contacts.c.email.in_(addresses)
-    )
-    by_id = sa.select(customers.c.id).where(customers.c.external_id.in_(addresses))
-    found = conn.execute(sa.union(by_contact, by_id)).scalars()
-    return sorted(set(found))
-
-
 # --- reading ---------------------------------------------------------------------
 
 
 def list_messages(
-    engine: Engine, *, now: dt.datetime | None = None, status: str | None = None
+    engine: Engine,
+    *,
+    now: dt.datetime | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> dict[str, Any]:
-    """The queue, most urgent first (content urgency plus the reply deadline).
+    """The queue, most urgent first (content urgency plus the reply deadline),
+    ordered and paged by the database.
 
     Returns
     -------
     dict
         ``{"messages": [{id, received_at, language, intent, confidence,
-        sentiment, urgency, order, customer, status, ...}], "notes": [...]}``.
+        sentiment, urgency, order, customer, status, ...}], "count", "notes"}``.
     """
     at = now or now_utc()
     m = support_messages
-    query = sa.select(
-        m.c.id,
-        m.c.received_at,
-        m.c.language,
-        m.c.intent,
-        m.c.confidence,
-        m.c.sentiment,
-        m.c.urgency,
-        m.c.urgency_reasons,
-        m.c.reply_due_at,
-        m.c.order_number,
-        m.c.status,
-        m.c.subject,
-        m.c.sender_email,
-        m.c.channel,
-        m.c.marketplace,
-        tables.customers.c.external_id,
-    ).select_from(  # fmt: skip
-        m.outerjoin(tables.customers, m.c.customer_id == tables.customers.c.id)
+    where = [m.c.status == status] if status else []
+    query = (
+        sa.select(
+            m.c.id,
+            m.c.received_at,
+            m.c.language,
+            m.c.intent,
+            m.c.confidence,
+            m.c.sentiment,
+            m.c.urgency,
+            m.c.urgency_reasons,
+            m.c.reply_due_at,
+            m.c.order_number,
+            m.c.status,
+            m.c.subject,
+            m.c.sender_email,
+            m.c.channel,
+            m.c.marketplace,
+            tables.customers.c.external_id,
+        )  # fmt: skip
+        .select_from(
+            m.outerjoin(tables.customers, m.c.customer_id == tables.customers.c.id)
+        )
+        .where(*where)
+        .order_by(_urgency_now(at).desc(), m.c.reply_due_at, m.c.id)
+        .offset(offset)
     )
-    if status:
-        query = query.where(m.c.status == status)
+    if limit is not None:
+        query = query.limit(limit)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
+        count = conn.execute(
+            sa.select(sa.func.count()).select_from(m).where(*where)
+        ).scalar_one()
     messages = [_listed(row, at) for row in rows]
-    messages.sort(key=lambda r: (-r["urgency"], r["reply_due_at"] or "", r["id"]))
-    notes = (
-        []
-        if messages
-        else ["no messages yet: import some with `tradepilot inbox import`"]
+    return {
+        "messages": messages,
+        "count": count,
+        "notes": [] if count else [EMPTY_NOTE],
+    }
+
+
+def _urgency_now(at: dt.datetime) -> Any:
+    """Urgency with the deadline's share at ``at``, as SQL (see :func:`_listed`)."""
+    m = support_messages
+    open_ = m.c.status.in_(OPEN_STATUSES)
+    boost = sa.case(
+        (sa.and_(open_, m.c.reply_due_at <= at), OVERDUE_BOOST),
+        (
+            sa.and_(open_, m.c.reply_due_at <= at + dt.timedelta(hours=DUE_SOON_HOURS)),
+            DUE_SOON_BOOST,
+        ),
+        else_=0.0,
     )
-    return {"messages": messages, "count": len(messages), "notes": notes}
+    total = sa.func.coalesce(m.c.urgency, 0.0) + boost
+    return sa.case((total > 1.0, 1.0), else_=total)
 
 
 def _listed(row: Any, at: dt.datetime) -> dict[str, Any]:

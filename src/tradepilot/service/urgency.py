@@ -52,6 +52,8 @@ WEIGHTS = {
     "shouting": 0.15,
 }
 DUE_SOON_HOURS = 6.0
+OVERDUE_BOOST = 0.5
+DUE_SOON_BOOST = 0.3
 
 
 def content_urgency(text: str, *, sentiment: str | None) -> tuple[float, list[str]]:
@@ -91,7 +93,7 @@ def deadline_urgency(
     if due is None or not open_:
         return 0.0, None
     if due <= now:
-        return 0.5, "reply overdue"
+        return OVERDUE_BOOST, "reply overdue"
     if due - now <= dt.timedelta(hours=DUE_SOON_HOURS):
-        return 0.3, "reply due within 6 h"
+        return DUE_SOON_BOOST, "reply due within 6 h"
     return 0.0, None

@@ -36,13 +36,17 @@ class Approval(BaseModel):
 
 @router.get("")
 def list_inbox(
-    state: State, status: Annotated[Status | None, Query()] = None
+    state: State,
+    status: Annotated[Status | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
     """The queue, most urgent first: ``{"messages": [{id, received_at, language,
-    intent, confidence, sentiment, urgency, order, customer, status, ...}]}``."""
+    intent, confidence, sentiment, urgency, order, customer, status, ...}],
+    "count"}``."""
     from tradepilot.service.service import list_messages
 
-    return list_messages(state.engine, status=status)
+    return list_messages(state.engine, status=status, limit=limit, offset=offset)
 
 
 @router.get("/{message_id}")

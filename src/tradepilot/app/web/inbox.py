@@ -24,12 +24,12 @@ def inbox_page(request: Request, state: State, session: CurrentSession) -> Respo
     """The queue, most urgent first."""
     from tradepilot.service.service import list_messages
 
-    queue = list_messages(state.engine)
+    queue = list_messages(state.engine, limit=QUEUE_ROWS)
     return render(
         request,
         "inbox.html",
         session=session,
-        messages=queue["messages"][:QUEUE_ROWS],
+        messages=queue["messages"],
         count=queue["count"],
         notes=queue["notes"],
     )
