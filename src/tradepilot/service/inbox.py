@@ -66,10 +66,9 @@ def store_batch(
                 fresh[message.key] = message
         threads = _threads(conn, list(fresh.values()))
         rows = [_row(m, threads[m.key], batch, config, at) for m in fresh.values()]
-        ids = []
-        for row in rows:
-            result = conn.execute(support_messages.insert().values(**row))
-            ids.append(new_id(result))
+        if rows:
+            conn.execute(support_messages.insert(), rows)  # one executemany
+        ids = _ids_of(conn, [r["message_key"] for r in rows])
         notes = triage_messages(conn, ids, home=home)
     problems = list(batch.problems) + [
         {"message": m.key, "reason": p} for m in fresh.values() for p in m.problems
@@ -91,6 +90,17 @@ def new_id(result: Any) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def _ids_of(conn: Connection, keys: list[str]) -> list[int]:
+    """Ids of the messages with these keys."""
+    found: list[int] = []
+    for start in range(0, len(keys), 500):
+        query = sa.select(support_messages.c.id).where(
+            support_messages.c.message_key.in_(keys[start : start + 500])
+        )
+        found.extend(conn.execute(query).scalars())
+    return found
 
 
 def _known_keys(conn: Connection, keys: list[str]) -> set[str]:

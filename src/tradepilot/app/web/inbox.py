@@ -16,7 +16,7 @@ from tradepilot.domain.errors import TradePilotError
 router = APIRouter(include_in_schema=False)
 
 MessageId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-QUEUE_ROWS = 200
+QUEUE_ROWS = 100  # the page shows the most urgent; the API pages through all
 
 
 @router.get("/inbox", response_class=HTMLResponse)
