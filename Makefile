@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup browser demo test lint format bench clean
+.PHONY: setup browser imap demo test lint format bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -34,10 +34,17 @@ browser:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's dovecot: the IMAP server the inbox tests start on a local port.
+imap:
+	@command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || { \
+		echo "installing Debian's dovecot for the IMAP tests"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq dovecot-imapd >/dev/null; }
+
 demo: setup
 	$(RUN) tradepilot demo --host $(HOST) --port $(PORT)
 
-test: setup browser
+test: setup browser imap
 	$(RUN) pytest -n 2 -q
 
 lint: setup
@@ -58,6 +65,7 @@ bench: setup
 	$(RUN) python bench/recommend_bench.py
 	$(RUN) python bench/customers_bench.py
 	$(RUN) python bench/payments_bench.py
+	$(RUN) python bench/inbox_bench.py
 	$(RUN) python bench/text_bench.py
 
 clean:

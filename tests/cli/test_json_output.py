@@ -141,6 +141,16 @@ ARGUMENTS: dict[str, Arguments] = {
         *_in(p),
     ],
 }
+ARGUMENTS.update(
+    {
+        # a fresh workspace: messages in the shared one would change the others
+        "inbox import": lambda p, tmp: [str(_support_mail(tmp)), "-w", str(tmp)],
+        "inbox show": lambda p, tmp: ["1", *_in(p)],  # no messages: a note
+        "inbox draft": lambda p, tmp: ["1", *_in(p)],
+        "inbox approve": lambda p, tmp: ["1", *_in(p)],
+        "inbox send": lambda p, tmp: ["1", *_in(p)],
+    }
+)
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ARGUMENTS |= {
     "support intents train": lambda p, tmp: [
@@ -171,6 +181,15 @@ ARGUMENTS |= {
     "reviews use": lambda p, tmp: ["default", *_in(p)],
 }
 PRELUDES = {"demo": SMALL_DEMO}
+
+
+def _support_mail(tmp: Path) -> Path:
+    path = tmp / "question.eml"
+    path.write_text(
+        "From: Anna <anna@example.com>\nSubject: Order\nMessage-ID: <q@x>\n"
+        "Date: Mon, 30 Nov 2026 10:00:00 +0100\n\nWhere is my parcel?\n"
+    )
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from tradepilot.app import problems
 from tradepilot.app.api.customers import router as customers_api
 from tradepilot.app.api.forecasts import router as forecasts_api
 from tradepilot.app.api.imports import router as imports_api
+from tradepilot.app.api.inbox import router as inbox_api
 from tradepilot.app.api.payments import router as payments_api
 from tradepilot.app.api.recommend import router as recommend_api
 from tradepilot.app.api.replenishment import router as replenishment_api
@@ -34,6 +35,7 @@ from tradepilot.app.web.alerts import router as alerts_web
 from tradepilot.app.web.customers import router as customers_web
 from tradepilot.app.web.forecasts import router as forecasts_web
 from tradepilot.app.web.imports import router as imports_web
+from tradepilot.app.web.inbox import router as inbox_web
 from tradepilot.app.web.markets import router as markets_web
 from tradepilot.app.web.money import router as money_web
 from tradepilot.app.web.pages import STATIC, error_page
@@ -96,6 +98,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(reviews_web)
     app.include_router(risk_api)
     app.include_router(alerts_web)
+    app.include_router(inbox_api)
+    app.include_router(inbox_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app

@@ -9,6 +9,7 @@ from tradepilot.cli import (
     demo,
     forecast,
     imports,
+    inbox,
     ledger,
     payments,
     plan,
@@ -39,6 +40,7 @@ recommend.register(app)
 customers.register(app)
 ledger.register(app)
 payments.register(app)
+inbox.register(app)
 support.register(app)
 reviews.register(app)
 risk.register(app)

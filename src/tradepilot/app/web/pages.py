@@ -36,6 +36,7 @@ NAVIGATION = [
     ("/money", "Money"),
     ("/reviews", "Reviews"),
     ("/alerts", "Alerts"),
+    ("/inbox", "Inbox"),
 ]
 
 

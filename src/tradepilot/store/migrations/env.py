@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from alembic import context
 
-import tradepilot.store.tables_ledger  # noqa: F401  (ledger tables)
-import tradepilot.store.tables_risk  # noqa: F401  (registers the risk tables)
-from tradepilot.store import (
-    tables_payments,  # noqa: F401  (its tables)
-    tables_text,  # noqa: F401  (registers its tables)
+# Each capability's tables register on the one metadata when their module loads.
+from tradepilot.store import (  # noqa: F401
+    tables_ledger,
+    tables_payments,
+    tables_risk,
+    tables_service,
+    tables_text,
 )
 from tradepilot.store.tables import metadata
 

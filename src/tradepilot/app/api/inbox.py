@@ -1,0 +1,94 @@
+"""/api/v1/inbox: the support queue, one message, reply drafts, approval, sending.
+
+Thin calls into :mod:`tradepilot.service.service`. Nothing is sent without
+approval; marketplace buyers' approved drafts are ready to copy, not e-mailed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
+
+from tradepilot.app.security import State, require_token
+
+router = APIRouter(
+    prefix="/api/v1/inbox", dependencies=[Depends(require_token)], tags=["inbox"]
+)
+
+MessageId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Message id")]
+Status = Literal["new", "drafted", "approved", "sent"]
+
+
+class DraftEdit(BaseModel):
+    """An edited reply text."""
+
+    body: str = Field(min_length=1, max_length=20_000)
+
+
+class Approval(BaseModel):
+    """Who approves, and optionally the edited text approved."""
+
+    by: str = Field(default="owner", min_length=1, max_length=128)
+    body: str | None = Field(default=None, min_length=1, max_length=20_000)
+
+
+@router.get("")
+def list_inbox(
+    state: State,
+    status: Annotated[Status | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> dict[str, Any]:
+    """The queue, most urgent first: ``{"messages": [{id, received_at, language,
+    intent, confidence, sentiment, urgency, order, customer, status, ...}],
+    "count"}``."""
+    from tradepilot.service.service import list_messages
+
+    return list_messages(state.engine, status=status, limit=limit, offset=offset)
+
+
+@router.get("/{message_id}")
+def get_message(state: State, message_id: MessageId) -> dict[str, Any]:
+    """One message: text, triage, entities, thread, latest draft."""
+    from tradepilot.service.service import show_message
+
+    return show_message(state.engine, message_id=message_id)
+
+
+@router.post("/{message_id}/draft")
+def create_draft(state: State, message_id: MessageId) -> dict[str, Any]:
+    """Draft a reply: ``{"language", "intent", "draft", "facts", "template" or
+    "llm", "flags"}``."""
+    from tradepilot.service.service import draft_reply
+
+    return draft_reply(state.engine, message_id=message_id, home=state.settings.home)
+
+
+@router.put("/{message_id}/draft")
+def update_draft(
+    state: State, message_id: MessageId, edit: DraftEdit
+) -> dict[str, Any]:
+    """Replace the latest draft's text (withdraws any approval)."""
+    from tradepilot.service.service import edit_draft
+
+    return edit_draft(state.engine, message_id=message_id, body=edit.body)
+
+
+@router.post("/{message_id}/approve")
+def approve(state: State, message_id: MessageId, approval: Approval) -> dict[str, Any]:
+    """Approve the latest draft (marketplace buyers: ready to copy)."""
+    from tradepilot.service.service import approve_draft
+
+    return approve_draft(
+        state.engine, message_id=message_id, by=approval.by, body=approval.body
+    )
+
+
+@router.post("/{message_id}/send")
+def send(state: State, message_id: MessageId) -> dict[str, Any]:
+    """Send the approved reply by SMTP (``service.toml``)."""
+    from tradepilot.service.service import send_reply
+
+    return send_reply(state.engine, message_id=message_id, home=state.settings.home)
