@@ -208,7 +208,8 @@ def test_a_mapping_built_on_the_page_imports_the_file(app, browser):
             422,
             "a.csv was not imported. unknown import format 'ebay'; choose from"
             " online-retail, shopify, amazon, generic, purchase-orders, inventory,"
-            " products, customers, fx",
+            " products, customers, fx, stripe, paypal, amazon-settlement,"
+            " shopify-payments, bank",
             id="unknown-format",
         ),
         pytest.param(

@@ -26,7 +26,7 @@ def test_demo_imports_every_export_and_forecasts(tmp_path: Path):
 
     assert [r.format for r in result.imports] == [
         "fx", "products", "shopify", "customers", "amazon", "purchase-orders",
-        "inventory",
+        "inventory", "shopify-payments", "paypal", "amazon-settlement", "bank",
     ]  # fmt: skip
     assert all(r.accepted > 0 for r in result.imports)
     assert result.status["orders"] > 0
@@ -38,6 +38,7 @@ def test_demo_imports_every_export_and_forecasts(tmp_path: Path):
     assert result.margins["cells"] > 0
     assert result.margins["currency"] == "EUR"
     assert result.customers["segments"]  # saved: the Customers page opens at once
+    assert len(result.payments["discrepancies"]) == 6  # the injected ones
     login = (home / "demo-login.txt").read_text()
     assert result.owner_password in login
     assert len(result.owner_password) == 16

@@ -96,6 +96,8 @@ def test_undo_restores_every_count_and_a_reimport_adds_the_rows_again(engine, tm
         "warehouses": 0,
         "quarantine": 1,
         "fx_rates": 0,
+        "payment_transactions": 0,
+        "bank_transactions": 0,
     }
     assert (result["kept"], result["notes"]) == ({}, [])
     runs = {r["id"]: r for r in list_import_runs(engine)["data"]}

@@ -64,6 +64,7 @@ def demo(
                 "backtest": result.backtest,
                 "margins": result.margins,
                 "customers": result.customers,
+                "payments": result.payments,
             }
         )
         return
@@ -142,6 +143,14 @@ def _summary(result: DemoResult) -> None:
         stdout.print(
             f"Customers: {c['customers']:,} in {len(c['segments'])} segments; largest"
             f" by margin: {names} (tradepilot customers segments)"
+        )
+    if result.payments:
+        found = result.payments["discrepancies"]
+        kinds = sorted({d["kind"].replace("_", " ") for d in found})
+        stdout.print(
+            f"Payments: {result.payments['payouts']['count']:,} payouts reconciled;"
+            f" {len(found):,} discrepancies ({', '.join(kinds) or 'none'})"
+            " (tradepilot payouts reconcile; the Money page)"
         )
     stdout.print(
         f"Workspace: {result.home.resolve()}  (try: tradepilot status -w {result.home})"

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from tradepilot.payments.model import BankTxn, OrderTotal, PaymentTxn
+from tradepilot.payments.model import BankTxn, PaymentTxn
 
 MOVE = Decimal("0.05")
 TRAILING_DAYS = 365
@@ -31,7 +31,7 @@ def exposure(
     *,
     txns: list[PaymentTxn],
     bank: list[BankTxn],
-    orders: list[OrderTotal],
+    sales: dict[str, Decimal],
     unpaid: dict[str, Decimal],
     spreads: dict[str, dict[str, Any]],
     base: str,
@@ -42,6 +42,8 @@ def exposure(
 
     Parameters
     ----------
+    sales : dict of str to Decimal
+        Net sales of the trailing twelve months per currency.
     unpaid : dict of str to Decimal
         Orders found unpaid, per currency.
     spreads : dict
@@ -58,14 +60,16 @@ def exposure(
     for t in txns:
         if t.kind != "memo":
             held[t.currency] += t.net
-    start = as_of - dt.timedelta(days=TRAILING_DAYS)
-    sales: dict[str, Decimal] = defaultdict(Decimal)
-    for o in orders:
-        if start < o.ordered_at.date() <= as_of:
-            sales[o.currency] += o.due
     codes = sorted(set(cash) | set(held) | set(sales) | set(unpaid))
     rows = [
-        _row(c, cash[c], held[c] + unpaid.get(c, Decimal(0)), sales[c], base, rate)
+        _row(
+            c,
+            cash[c],
+            held[c] + unpaid.get(c, Decimal(0)),
+            sales.get(c, Decimal(0)),
+            base,
+            rate,
+        )  # fmt: skip
         for c in codes
     ]
     return {

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tradepilot.domain.errors import TradePilotError
@@ -214,6 +215,21 @@ def current_reconciliation(
     return found
 
 
+def trailing_sales(conn: Connection, *, as_of: dt.date) -> dict[str, Decimal]:
+    """Net sales (every order line, returns and cancellations included) of the
+    365 days up to ``as_of``, per currency, summed by the database."""
+    o, lines = tables.orders, tables.order_lines
+    start = dt.datetime.combine(as_of - dt.timedelta(days=365), dt.time(), dt.UTC)
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), dt.UTC)
+    rows = conn.execute(
+        sa.select(o.c.currency, sa.func.sum(lines.c.quantity * lines.c.unit_price))
+        .join(lines, lines.c.order_id == o.c.id)
+        .where(o.c.ordered_at >= start, o.c.ordered_at < end)
+        .group_by(o.c.currency)
+    ).all()
+    return {str(c): Decimal(str(round(float(v), 2))) for c, v in rows if v is not None}
+
+
 def latest_reconciliation(engine: Engine) -> dict[str, Any] | None:
     """The last saved reconciliation with its ``created_at``, or None."""
     r = payment_reconciliations
@@ -251,20 +267,21 @@ def fx_exposure(engine: Engine, *, home: Path | None = None) -> dict[str, Any]:
     config = load_payments_config(home)
     with engine.connect() as conn:
         base = base_currency(conn) or "EUR"
-        txns, bank, orders = (
-            read_transactions(conn),
-            read_bank(conn),
-            read_order_totals(conn),
-        )
+        txns, bank = read_transactions(conn), read_bank(conn)
         days = [t.day for t in txns] + [b.booked_on for b in bank]
-        days += [o.ordered_at.date() for o in orders]
+        last_order = conn.execute(
+            sa.select(sa.func.max(tables.orders.c.ordered_at))
+        ).scalar()
+        days += [last_order.date()] if last_order is not None else []
         as_of = max(days) if days else dt.datetime.now(dt.UTC).date()
+        sales = trailing_sales(conn, as_of=as_of)
         codes = {t.currency for t in txns} | {b.currency for b in bank}
-        codes |= {o.currency for o in orders} | {base}
+        codes |= set(sales) | {base}
         latest = LatestRates(conn, codes, as_of)
         unpaid: dict[str, Decimal] = defaultdict(Decimal)
         spreads: dict[str, dict[str, Any]] = {}
         if txns or bank:
+            orders = read_order_totals(conn)
             rates = read_rates(
                 conn, codes | {t.original_currency or base for t in txns}
             )
@@ -281,6 +298,6 @@ def fx_exposure(engine: Engine, *, home: Path | None = None) -> dict[str, Any]:
             return None
 
     return exposure(
-        txns=txns, bank=bank, orders=orders, unpaid=unpaid, spreads=spreads,
+        txns=txns, bank=bank, sales=sales, unpaid=unpaid, spreads=spreads,
         base=base, rate=rate, as_of=as_of,
     )  # fmt: skip
