@@ -57,6 +57,7 @@ bench: setup
 	$(RUN) python bench/cli_startup_bench.py
 	$(RUN) python bench/recommend_bench.py
 	$(RUN) python bench/customers_bench.py
+	$(RUN) python bench/risk_bench.py
 
 clean:
 	rm -rf .venv $(TOOLS) tradepilot-demo .pytest_cache .mypy_cache .ruff_cache

@@ -191,11 +191,13 @@ def return_spikes(
     alerts = []
     for row in counts.sort("sku").iter_rows(named=True):
         base_rate = (row["ret_base"] + 1) / (row["sold_base"] + 20)  # shrunk to ~5%
-        rate = row["ret_recent"] / row["sold_recent"]
+        # a return may belong to a sale before the window: count at most the sales
+        n_back = min(int(row["ret_recent"]), int(row["sold_recent"]))
+        rate = n_back / row["sold_recent"]
         if rate - base_rate < config.return_min_rise:
             continue
         test = stats.binomtest(
-            int(row["ret_recent"]), int(row["sold_recent"]), base_rate,
+            n_back, int(row["sold_recent"]), min(base_rate, 1.0),
             alternative="greater",
         )  # fmt: skip
         if test.pvalue >= config.return_p_value:
