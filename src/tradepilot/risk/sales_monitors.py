@@ -108,9 +108,12 @@ def _matrix(weekly: pl.DataFrame) -> tuple[list[str], list[dt.date], np.ndarray]
 
 def _season(matrix: np.ndarray, base_n: int) -> np.ndarray:
     """Per series, how the last two weeks compared with the baseline weeks a year
-    earlier (1 where there is no such year), within 0.5..2."""
+    earlier (1 where the store has no such year), within 0.5..2."""
     span = base_n + 4
     if matrix.shape[1] < 52 + span:
+        return np.ones(matrix.shape[0])
+    # a year-ago window reaching before the first sale of the store says nothing
+    if not (matrix[:, -(52 + span) : -52].sum(axis=0) > 0).all():
         return np.ones(matrix.shape[0])
     year = matrix[:, -(52 + span) : -52]
     ratio = (year[:, -2:].mean(axis=1) + 1) / (np.median(year[:, :base_n], axis=1) + 1)
