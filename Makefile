@@ -67,6 +67,7 @@ bench: setup
 	$(RUN) python bench/payments_bench.py
 	$(RUN) python bench/inbox_bench.py
 	$(RUN) python bench/text_bench.py
+	$(RUN) python bench/risk_bench.py
 
 clean:
 	rm -rf .venv $(TOOLS) tradepilot-demo .pytest_cache .mypy_cache .ruff_cache

@@ -108,9 +108,12 @@ def _matrix(weekly: pl.DataFrame) -> tuple[list[str], list[dt.date], np.ndarray]
 
 def _season(matrix: np.ndarray, base_n: int) -> np.ndarray:
     """Per series, how the last two weeks compared with the baseline weeks a year
-    earlier (1 where there is no such year), within 0.5..2."""
+    earlier (1 where the store has no such year), within 0.5..2."""
     span = base_n + 4
     if matrix.shape[1] < 52 + span:
+        return np.ones(matrix.shape[0])
+    # a year-ago window reaching before the first sale of the store says nothing
+    if not (matrix[:, -(52 + span) : -52].sum(axis=0) > 0).all():
         return np.ones(matrix.shape[0])
     year = matrix[:, -(52 + span) : -52]
     ratio = (year[:, -2:].mean(axis=1) + 1) / (np.median(year[:, :base_n], axis=1) + 1)
@@ -191,11 +194,13 @@ def return_spikes(
     alerts = []
     for row in counts.sort("sku").iter_rows(named=True):
         base_rate = (row["ret_base"] + 1) / (row["sold_base"] + 20)  # shrunk to ~5%
-        rate = row["ret_recent"] / row["sold_recent"]
+        # a return may belong to a sale before the window: count at most the sales
+        n_back = min(int(row["ret_recent"]), int(row["sold_recent"]))
+        rate = n_back / row["sold_recent"]
         if rate - base_rate < config.return_min_rise:
             continue
         test = stats.binomtest(
-            int(row["ret_recent"]), int(row["sold_recent"]), base_rate,
+            n_back, int(row["sold_recent"]), min(base_rate, 1.0),
             alternative="greater",
         )  # fmt: skip
         if test.pvalue >= config.return_p_value:
