@@ -528,3 +528,17 @@ def anchor_ledger(engine: Engine) -> dict[str, Any]:
         "head": {"entry": seq, "hash": head_hash},
         "periods": periods,
     }
+
+
+def latest_anchor(engine: Engine) -> dict[str, Any] | None:
+    """The last anchor recorded (``created_at``, ``head``, ``periods``), or None."""
+    a = ledger_anchors
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(a).order_by(a.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return {
+        "created_at": row.created_at.isoformat(),
+        "head": {"entry": row.head_seq, "hash": row.head_hash},
+        "periods": json.loads(row.roots),
+    }
