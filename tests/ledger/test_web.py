@@ -53,9 +53,13 @@ def test_the_money_fragment_shows_pnl_vat_chain_and_anchor(sim):
     close_period(engine, "2024-01")
     anchor_ledger(engine)
 
-    page = client.get("/money/ledger")
+    page = client.get("/money/ledger", headers={"HX-Request": "true"})
+    whole = client.get("/money/ledger")
 
     assert page.status_code == 200
+    assert "<html" not in page.text
+    assert "<html" in whole.text
+    assert "plotly" in whole.text
     html = page.text
     assert 'id="chart-ledger-month"' in html
     assert 'id="chart-ledger-country"' in html

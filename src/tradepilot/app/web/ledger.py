@@ -20,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 def ledger_fragment(
     request: Request, state: State, session: CurrentSession
 ) -> Response:
-    """The ledger section of /money (loaded with htmx, or on its own)."""
+    """The ledger section of /money (loaded with htmx), or a page of its own."""
     from tradepilot.domain.money import minor_unit
     from tradepilot.ledger.reports import profit_and_loss, vat_due
     from tradepilot.ledger.service import latest_anchor, verify_ledger
@@ -39,10 +39,11 @@ def ledger_fragment(
             "anchor": latest_anchor(state.engine),
         }
     except TradePilotError as exc:
-        return render(
-            request, "partials/ledger_money.html", session=session, error=str(exc)
-        )
-    return render(request, "partials/ledger_money.html", session=session, **context)
+        context = {"error": str(exc)}
+    # htmx (the Money page) gets the fragment; a browser opening it, a whole page
+    htmx = request.headers.get("HX-Request")
+    template = "partials/ledger_money.html" if htmx else "ledger.html"
+    return render(request, template, session=session, **context)
 
 
 def _chart(pnl: dict[str, Any], by: str, *, limit: int | None = None) -> dict[str, Any]:
