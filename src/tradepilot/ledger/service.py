@@ -194,7 +194,12 @@ def _inventory_drafts(
         opening = opening_inventory(conn, costing)
         drafts += [opening] if opening is not None else []
     drafts += receipt_drafts(receipts, posted, base)
-    if lines.height:
+    if lines.height and not costing.has_costs:
+        notes.append(
+            "no product costs and no PO receipts: cost of goods sold is not booked"
+            " (import products with unit costs or purchase orders)"
+        )
+    elif lines.height:
         cogs, uncosted = cogs_drafts(lines, costing)
         drafts += cogs
         if uncosted:
