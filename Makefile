@@ -64,6 +64,7 @@ bench: setup
 	$(RUN) python bench/cli_startup_bench.py
 	$(RUN) python bench/recommend_bench.py
 	$(RUN) python bench/customers_bench.py
+	$(RUN) python bench/ledger_bench.py
 	$(RUN) python bench/payments_bench.py
 	$(RUN) python bench/inbox_bench.py
 	$(RUN) python bench/text_bench.py

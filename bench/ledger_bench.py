@@ -5,7 +5,9 @@ Imports the file into a new SQLite workspace as ``bench/import_bench.py`` does
 the same process: the ledger build (every order line posted, chained and
 written), a second build (nothing new: the idempotence check), ``ledger verify``
 (the chain recomputed from the first entry) and the P&L; and, as the baseline of
-the same run, the ``status`` revenue that the P&L must equal. Prints the figures
+the same run, the ``status`` revenue that the P&L must equal. Wall and CPU seconds
+are both printed: on a shared machine (load above the core count) the wall time
+mostly measures the other processes. Prints the figures
 and whether the targets (issue 13: build < 60 s, verify < 10 s) are met.
 
 Usage: ``python bench/ledger_bench.py [--file PATH] [--postgres URL] [--json]``
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 import uuid
@@ -28,9 +31,16 @@ DEFAULT_FILE = (
 TARGETS = {"build": 60.0, "verify": 10.0}
 
 
-def _timed(action: Any) -> tuple[Any, float]:
-    started = time.perf_counter()
+CPU: dict[str, float] = {}
+
+
+def _timed(action: Any, name: str = "") -> tuple[Any, float]:
+    """Wall seconds of ``action``; its CPU seconds (this process: SQLite runs in
+    it) go to :data:`CPU`, the fairer figure on a machine shared with others."""
+    started, cpu = time.perf_counter(), time.process_time()
     result = action()
+    if name:
+        CPU[name] = round(time.process_time() - cpu, 2)
     return result, time.perf_counter() - started
 
 
@@ -46,9 +56,9 @@ def bench(path: Path, home: Path, url: str | None) -> dict[str, Any]:
         lambda: import_file(engine, fmt="online-retail", path=path)
     )
     status, status_seconds = _timed(lambda: workspace_status(engine))
-    built, build_seconds = _timed(lambda: build_ledger(engine, home=home))
+    built, build_seconds = _timed(lambda: build_ledger(engine, home=home), "build")
     again, rebuild_seconds = _timed(lambda: build_ledger(engine, home=home))
-    verified, verify_seconds = _timed(lambda: verify_ledger(engine))
+    verified, verify_seconds = _timed(lambda: verify_ledger(engine), "verify")
     pnl, pnl_seconds = _timed(lambda: profit_and_loss(engine, by="country"))
     tb = trial_balance(engine)
     engine.dispose()
@@ -59,9 +69,11 @@ def bench(path: Path, home: Path, url: str | None) -> dict[str, Any]:
         "entries": built["entries"],
         "ledger_lines": built["lines"],
         "build_seconds": round(build_seconds, 2),
+        "build_cpu_seconds": CPU["build"],
         "rebuild_entries": again["entries"],
         "rebuild_seconds": round(rebuild_seconds, 2),
         "verify_seconds": round(verify_seconds, 2),
+        "verify_cpu_seconds": CPU["verify"],
         "verify_ok": verified["ok"],
         "pnl_seconds": round(pnl_seconds, 2),
         "status_seconds": round(status_seconds, 2),
@@ -108,9 +120,13 @@ def main() -> None:
         for key, value in result.items():
             print(f"{key:>26}: {value}")  # noqa: T201
         for name, limit in TARGETS.items():
-            seconds = result[f"{name}_seconds"]
+            seconds, cpu = result[f"{name}_seconds"], result[f"{name}_cpu_seconds"]
             met = "met" if seconds < limit else "MISSED"
-            print(f"{'target ' + name:>26}: {seconds} s < {limit} s: {met}")  # noqa: T201
+            print(  # noqa: T201
+                f"{'target ' + name:>26}: {seconds} s wall < {limit} s: {met}"
+                f" ({cpu} s CPU: {'met' if cpu < limit else 'MISSED'})"
+            )
+    print(f"{'load average':>26}: {os.getloadavg()}")  # noqa: T201
 
 
 if __name__ == "__main__":

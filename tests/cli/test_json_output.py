@@ -130,6 +130,12 @@ ARGUMENTS: dict[str, Arguments] = {
     "ledger close": lambda p, tmp: [p.cutoff[:7], *_in(p)],
     "ledger export": lambda p, tmp: ["--out", str(tmp / "journal.csv"), *_in(p)],
     "ledger audit-file": lambda p, tmp: ["--out", str(tmp / "audit.jsonl"), *_in(p)],
+    "ledger reverse": lambda p, tmp: ["2", *_in(p)],
+    "ledger expense": lambda p, tmp: [
+        *_words("--account 6100 --amount 49.90 --currency EUR"),
+        *["--date", _next_month(p.cutoff)],  # ledger close closes the cutoff's
+        *_in(p),
+    ],
     "vat return": lambda p, tmp: [*_words("--scheme oss --period 2025Q1"), *_in(p)],
     # the fixture ran the monitors: alerts 1 and 2 exist; #1001 is the first web order
     "alerts snooze": lambda p, tmp: ["1", *_in(p)],
@@ -254,6 +260,11 @@ def _first_month(engine) -> str:
         return str(
             conn.execute(sa.text("SELECT min(period) FROM ledger_entries")).scalar_one()
         )
+
+
+def _next_month(day: str) -> str:
+    first = dt.date.fromisoformat(day).replace(day=28) + dt.timedelta(days=4)
+    return first.replace(day=1).isoformat()
 
 
 def _closed_entry(p: Prepared) -> str:

@@ -3,6 +3,7 @@ closed periods and missing rates are refused with nothing written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -271,3 +272,28 @@ def test_payments_inventory_and_cogs_keep_the_books_balanced(sim, sim_files):
     assert pnl["sales_incl_vat_base"] == workspace_status(engine)["revenue_base"]
     assert verify_ledger(engine)["ok"] is True
     assert build_ledger(engine, home=home)["entries"] == 0
+
+
+def test_a_correction_is_a_reversing_entry_and_manual_expenses_post(sim):
+    from tradepilot.ledger.service import post_expense, reverse_entry
+
+    engine, home = sim
+    build_ledger(engine, home=home)
+    before = profit_and_loss(engine)
+
+    reversed_ = reverse_entry(engine, 1, reason="test")
+    with pytest.raises(DataValidationError, match="reversed already"):
+        reverse_entry(engine, 1, reason="again")
+    spent = post_expense(engine, day=dt.date(2025, 1, 15), account="6100",
+                         amount=Decimal("49.90"), currency="USD", memo="ads")  # fmt: skip
+    with pytest.raises(DataValidationError, match="not an expense account"):
+        post_expense(engine, day=dt.date(2025, 1, 15), account="4000",
+                     amount=Decimal(1), currency="EUR", memo="x")  # fmt: skip
+
+    after = profit_and_loss(engine)
+    assert reversed_["reverses"] == 1
+    assert after["revenue_base"] < before["revenue_base"]
+    assert after["other_expenses_base"] == pytest.approx(spent["amount_base"])
+    assert 40 < spent["amount_base"] < 50  # USD at the day's rate
+    assert trial_balance(engine)["difference"] == 0.0
+    assert verify_ledger(engine)["ok"] is True

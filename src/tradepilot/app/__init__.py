@@ -21,6 +21,7 @@ from tradepilot.app.api.customers import router as customers_api
 from tradepilot.app.api.forecasts import router as forecasts_api
 from tradepilot.app.api.imports import router as imports_api
 from tradepilot.app.api.inbox import router as inbox_api
+from tradepilot.app.api.ledger import router as ledger_api
 from tradepilot.app.api.payments import router as payments_api
 from tradepilot.app.api.recommend import router as recommend_api
 from tradepilot.app.api.replenishment import router as replenishment_api
@@ -36,6 +37,7 @@ from tradepilot.app.web.customers import router as customers_web
 from tradepilot.app.web.forecasts import router as forecasts_web
 from tradepilot.app.web.imports import router as imports_web
 from tradepilot.app.web.inbox import router as inbox_web
+from tradepilot.app.web.ledger import router as ledger_web
 from tradepilot.app.web.markets import router as markets_web
 from tradepilot.app.web.money import router as money_web
 from tradepilot.app.web.pages import STATIC, error_page
@@ -86,6 +88,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(restock_web)
     app.include_router(trade_api)
     app.include_router(markets_web)
+    app.include_router(ledger_api)
+    app.include_router(ledger_web)
     app.include_router(settings_api)
     app.include_router(settings_web)
     app.include_router(recommend_api)

@@ -228,6 +228,58 @@ def cash(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None
     )
 
 
+def reverse(
+    entry: Annotated[int, typer.Argument(help="Entry number to correct.")],
+    reason: Annotated[
+        str, typer.Option(help="Why (kept in the entry).")
+    ] = "correction",
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Correct an entry with a reversing entry (entries are never edited)."""
+    from tradepilot.ledger.service import reverse_entry
+
+    with errors_as_messages(), workspace_store(workspace) as (engine, _home):
+        result = reverse_entry(engine, entry, reason=reason)
+    if as_json:
+        emit_json(result)
+        return
+    stdout.print(f"entry {result['entry']} reverses entry {result['reverses']}")
+
+
+def expense(
+    account: Annotated[
+        str,
+        typer.Option(
+            help="Expense account: 6100 ads, 6200 software, 6300 rent, 6400 samples, 6900 other."
+        ),
+    ],
+    amount: Annotated[str, typer.Option(help="Amount paid, e.g. 49.90.")],
+    currency: Annotated[str, typer.Option(help="ISO code of the amount.")],
+    day: Annotated[dt.datetime, typer.Option("--date", formats=["%Y-%m-%d"])],
+    memo: Annotated[str, typer.Option(help="What it was.")] = "expense",
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Post a manual expense paid from the bank."""
+    from decimal import Decimal, InvalidOperation
+
+    from tradepilot.domain.errors import DataValidationError
+    from tradepilot.ledger.service import post_expense
+
+    with errors_as_messages(), workspace_store(workspace) as (engine, _home):
+        try:
+            value = Decimal(amount)
+        except InvalidOperation:
+            raise DataValidationError(f"--amount {amount!r} is not a number") from None
+        result = post_expense(engine, day=day.date(), account=account, amount=value,
+                              currency=currency.upper(), memo=memo)  # fmt: skip
+    if as_json:
+        emit_json(result)
+        return
+    stdout.print(f"entry {result['entry']}: {amount} {currency} to {account}")
+
+
 OutOption = Annotated[Path, typer.Option("--out", help="File to write.")]
 
 
@@ -313,6 +365,8 @@ def register(app: typer.Typer) -> None:
     ledger_app.command("trial-balance")(trial_balance)
     ledger_app.command("balance-sheet")(balance_sheet)
     ledger_app.command()(export)
+    ledger_app.command()(reverse)
+    ledger_app.command()(expense)
     ledger_app.command("audit-file")(audit_file)
     app.add_typer(ledger_app, name="ledger")
     vat_app.command("return")(vat_return)

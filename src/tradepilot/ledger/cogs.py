@@ -63,6 +63,11 @@ class Costing:
     standard: dict[str, tuple[Decimal, str]] = field(default_factory=dict)
     rate: Any = None  # (currency, day) -> Decimal | None
 
+    @property
+    def has_costs(self) -> bool:
+        """Whether any SKU can be costed at all."""
+        return bool(self.receipts) or bool(self.standard)
+
     def unit_cost(self, sku: str, day: dt.date) -> Decimal | None:
         found = self.receipts.get(sku)
         if found:

@@ -268,3 +268,29 @@ def cash_by_currency(engine: Engine) -> dict[str, Any]:
             for a, c, ch, amount, base_amount in rows
         ],  # fmt: skip
     }
+
+
+def vat_due(engine: Engine) -> list[dict[str, Any]]:
+    """What each tax authority is owed (the VAT payable balance per jurisdiction
+    and scheme, base currency), and what marketplaces collected as deemed
+    supplier (not the seller's liability)."""
+    ln = ledger_lines
+    query = (
+        sa.select(
+            ln.c.account,
+            ln.c.jurisdiction,
+            ln.c.scheme,
+            sa.func.sum(sa.cast(ln.c.base_amount, sa.Float)),
+        )  # fmt: skip
+        .where(ln.c.role == "vat")
+        .group_by(ln.c.account, ln.c.jurisdiction, ln.c.scheme)
+        .order_by(ln.c.jurisdiction, ln.c.scheme)
+    )
+    with engine.connect() as conn:
+        digits = minor_unit(base_currency(conn) or "EUR")
+        rows = conn.execute(query).all()
+    return [
+        {"jurisdiction": j, "scheme": s, "amount_base": _number(-_money(total, digits)),
+         "sellers_liability": account == acc.VAT_PAYABLE}
+        for account, j, s, total in rows
+    ]  # fmt: skip

@@ -194,7 +194,12 @@ def _inventory_drafts(
         opening = opening_inventory(conn, costing)
         drafts += [opening] if opening is not None else []
     drafts += receipt_drafts(receipts, posted, base)
-    if lines.height:
+    if lines.height and not costing.has_costs:
+        notes.append(
+            "no product costs and no PO receipts: cost of goods sold is not booked"
+            " (import products with unit costs or purchase orders)"
+        )
+    elif lines.height:
         cogs, uncosted = cogs_drafts(lines, costing)
         drafts += cogs
         if uncosted:
@@ -528,3 +533,103 @@ def anchor_ledger(engine: Engine) -> dict[str, Any]:
         "head": {"entry": seq, "hash": head_hash},
         "periods": periods,
     }
+
+
+def latest_anchor(engine: Engine) -> dict[str, Any] | None:
+    """The last anchor recorded (``created_at``, ``head``, ``periods``), or None."""
+    a = ledger_anchors
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(a).order_by(a.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return {
+        "created_at": row.created_at.isoformat(),
+        "head": {"entry": row.head_seq, "hash": row.head_hash},
+        "periods": json.loads(row.roots),
+    }
+
+
+def reverse_entry(engine: Engine, seq: int, *, reason: str) -> dict[str, Any]:
+    """Correct entry ``seq`` with a reversing entry dated today (never an edit).
+
+    Raises
+    ------
+    DataValidationError
+        If the entry does not exist, is a closing entry or was reversed already.
+    """
+    e = ledger_entries
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.select(e.c.kind, e.c.source_key).where(e.c.seq == seq)
+        ).first()
+        if row is None or row.kind == "close":
+            raise DataValidationError(f"no entry {seq} to reverse (closings cannot be)")
+        done = conn.execute(sa.select(e.c.seq).where(e.c.reverses_seq == seq)).first()
+        if done is not None:
+            raise DataValidationError(
+                f"entry {seq} was reversed already by entry {done[0]}"
+            )
+        draft = Draft(
+            entry_date=dt.datetime.now(dt.UTC).date(),
+            kind="reversal",
+            source_key=f"reversal:{seq}",
+            description=f"reverses entry {seq} ({row.source_key}): {reason}",
+            lines=reversal(_lines_of(conn, seq)),
+            reverses_seq=seq,
+        )
+        (number,) = store.append(conn, [draft])
+    return {"entry": number, "reverses": seq, "lines": len(draft.lines)}
+
+
+def post_expense(
+    engine: Engine,
+    *,
+    day: dt.date,
+    account: str,
+    amount: Decimal,
+    currency: str,
+    memo: str,
+    paid_from: str = "1000",
+) -> dict[str, Any]:
+    """A manual entry: an expense (ads, software, rent, samples...) paid from the
+    bank, at the day's ECB rate.
+
+    Raises
+    ------
+    DataValidationError
+        For an account that is not an expense, a non-positive amount or a closed
+        period. MissingRateError for a currency without a rate that day.
+    """
+    from tradepilot.ledger.accounts import ACCOUNTS, EXPENSE
+    from tradepilot.ledger.journal import to_base
+
+    if account not in ACCOUNTS or ACCOUNTS[account].kind != EXPENSE:
+        choices = ", ".join(
+            f"{a.code} {a.name}" for a in ACCOUNTS.values() if a.kind == EXPENSE
+        )
+        raise DataValidationError(
+            f"account {account!r} is not an expense account; use one of: {choices}"
+        )
+    if amount <= 0:
+        raise DataValidationError(f"amount must be positive, got {amount}")
+    with engine.begin() as conn:
+        base = base_currency(conn) or currency
+        keys = pl.DataFrame({"currency": [currency], "day": [day]})
+        rate = rates_to_base(conn, keys, base)[(currency, day)]
+        value = to_base(amount, rate, minor_unit(base))
+        count = conn.execute(
+            sa.select(sa.func.count()).select_from(ledger_entries)
+        ).scalar_one()
+        draft = Draft(
+            entry_date=day,
+            kind="manual",
+            source_key=f"manual:{count + 1}:{day}:{account}",
+            description=memo,
+            lines=[
+                Line(account, "manual", amount, currency, rate, value),
+                Line(paid_from, "manual", -amount, currency, rate, -value),
+            ],
+        )
+        (number,) = store.append(conn, [draft])
+    return {"entry": number, "account": account, "amount": float(amount),
+            "currency": currency, "amount_base": float(value)}  # fmt: skip

@@ -211,3 +211,26 @@ function drawReviewTrend() {
   });
 }
 document.addEventListener("DOMContentLoaded", drawReviewTrend);
+
+// Money page, ledger section: P&L bars by month and by country (htmx fragment).
+function drawLedgerCharts() {
+  if (!window.Plotly) return;
+  document.querySelectorAll(".ledger-pnl[data-chart]:not(.js-plotly-plot)").forEach((target) => {
+    const data = JSON.parse(target.dataset.chart);
+    const traces = [
+      { type: "bar", name: "Net revenue", x: data.x, y: data.revenue, marker: { color: "#2563eb" } },
+      { type: "bar", name: "COGS", x: data.x, y: data.cogs, marker: { color: "#f59e0b" } },
+      { type: "bar", name: "Gross margin", x: data.x, y: data.margin, marker: { color: "#15803d" } },
+    ];
+    const layout = {
+      barmode: "group", height: 300, margin: { t: 10, r: 10, b: 50, l: 60 },
+      xaxis: { type: "category" }, yaxis: { title: { text: data.currency }, tickformat: ",.0f" },
+      legend: { orientation: "h", y: -0.25 },
+    };
+    window.Plotly.newPlot(target, traces, layout, PLOT_CONFIG);
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  drawLedgerCharts();
+  document.body.addEventListener("htmx:afterSettle", drawLedgerCharts);
+});
