@@ -107,6 +107,10 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
             header = list(reader.fieldnames or [])
     except UnicodeDecodeError:
         raise ImportFormatError(f"{path.name} is not UTF-8 text") from None
+    except csv.Error as exc:
+        raise ImportFormatError(
+            f"{path.name} is not a readable CSV file: {exc}"
+        ) from None
     if not header:
         raise ImportFormatError(f"{path.name} is empty: no header row")
     return header, rows

@@ -62,9 +62,9 @@ def detect_languages(texts: Sequence[str]) -> list[tuple[str, float]]:
     if not todo:
         return found
     detector = _detector()
-    values = detector.compute_language_confidence_values_in_parallel(
-        [texts[i] for i in todo]
-    )
+    # lone surrogates (possible in JSON input) cannot cross into lingua's Rust core
+    clean = [texts[i].encode("utf-8", "replace").decode("utf-8") for i in todo]
+    values = detector.compute_language_confidence_values_in_parallel(clean)
     for i, confidences in zip(todo, values, strict=True):
         best = confidences[0]
         code = best.language.iso_code_639_1.name.lower()
