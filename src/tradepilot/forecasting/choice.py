@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from tradepilot.forecasting.level_model import LEVEL_MODEL
 from tradepilot.forecasting.models import ENSEMBLE
 
 ENSEMBLE_MARGIN: Final = 0.4
@@ -87,6 +88,8 @@ def explain_choice(
             f"{model}: the default of a{_n(demand_class)} {demand_class} series; its"
             " history is too short to cross-validate."
         )
+    if model == LEVEL_MODEL:
+        return _level_model_choice(candidates, demand_class, n_windows, margin)
     metric = (
         "cv_rmsse" if _value(candidates, model, "cv_rmsse") is not None else "cv_mae"
     )
@@ -96,6 +99,32 @@ def explain_choice(
     )
     windows = f" Scored over {n_windows} cross-validation window{_s(n_windows)}."
     return ChoiceExplanation(_reason(rows, model, metric, margin) + windows, rows)
+
+
+def _level_model_choice(
+    candidates: Sequence[Mapping[str, Any]],
+    demand_class: str,
+    n_windows: int,
+    margin: float,
+) -> ChoiceExplanation:
+    """The level model sets the point forecast; the rule's winner the intervals."""
+    metric = "cv_rmsse"
+    if all(row.get("cv_rmsse") is None for row in candidates):
+        metric = "cv_mae"
+    winner = min(candidates, key=lambda row: _rule_score(row, metric, margin))
+    inner = explain_choice(
+        candidates,
+        model=str(winner["model"]),
+        demand_class=demand_class,
+        n_windows=n_windows,
+        margin=margin,
+    )
+    text = (
+        f"{LEVEL_MODEL}: one LightGBM fitted across every series forecasts this"
+        " series' level (on validation cutoffs it beat every single model); its"
+        f" intervals come from the per-series choice. {inner.text}"
+    )
+    return ChoiceExplanation(text, inner.candidates)
 
 
 def _reason(rows: list[dict[str, Any]], model: str, metric: str, margin: float) -> str:

@@ -45,6 +45,11 @@ from tradepilot.forecasting.global_model import (
     forecast_winners,
     global_scores,
 )
+from tradepilot.forecasting.level_model import (
+    LEVEL_MODEL,
+    apply_levels,
+    level_forecasts,
+)
 from tradepilot.forecasting.metrics import cv_scores
 from tradepilot.forecasting.models import (
     CLASS_DEFAULTS,
@@ -116,6 +121,12 @@ class AutoForecaster:
         Online Retail backtest it won 1-2% of the series and left the held-out
         RMSSE and WAPE 0.1-0.2% worse (see that module); it costs a few seconds.
         It always runs in this process, also with an ``engine``.
+    level_model : bool, default True
+        Whether the series with enough sales get the level of the global L1
+        LightGBM of :mod:`~tradepilot.forecasting.level_model` as their point
+        forecast (model ``"LevelLightGBM"``), keeping the intervals of the model
+        their cross-validation chose. On Online Retail at validation cutoffs it
+        lowered the mean RMSSE to 0.97x the best single baseline (from 1.00x).
 
     Attributes
     ----------
@@ -163,6 +174,7 @@ class AutoForecaster:
         ensemble_margin: float = ENSEMBLE_MARGIN,
         engine: ClusterEngine | None = None,
         global_model: bool = False,
+        level_model: bool = True,
     ) -> None:
         self.freq = freq
         self.season_length = season_length
@@ -177,9 +189,14 @@ class AutoForecaster:
         self.ensemble_margin = ensemble_margin
         self.engine = engine
         self.global_model = global_model
+        self.level_model = level_model
 
     def fit(
-        self, panel: Frame, *, progress: SeriesProgress | None = None
+        self,
+        panel: Frame,
+        *,
+        progress: SeriesProgress | None = None,
+        level_panel: Frame | None = None,
     ) -> AutoForecaster:
         """Classify, cross-validate, choose and forecast every series.
 
@@ -194,6 +211,11 @@ class AutoForecaster:
             With it, series run in batches of about :data:`PROGRESS_BATCH` (in
             this process; one batch per group on a cluster); the results are the
             same either way, every series being fitted on its own.
+        level_panel : polars.DataFrame or pandas.DataFrame, optional
+            The panel the level model learns from (every series of the store up to
+            the same last period); None: ``panel``. A backtest that fits only the
+            series selling often enough before its cutoff passes them all here, so
+            the model does not learn from series chosen by their later sales.
 
         Returns
         -------
@@ -218,6 +240,17 @@ class AutoForecaster:
         self.scores_ = self._cross_validate(history, plan, batches)
         choices = self._choose(plan, self.scores_)
         self.forecasts_, methods = self._forecast(history, choices, batches)
+        if self.level_model:
+            learn = history if level_panel is None else to_panel(level_panel)
+            levels = level_forecasts(
+                since_first_sale(learn), horizon=self.horizon, n_jobs=self.n_jobs
+            ).join(history.select("unique_id").unique(), on="unique_id")
+            self.forecasts_ = apply_levels(self.forecasts_, levels, list(self.levels))
+            choices = choices.with_columns(
+                model=pl.when(pl.col("unique_id").is_in(levels["unique_id"].implode()))
+                .then(pl.lit(LEVEL_MODEL))
+                .otherwise(pl.col("model"))
+            )
         self.choices_ = choices.join(methods, on="unique_id").select(
             "unique_id",
             "demand_class",
