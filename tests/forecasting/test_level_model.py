@@ -128,17 +128,24 @@ def test_selection_uses_the_level_model_unless_switched_off() -> None:
         season_length=52, horizon=HORIZON, n_windows=1, level_model=False
     ).fit(panel)
     assert LEVEL_MODEL not in off.choices_["model"].to_list()
+    listed = on.scores_.filter(pl.col("model") == LEVEL_MODEL)["unique_id"]
+    assert listed.sort().to_list() == chosen.sort().to_list()
 
 
 def test_explanation_names_the_level_model_and_the_interval_model() -> None:
     rows = [
         {"model": "ADIDA", "cv_rmsse": 0.9, "cv_mae": 2.0},
         {"model": "Ensemble", "cv_rmsse": 1.0, "cv_mae": 2.1},
+        {"model": LEVEL_MODEL, "cv_rmsse": None, "cv_mae": None},
     ]
     got = explain_choice(
         rows, model=LEVEL_MODEL, demand_class="intermittent", n_windows=2
     )
     assert got.text.startswith(f"{LEVEL_MODEL}: one LightGBM")
     assert "Ensemble chosen" in got.text
-    assert [r["chosen"] for r in got.candidates] == [False, True]
+    assert [(r["model"], r["chosen"]) for r in got.candidates] == [
+        (LEVEL_MODEL, True),
+        ("ADIDA", False),
+        ("Ensemble", False),
+    ]
     assert MIN_FORECAST_SALES == 8

@@ -107,13 +107,22 @@ def _level_model_choice(
     n_windows: int,
     margin: float,
 ) -> ChoiceExplanation:
-    """The level model sets the point forecast; the rule's winner the intervals."""
+    """The level model sets the point forecast; the rule's winner the intervals.
+
+    Its own candidate row (no CV score: it is validated on whole panels) comes
+    first and is the chosen one; the others are ranked as usual.
+    """
+    own = [row for row in candidates if row["model"] == LEVEL_MODEL]
+    others = [row for row in candidates if row["model"] != LEVEL_MODEL]
+    if not others:
+        text = f"{LEVEL_MODEL}: one LightGBM fitted across every series."
+        return ChoiceExplanation(text, [{**row, "chosen": True} for row in own])
     metric = "cv_rmsse"
-    if all(row.get("cv_rmsse") is None for row in candidates):
+    if all(row.get("cv_rmsse") is None for row in others):
         metric = "cv_mae"
-    winner = min(candidates, key=lambda row: _rule_score(row, metric, margin))
+    winner = min(others, key=lambda row: _rule_score(row, metric, margin))
     inner = explain_choice(
-        candidates,
+        others,
         model=str(winner["model"]),
         demand_class=demand_class,
         n_windows=n_windows,
@@ -124,7 +133,9 @@ def _level_model_choice(
         " series' level (on validation cutoffs it beat every single model); its"
         f" intervals come from the per-series choice. {inner.text}"
     )
-    return ChoiceExplanation(text, inner.candidates)
+    rows = [{**row, "chosen": True} for row in own]
+    rows += [{**row, "chosen": False} for row in inner.candidates]
+    return ChoiceExplanation(text, rows)
 
 
 def _reason(rows: list[dict[str, Any]], model: str, metric: str, margin: float) -> str:

@@ -246,11 +246,23 @@ class AutoForecaster:
                 since_first_sale(learn), horizon=self.horizon, n_jobs=self.n_jobs
             ).join(history.select("unique_id").unique(), on="unique_id")
             self.forecasts_ = apply_levels(self.forecasts_, levels, list(self.levels))
+            leveled = pl.col("unique_id").is_in(levels["unique_id"].implode())
             choices = choices.with_columns(
-                model=pl.when(pl.col("unique_id").is_in(levels["unique_id"].implode()))
+                model=pl.when(leveled)
                 .then(pl.lit(LEVEL_MODEL))
                 .otherwise(pl.col("model"))
             )
+            # A candidate row without a CV score (it is validated on whole
+            # panels, not per series), so pages list it beside the others.
+            rows = choices.filter(leveled).select(
+                "unique_id",
+                "demand_class",
+                "model",
+                cv_rmsse=pl.lit(None, pl.Float64),
+                cv_mae=pl.lit(None, pl.Float64),
+                n_windows=pl.lit(0, pl.Int64),
+            )
+            self.scores_ = pl.concat([self.scores_, rows], how="vertical_relaxed")
         self.choices_ = choices.join(methods, on="unique_id").select(
             "unique_id",
             "demand_class",
