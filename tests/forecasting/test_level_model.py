@@ -132,6 +132,12 @@ def test_selection_uses_the_level_model_unless_switched_off() -> None:
     assert listed.sort().to_list() == chosen.sort().to_list()
 
 
+def test_no_flat_level_where_a_season_and_a_horizon_of_history_exist() -> None:
+    panel = poisson_panel(n_series=24, seed=9)  # 40 weeks >= 30 + 6
+    model = AutoForecaster(season_length=30, horizon=HORIZON, n_windows=1)
+    assert LEVEL_MODEL not in model.fit(panel).choices_["model"].to_list()
+
+
 def test_explanation_names_the_level_model_and_the_interval_model() -> None:
     rows = [
         {"model": "ADIDA", "cv_rmsse": 0.9, "cv_mae": 2.0},
