@@ -60,6 +60,7 @@ bench: setup
 	$(RUN) python bench/import_bench.py
 	$(RUN) python bench/web_bench.py
 	$(RUN) python bench/forecast_bench.py
+	$(RUN) python bench/forecast_export_bench.py
 	$(RUN) python bench/replenishment_bench.py
 	$(RUN) python bench/cli_startup_bench.py
 	$(RUN) python bench/recommend_bench.py

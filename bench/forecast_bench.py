@@ -22,7 +22,10 @@ Retail series, cross-validation included, in under 5 minutes; peak memory under 
    run, scored on held-out weeks.
 
 Usage: ``python bench/forecast_bench.py [--file PATH] [--n-jobs 2] [--json]
-[--global-model]``
+[--global-model] [--no-level-model] [--level sku_country|sku|both]
+[--validation | --only-backtests | --only-full-run]``. ``--validation`` runs part 1
+at the validation cutoffs (2011-05-16 and 2011-06-13: their held-out weeks end by the
+test cutoff), on which every choice was made; the test cutoff is reported once.
 """
 
 from __future__ import annotations
@@ -43,7 +46,21 @@ DEFAULT_FILE = (
     / "shared/data/online_retail/online_retail_2010_2011.csv.gz"
 )
 CUTOFF = dt.date(2011, 9, 5)
+# Validation cutoffs: their 12 held-out weeks end by the test cutoff, so choices made
+# on them never see a test week.
+VALIDATION_CUTOFFS = (dt.date(2011, 5, 16), dt.date(2011, 6, 13))
 HORIZON = 12
+# The baselines issue 11 names, each fitted with statsforecast in the same run.
+BASELINES = (
+    "Naive",
+    "MovingAverage8",
+    "AutoETS",
+    "AutoTheta",
+    "CrostonOptimized",
+    "TSB",
+    "ADIDA",
+    "IMAPA",
+)
 
 
 def _peak_mb() -> float:
@@ -51,7 +68,12 @@ def _peak_mb() -> float:
 
 
 def online_retail(
-    path: str, level: str, n_jobs: int, global_model: bool = False
+    path: str,
+    level: str,
+    n_jobs: int,
+    global_model: bool = False,
+    cutoff: dt.date = CUTOFF,
+    level_model: bool = True,
 ) -> dict[str, Any]:
     """Backtest at ``level`` on the Online Retail file (in its own process)."""
     from tradepilot.config import Settings
@@ -71,7 +93,7 @@ def online_retail(
     started = time.perf_counter()
     metrics = backtest(
         panel.select("unique_id", "ds", "y"),
-        cutoff=CUTOFF,
+        cutoff=cutoff,
         horizon=HORIZON,
         freq="W-MON",
         season_length=52,
@@ -79,9 +101,12 @@ def online_retail(
         min_nonzero=8,
         n_jobs=n_jobs,
         global_model=global_model,
+        level_model=level_model,
+        baseline_names=BASELINES,
     )
     metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
     metrics["peak_mb"] = round(_peak_mb())
+    metrics["cutoff"] = cutoff.isoformat()
     return metrics
 
 
@@ -220,18 +245,65 @@ def main() -> None:
     parser.add_argument(
         "--only-full-run", action="store_true", help="only part 3 (the full run)"
     )
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="only part 1, at the validation cutoffs (never the test cutoff)",
+    )
+    parser.add_argument(
+        "--no-level-model",
+        action="store_true",
+        help="leave the global level model out of the selection",
+    )
+    parser.add_argument(
+        "--level",
+        choices=("sku_country", "sku", "both"),
+        default="both",
+        help="levels of part 1",
+    )
+    parser.add_argument(
+        "--only-backtests",
+        action="store_true",
+        help="only part 1 at the test cutoff (no simulator, no full run)",
+    )
     args = parser.parse_args()
     glob = args.global_model
+    levels = ["sku_country", "sku"] if args.level == "both" else [args.level]
     if args.only_full_run:
         print_full_run(in_child(full_run, str(args.file), args.n_jobs))
         return
+    if args.validation:
+        for cutoff in VALIDATION_CUTOFFS:
+            for level in levels:
+                m = in_child(
+                    online_retail,
+                    str(args.file),
+                    level,
+                    args.n_jobs,
+                    glob,
+                    cutoff,
+                    not args.no_level_model,
+                )
+                print_table(f"{level}, validation cutoff {cutoff}", m)
+        return
+    level_model = not args.no_level_model
     results = {
-        "sku_country": in_child(
-            online_retail, str(args.file), "sku_country", args.n_jobs, glob
-        ),
-        "sku": in_child(online_retail, str(args.file), "sku", args.n_jobs, glob),
-        "simulator": in_child(simulator, args.n_jobs, glob),
+        level: in_child(
+            online_retail,
+            str(args.file),
+            level,
+            args.n_jobs,
+            glob,
+            CUTOFF,
+            level_model,
+        )
+        for level in levels
     }
+    if args.only_backtests:
+        for name, metrics in results.items():
+            print_table(name, metrics)
+        return
+    results["simulator"] = in_child(simulator, args.n_jobs, glob)
     full = in_child(full_run, str(args.file), args.n_jobs)
     if args.json:
         print(json.dumps({**results, "full_run": full}, indent=2, default=str))

@@ -40,6 +40,7 @@ def backtest(
     min_nonzero: int = 8,
     n_jobs: int = 1,
     global_model: bool = False,
+    level_model: bool = True,
     baseline_names: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Backtest :class:`AutoForecaster` and the baselines at one forecast origin.
@@ -65,6 +66,9 @@ def backtest(
     global_model : bool, default False
         Whether the selection's global LightGBM candidate competes (see
         :class:`AutoForecaster`).
+    level_model : bool, default True
+        Whether the selection's level model is on (see :class:`AutoForecaster`);
+        it learns from every series before the cutoff, not only the scored ones.
     baseline_names : sequence of str, optional
         The baselines to fit (names of
         :func:`~tradepilot.forecasting.models.baselines`); None: all of them.
@@ -88,7 +92,9 @@ def backtest(
         or an unknown baseline name.
     """
     names = _baseline_names(baseline_names, season_length)
-    train, test = split(to_panel(panel, freq=freq), cutoff, horizon, min_nonzero)
+    data = to_panel(panel, freq=freq)
+    train, test = split(data, cutoff, horizon, min_nonzero)
+    before = data.filter(pl.col("ds") < pl.lit(cutoff).cast(data.schema["ds"]))
     started = time.perf_counter()
     auto = AutoForecaster(
         freq=freq,
@@ -97,7 +103,8 @@ def backtest(
         levels=levels,
         n_jobs=n_jobs,
         global_model=global_model,
-    ).fit(train)
+        level_model=level_model,
+    ).fit(train, level_panel=before)
     forecasts = auto.predict()
     seconds = time.perf_counter() - started
     ours = evaluate(forecasts, test, train, levels)

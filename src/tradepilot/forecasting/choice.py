@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from tradepilot.forecasting.level_model import LEVEL_MODEL
 from tradepilot.forecasting.models import ENSEMBLE
 
 ENSEMBLE_MARGIN: Final = 0.4
@@ -87,6 +88,8 @@ def explain_choice(
             f"{model}: the default of a{_n(demand_class)} {demand_class} series; its"
             " history is too short to cross-validate."
         )
+    if model == LEVEL_MODEL:
+        return _level_model_choice(candidates, demand_class, n_windows, margin)
     metric = (
         "cv_rmsse" if _value(candidates, model, "cv_rmsse") is not None else "cv_mae"
     )
@@ -96,6 +99,43 @@ def explain_choice(
     )
     windows = f" Scored over {n_windows} cross-validation window{_s(n_windows)}."
     return ChoiceExplanation(_reason(rows, model, metric, margin) + windows, rows)
+
+
+def _level_model_choice(
+    candidates: Sequence[Mapping[str, Any]],
+    demand_class: str,
+    n_windows: int,
+    margin: float,
+) -> ChoiceExplanation:
+    """The level model sets the point forecast; the rule's winner the intervals.
+
+    Its own candidate row (no CV score: it is validated on whole panels) comes
+    first and is the chosen one; the others are ranked as usual.
+    """
+    own = [row for row in candidates if row["model"] == LEVEL_MODEL]
+    others = [row for row in candidates if row["model"] != LEVEL_MODEL]
+    if not others:
+        text = f"{LEVEL_MODEL}: one LightGBM fitted across every series."
+        return ChoiceExplanation(text, [{**row, "chosen": True} for row in own])
+    metric = "cv_rmsse"
+    if all(row.get("cv_rmsse") is None for row in others):
+        metric = "cv_mae"
+    winner = min(others, key=lambda row: _rule_score(row, metric, margin))
+    inner = explain_choice(
+        others,
+        model=str(winner["model"]),
+        demand_class=demand_class,
+        n_windows=n_windows,
+        margin=margin,
+    )
+    text = (
+        f"{LEVEL_MODEL}: one LightGBM fitted across every series forecasts this"
+        " series' level (on validation cutoffs it beat every single model); its"
+        f" intervals come from the per-series choice. {inner.text}"
+    )
+    rows = [{**row, "chosen": True} for row in own]
+    rows += [{**row, "chosen": False} for row in inner.candidates]
+    return ChoiceExplanation(text, rows)
 
 
 def _reason(rows: list[dict[str, Any]], model: str, metric: str, margin: float) -> str:

@@ -54,6 +54,8 @@ CONFORMAL_WINDOWS: Final = 20
 # overfits, and 0.1 still lets the probability decay within a quarter of obsolescence.
 TSB_ALPHA_D: Final = 0.1
 TSB_ALPHA_P: Final = 0.1
+# The TSB baseline is the one issue 11 names: TSB(0.2, 0.2).
+BASELINE_TSB_ALPHA: Final = 0.2
 ENSEMBLE: Final = "Ensemble"
 # Model of a series too short to cross-validate: the ensemble where a class has one.
 CLASS_DEFAULTS: Final = dict.fromkeys(
@@ -126,8 +128,9 @@ def baselines(season_length: int) -> dict[str, StatsModel]:
     Returns
     -------
     dict of str to model
-        Naive, MovingAverage8, SeasonalNaive, AutoETS, AutoTheta, CrostonOptimized,
-        TSB, ADIDA, IMAPA.
+        Naive, MovingAverage8, SeasonalNaive, AutoETS, AutoTheta (these two without
+        a season: a year of weekly history cannot fit one), CrostonOptimized,
+        TSB(0.2, 0.2), ADIDA, IMAPA.
 
     Examples
     --------
@@ -138,10 +141,10 @@ def baselines(season_length: int) -> dict[str, StatsModel]:
         "Naive": sfm.Naive(),
         "MovingAverage8": _moving_average(),
         "SeasonalNaive": sfm.SeasonalNaive(season_length=season_length),
-        "AutoETS": sfm.AutoETS(season_length=season_length),
-        "AutoTheta": sfm.AutoTheta(season_length=season_length),
+        "AutoETS": sfm.AutoETS(season_length=1),
+        "AutoTheta": sfm.AutoTheta(season_length=1),
         "CrostonOptimized": sfm.CrostonOptimized(),
-        "TSB": sfm.TSB(alpha_d=TSB_ALPHA_D, alpha_p=TSB_ALPHA_P),
+        "TSB": sfm.TSB(alpha_d=BASELINE_TSB_ALPHA, alpha_p=BASELINE_TSB_ALPHA),
         "ADIDA": sfm.ADIDA(),
         "IMAPA": sfm.IMAPA(),
     }

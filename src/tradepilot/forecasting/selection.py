@@ -45,6 +45,11 @@ from tradepilot.forecasting.global_model import (
     forecast_winners,
     global_scores,
 )
+from tradepilot.forecasting.level_model import (
+    LEVEL_MODEL,
+    apply_levels,
+    level_forecasts,
+)
 from tradepilot.forecasting.metrics import cv_scores
 from tradepilot.forecasting.models import (
     CLASS_DEFAULTS,
@@ -116,6 +121,14 @@ class AutoForecaster:
         Online Retail backtest it won 1-2% of the series and left the held-out
         RMSSE and WAPE 0.1-0.2% worse (see that module); it costs a few seconds.
         It always runs in this process, also with an ``engine``.
+    level_model : bool, default True
+        Whether the series with enough sales get the level of the global L1
+        LightGBM of :mod:`~tradepilot.forecasting.level_model` as their point
+        forecast (model ``"LevelLightGBM"``), keeping the intervals of the model
+        their cross-validation chose. Only series shorter than a season plus a
+        horizon get it: a flat level cannot follow a yearly shape that longer
+        histories let the seasonal candidates learn. On Online Retail at validation cutoffs it
+        lowered the mean RMSSE to 0.97x the best single baseline (from 1.00x).
 
     Attributes
     ----------
@@ -163,6 +176,7 @@ class AutoForecaster:
         ensemble_margin: float = ENSEMBLE_MARGIN,
         engine: ClusterEngine | None = None,
         global_model: bool = False,
+        level_model: bool = True,
     ) -> None:
         self.freq = freq
         self.season_length = season_length
@@ -177,9 +191,14 @@ class AutoForecaster:
         self.ensemble_margin = ensemble_margin
         self.engine = engine
         self.global_model = global_model
+        self.level_model = level_model
 
     def fit(
-        self, panel: Frame, *, progress: SeriesProgress | None = None
+        self,
+        panel: Frame,
+        *,
+        progress: SeriesProgress | None = None,
+        level_panel: Frame | None = None,
     ) -> AutoForecaster:
         """Classify, cross-validate, choose and forecast every series.
 
@@ -194,6 +213,11 @@ class AutoForecaster:
             With it, series run in batches of about :data:`PROGRESS_BATCH` (in
             this process; one batch per group on a cluster); the results are the
             same either way, every series being fitted on its own.
+        level_panel : polars.DataFrame or pandas.DataFrame, optional
+            The panel the level model learns from (every series of the store up to
+            the same last period); None: ``panel``. A backtest that fits only the
+            series selling often enough before its cutoff passes them all here, so
+            the model does not learn from series chosen by their later sales.
 
         Returns
         -------
@@ -218,6 +242,35 @@ class AutoForecaster:
         self.scores_ = self._cross_validate(history, plan, batches)
         choices = self._choose(plan, self.scores_)
         self.forecasts_, methods = self._forecast(history, choices, batches)
+        if self.level_model:
+            learn = history if level_panel is None else to_panel(level_panel)
+            # A flat level only where a season and a horizon of history are not
+            # there to show a yearly shape (the seasonal candidates' ground).
+            seasonless = plan.filter(
+                (pl.col("length") < self.season_length + self.horizon)
+                | (self.season_length <= 1)
+            ).select("unique_id")
+            levels = level_forecasts(
+                since_first_sale(learn), horizon=self.horizon, n_jobs=self.n_jobs
+            ).join(seasonless, on="unique_id")
+            self.forecasts_ = apply_levels(self.forecasts_, levels, list(self.levels))
+            leveled = pl.col("unique_id").is_in(levels["unique_id"].implode())
+            choices = choices.with_columns(
+                model=pl.when(leveled)
+                .then(pl.lit(LEVEL_MODEL))
+                .otherwise(pl.col("model"))
+            )
+            # A candidate row without a CV score (it is validated on whole
+            # panels, not per series), so pages list it beside the others.
+            rows = choices.filter(leveled).select(
+                "unique_id",
+                "demand_class",
+                "model",
+                cv_rmsse=pl.lit(None, pl.Float64),
+                cv_mae=pl.lit(None, pl.Float64),
+                n_windows=pl.lit(0, pl.Int64),
+            )
+            self.scores_ = pl.concat([self.scores_, rows], how="vertical_relaxed")
         self.choices_ = choices.join(methods, on="unique_id").select(
             "unique_id",
             "demand_class",
