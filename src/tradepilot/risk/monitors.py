@@ -56,6 +56,8 @@ def evaluate(inputs: RiskInputs, config: RiskConfig) -> tuple[list[Alert], list[
     for kind, module in OPTIONAL:
         if importlib.util.find_spec(module) is None:
             notes.append(f"{kind}: skipped, capability absent")
+        else:  # the capability exists; its monitor is not written yet
+            notes.append(f"{kind}: not monitored yet (see {module})")
     return alerts, notes
 
 
