@@ -79,6 +79,19 @@ def json_commands() -> list[str]:
 Arguments = Callable[[Prepared, Path], list[str]]
 
 
+def _open_alert(p: Prepared, *, newest: bool) -> str:
+    """An alert open now (other commands of this module re-run the monitors)."""
+    import sqlite3
+
+    with sqlite3.connect(p.home / "tradepilot.db") as db:
+        order = "DESC" if newest else "ASC"
+        row = db.execute(
+            f"SELECT id FROM risk_alerts WHERE status = 'open' ORDER BY id {order}"
+        ).fetchone()
+    assert row, "the fixture's monitors raised no open alert"
+    return str(row[0])
+
+
 def _in(p: Prepared) -> list[str]:
     return ["-w", str(p.home)]
 
@@ -138,8 +151,8 @@ ARGUMENTS: dict[str, Arguments] = {
     ],
     "vat return": lambda p, tmp: [*_words("--scheme oss --period 2025Q1"), *_in(p)],
     # the fixture ran the monitors: alerts 1 and 2 exist; #1001 is the first web order
-    "alerts snooze": lambda p, tmp: ["1", *_in(p)],
-    "alerts done": lambda p, tmp: ["2", *_in(p)],
+    "alerts snooze": lambda p, tmp: [_open_alert(p, newest=True), *_in(p)],
+    "alerts done": lambda p, tmp: [_open_alert(p, newest=False), *_in(p)],
     "risk mark": lambda p, tmp: ["#1001", "legit", *_in(p)],
     "rules impact": lambda p, tmp: [
         "--what-if",

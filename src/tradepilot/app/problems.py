@@ -54,6 +54,11 @@ def install(app: FastAPI) -> None:
     async def tradepilot_error(request: Request, exc: TradePilotError) -> JSONResponse:
         return problem(status_of(exc), exc.code, str(exc), code=exc.code)
 
+    @app.exception_handler(OverflowError)
+    async def overflow_error(request: Request, exc: OverflowError) -> JSONResponse:
+        # an id beyond the database's integer range names nothing stored
+        return problem(404, "not found", "no such record (the number is out of range)")
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(
         request: Request, exc: RequestValidationError
