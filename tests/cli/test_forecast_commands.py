@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 from tests.simstore import import_store
 from typer.testing import CliRunner
 
@@ -115,4 +116,51 @@ def test_wrong_table_gets_a_message_not_a_traceback(tmp_path: Path):
 
     assert result.exit_code != 0
     assert "listing" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_series_accepts_net_sales_below_zero_and_says_so(tmp_path: Path):
+    fridays = [dt.date(2024, 1, 5) + dt.timedelta(weeks=w) for w in range(20)]
+    sales = [float(10 + w % 3) for w in range(20)]
+    sales[7] = -4.5  # a week of returns
+    source, out = tmp_path / "net.csv", tmp_path / "out.csv"
+    pl.DataFrame({"store": "a", "week": fridays, "net": sales}).write_csv(source)
+
+    result = invoke(
+        "forecast", "series", str(source), "--id", "store", "--time", "week",
+        "--target", "net", "--horizon", "4", "--out", str(out), "--json",
+    )  # fmt: skip
+
+    assert result["rows"] == 4
+    assert "1 value(s) of net below zero" in result["notes"][0]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            "a,2024-01-12,inf\na,2024-01-19,2",
+            "cannot be forecast (infinite or NaN), in rows 3",
+        ),
+        (
+            "a,2024-01-12,3\na,2024-01-12,2",
+            "repeat an (store, week) pair, so a period has two values; rows 3, 4",
+        ),
+    ],
+    ids=["infinite", "repeated-week"],
+)
+def test_series_names_the_rows_it_cannot_forecast(
+    tmp_path: Path, rows: str, message: str
+):
+    source = tmp_path / "bad.csv"
+    source.write_text(f"store,week,net\na,2024-01-05,1\n{rows}\n")
+
+    result = CliRunner().invoke(
+        app,
+        ["forecast", "series", str(source), "--id", "store", "--time", "week",
+         "--target", "net", "--horizon", "2", "--out", str(tmp_path / "o.csv")],
+    )  # fmt: skip
+
+    assert result.exit_code != 0
+    assert message in result.stderr
     assert "Traceback" not in result.stderr

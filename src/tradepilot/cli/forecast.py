@@ -232,6 +232,8 @@ def series(
         stdout.print(
             f"Forecast {result['series']} series ({result['freq']}); wrote {result['rows']} rows to {out}"
         )
+        for note in result["notes"]:
+            stdout.print(f"Note: {note}")
 
 
 def _counts_table(title: str, counts: dict[str, int]) -> Table:

@@ -14,10 +14,12 @@ import pandas as pd
 import polars as pl
 
 from tradepilot.domain.errors import DataValidationError, ImportFormatError
+from tradepilot.forecasting.pooled_season import fit_pooled
 from tradepilot.forecasting.selection import AutoForecaster
 from tradepilot.ingest.files import read_table, require_columns
 
 SEASONS = {"D": 7, "W": 52, "M": 12, "MS": 12, "ME": 12, "Q": 4, "QS": 4}
+LEVELS = (80, 95)
 OUTPUT = ["forecast", "lo_80", "hi_80", "lo_95", "hi_95", "model"]
 
 
@@ -53,9 +55,51 @@ def read_panel(
             raise ImportFormatError(
                 f"{path.name} row {row}: {what} expected in the {column} column"
             )
-    return (
-        frame.group_by("unique_id", "ds").agg(pl.col("y").sum()).sort("unique_id", "ds")
+    not_finite = frame.filter(~pl.col("y").is_finite())
+    if not_finite.height:
+        raise DataValidationError(
+            f"{path.name}: {not_finite.height} value(s) of {target_col} cannot be "
+            f"forecast (infinite or NaN), in rows {_rows(not_finite)}"
+        )
+    repeated = frame.filter(pl.struct("unique_id", "ds").is_duplicated())
+    if repeated.height:
+        raise DataValidationError(
+            f"{path.name}: {repeated.height} rows repeat an ({id_col}, {time_col}) "
+            f"pair, so a period has two values; rows {_rows(repeated)}"
+        )
+    return frame.drop("_row").sort("unique_id", "ds")
+
+
+def _rows(frame: pl.DataFrame, most: int = 10) -> str:
+    rows = [str(r) for r in frame["_row"].head(most).to_list()]
+    more = f" and {frame.height - most} more" if frame.height > most else ""
+    return ", ".join(rows) + more
+
+
+def clip_negative(panel: pl.DataFrame, target: str) -> tuple[pl.DataFrame, list[str]]:
+    """The panel with values below zero set to zero, and a note when there were any.
+
+    The candidate models forecast quantities (counts, units, sales), which cannot
+    be negative: net sales after returns can be, for a week. The note says how
+    many values the models saw as zero.
+
+    Examples
+    --------
+    >>> p = pl.DataFrame({"unique_id": ["a", "a"], "y": [2.0, -1.5]})
+    >>> clipped, notes = clip_negative(p, "sales")
+    >>> clipped["y"].to_list(), len(notes)
+    ([2.0, 0.0], 1)
+    """
+    negative = panel.filter(pl.col("y") < 0)
+    if negative.is_empty():
+        return panel, []
+    series = negative["unique_id"].n_unique()
+    note = (
+        f"{negative.height} value(s) of {target} below zero in {series} series "
+        f"(sum {negative['y'].sum():.2f}) were read as 0: the models forecast "
+        "non-negative quantities"
     )
+    return panel.with_columns(pl.col("y").clip(lower_bound=0.0)), [note]
 
 
 def infer_freq(panel: pl.DataFrame) -> str:
@@ -106,28 +150,54 @@ def forecast_file(
     anchor (the weekday of the weeks) always comes from the data.
     """
     panel = read_panel(path, id_col=id_col, time_col=time_col, target_col=target_col)
+    panel, notes = clip_negative(panel, target_col)
     data_freq = infer_freq(panel)
     base = data_freq.split("-")[0]
     if freq and not base.startswith(freq[0]):
         raise DataValidationError(
             f"--freq {freq} does not match the data, which is {data_freq}"
         )
-    model = AutoForecaster(
-        freq=data_freq,
-        season_length=SEASONS.get(base, 1),
-        horizon=horizon,
-        levels=(80, 95),
-        n_jobs=n_jobs,
-    ).fit(fill_gaps(panel, data_freq))
-    result = model.predict().select(
-        pl.col("unique_id").alias(id_col),
-        pl.col("ds").cast(pl.Date).dt.strftime("%Y-%m-%d").alias(time_col),
-        *OUTPUT,
+    season = SEASONS.get(base, 1)
+    filled = fill_gaps(panel, data_freq)
+    pooled = fit_pooled(
+        filled, season_length=season, horizon=horizon, levels=LEVELS, freq=data_freq
+    )
+    notes += pooled.notes
+    rest = filled.join(
+        pooled.forecasts.select("unique_id").unique(), on="unique_id", how="anti"
+    )
+    parts = [pooled.forecasts.select("unique_id", "ds", *OUTPUT)]
+    if not rest.is_empty():
+        model = AutoForecaster(
+            freq=data_freq,
+            season_length=season,
+            horizon=horizon,
+            levels=LEVELS,
+            n_jobs=n_jobs,
+        ).fit(rest)
+        parts.append(
+            model.predict().select("unique_id", pl.col("ds").cast(pl.Date), *OUTPUT)
+        )
+    result = (
+        pl.concat(parts)
+        .sort("unique_id", "ds")
+        .select(
+            pl.col("unique_id").alias(id_col),
+            pl.col("ds").dt.strftime("%Y-%m-%d").alias(time_col),
+            *OUTPUT,
+        )
     )
     result.write_csv(out, float_precision=4)
     return {
         "series": panel["unique_id"].n_unique(),
+        "models": dict(
+            result.group_by("model")
+            .agg(pl.col(id_col).n_unique())
+            .sort("model")
+            .iter_rows()
+        ),
         "rows": result.height,
         "freq": data_freq,
         "out": str(out),
+        "notes": notes,
     }

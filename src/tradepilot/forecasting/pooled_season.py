@@ -1,0 +1,301 @@
+"""A yearly shape borrowed from the panel: seasonal naive on low-rank smoothed history.
+
+One year of one series shows its season once, with that year's noise in every week;
+:class:`~statsforecast.models.SeasonalNaive` repeats the noise, and the seasonal
+ETS / Theta forms need two full seasons. Series of one panel (departments of many
+stores, SKUs of one shop) share a few yearly shapes, so the noise can be taken out
+across series: each series' recent history, divided by its mean, is a row of a
+matrix whose rank-``r`` SVD approximation keeps the shared shapes and drops most of
+each row's own noise (the smoothing the winning entry of Kaggle's 2014 Walmart
+store-department competition applied per department before a seasonal naive
+forecast). The forecast is the smoothed value of the same period a season earlier,
+shifted by how much the series' last ``k`` periods differ from the smoothed same
+periods a season before them (its level now against then).
+
+The rank ``r`` is read from the singular values (Gavish and Donoho's optimal hard
+threshold), the level window ``k`` is half a season. The last ``horizon`` periods of
+history are a validation window (each series scored by RMSSE, scaled by its one-step
+naive error): the panel uses the pooled model only if its mean beats both the
+seasonal naive and the 8-period moving average there, and each series keeps the
+pooled forecast unless its own seasonal naive or moving average beat it on that
+window by a relative ``margin``. Interval half-widths are the quantiles of the
+series' absolute errors on that window.
+
+Examples
+--------
+>>> import datetime as dt
+>>> rng = np.random.default_rng(0)
+>>> shape = 1 + 0.5 * np.sin(np.arange(80) * 2 * np.pi / 52)
+>>> rows = [
+...     (f"s{i}", dt.date(2020, 1, 3) + dt.timedelta(weeks=t), float(v))
+...     for i in range(30)
+...     for t, v in enumerate(100 * shape * rng.lognormal(0, 0.1, 80))
+... ]
+>>> panel = pl.DataFrame(rows, schema=["unique_id", "ds", "y"], orient="row")
+>>> fit = fit_pooled(panel, season_length=52, horizon=8, levels=(80, 95))
+>>> fit.forecasts["unique_id"].n_unique(), fit.forecasts.columns[:3]
+(30, ['unique_id', 'ds', 'forecast'])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import polars as pl
+from numpy.typing import NDArray
+
+POOLED: Final = "PooledSeasonal"
+# Fewest series to pool, and shortest level window, for the model to be tried.
+MIN_SERIES: Final = 20
+MIN_LEVEL_WINDOW: Final = 8
+# Relative RMSSE by which a series' own seasonal naive or moving average must beat
+# the pooled forecast on the validation window to replace it (as the ensemble
+# margin of the per-series selection, it keeps one window's noise from choosing).
+MARGIN: Final = 0.4
+MOVING_AVERAGE: Final = 8
+
+Matrix = NDArray[np.float64]
+
+
+@dataclass
+class PooledFit:
+    """What :func:`fit_pooled` chose and forecast.
+
+    ``forecasts`` holds ``unique_id, ds, forecast, lo_<l>, hi_<l>, model`` for the
+    series it covers (empty when the panel has no eligible series); ``validation``
+    the mean validation RMSSE per method; ``notes`` what was decided and why.
+    """
+
+    forecasts: pl.DataFrame
+    rank: int | None = None
+    level_window: int | None = None
+    validation: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def fit_pooled(
+    panel: pl.DataFrame,
+    *,
+    season_length: int,
+    horizon: int,
+    levels: Sequence[int],
+    freq: str = "W",
+    margin: float = MARGIN,
+) -> PooledFit:
+    """Forecast the series with a season and a validation window of history.
+
+    Parameters
+    ----------
+    panel : polars.DataFrame
+        ``unique_id, ds, y`` on a regular grid without gaps, ``y >= 0``.
+    season_length : int
+        Periods per season (52 for weeks).
+    horizon : int
+        Periods to forecast; also the validation window.
+    levels : sequence of int
+        Interval levels in percent.
+    freq : str, default "W"
+        Pandas frequency of ``ds`` (for the forecast dates).
+    margin : float, default MARGIN
+
+    Returns
+    -------
+    PooledFit
+        Series too short (fewer than a season, the longest level window and a
+        horizon of periods) are left out, for the per-series models.
+    """
+    m = season_length
+    k = max(m // 2, 1)
+    need = m + MIN_LEVEL_WINDOW + horizon
+    # series ending on the panel's last period, so that their columns align
+    lengths = panel.group_by("unique_id").agg(len=pl.len(), end=pl.col("ds").max())
+    lengths = lengths.filter(pl.col("end") == pl.col("end").max())
+    ids = lengths.filter(pl.col("len") >= need)["unique_id"].sort()
+    if m <= 1 or ids.len() < MIN_SERIES:
+        return PooledFit(_empty(levels), notes=_too_few(ids.len(), need))
+    eligible = lengths.filter(pl.col("unique_id").is_in(ids.implode()))
+    width = min(int(np.min(eligible["len"].to_numpy())), 2 * m + horizon + k)
+    data = (
+        panel.filter(pl.col("unique_id").is_in(ids.implode()))
+        .sort("unique_id", "ds")
+        .group_by("unique_id", maintain_order=True)
+        .tail(width)
+    )
+    y = data["y"].to_numpy().reshape(ids.len(), width).astype(np.float64)
+    last = data.group_by("unique_id", maintain_order=True).agg(pl.col("ds").last())
+    smooth = _Smoother(y, m)
+    rank = smooth.rank()
+    train, actual = y[:, :-horizon], y[:, -horizon:]
+    k_val = min(k, train.shape[1] - m)
+    scale = _naive_scale(train)
+    errors = _forecast(train, _Smoother(train, m)(rank), m, k_val, horizon) - actual
+    best = _rmsse(errors + actual, actual, scale)
+    snaive = _rmsse(_seasonal_naive(train, m, horizon), actual, scale)
+    average = _rmsse(_moving_average(train, horizon), actual, scale)
+    validation = {
+        POOLED: float(np.nanmean(best)),
+        "SeasonalNaive": float(np.nanmean(snaive)),
+        "MovingAverage8": float(np.nanmean(average)),
+    }
+    # the pooled model's validation errors set the widths; refit on all history
+    if validation[POOLED] >= min(
+        validation["SeasonalNaive"], validation["MovingAverage8"]
+    ):
+        note = (
+            f"pooled seasonal naive not used: on the last {horizon} periods its mean "
+            f"RMSSE {validation[POOLED]:.3f} did not beat SeasonalNaive "
+            f"{validation['SeasonalNaive']:.3f} or MovingAverage8 "
+            f"{validation['MovingAverage8']:.3f}"
+        )
+        return PooledFit(_empty(levels), rank, k, validation, [note])
+    errors = np.abs(errors)
+    point = _forecast(y, smooth(rank), m, k, horizon)
+    own = _own_choice(best, snaive, average, margin)
+    point = np.where(own[:, None] == 1, _seasonal_naive(y, m, horizon), point)
+    point = np.where(own[:, None] == 2, _moving_average(y, horizon), point)
+    forecasts = _frame(ids, last["ds"], point, errors, levels, freq, own)
+    notes = [
+        f"{ids.len()} series with at least {need} periods: pooled seasonal naive "
+        f"(rank {rank}, level over the last {k} periods), checked on the last "
+        f"{horizon} periods (mean RMSSE {validation[POOLED]:.3f} against "
+        f"SeasonalNaive {validation['SeasonalNaive']:.3f}, MovingAverage8 "
+        f"{validation['MovingAverage8']:.3f}); {int((own > 0).sum())} series kept "
+        "their own seasonal naive or moving average"
+    ]
+    return PooledFit(forecasts, rank, k, validation, notes)
+
+
+def _too_few(n: int, need: int) -> list[str]:
+    return [
+        f"{n} series have {need} periods or more (a season, a level window and a "
+        f"horizon); the pooled seasonal model needs {MIN_SERIES}: not used"
+    ]
+
+
+class _Smoother:
+    """Rank-``r`` approximations of the rows of ``y``, each divided by its mean."""
+
+    def __init__(self, y: Matrix, m: int) -> None:
+        mean = y[:, -m:].mean(axis=1, keepdims=True)
+        self.scale = np.where(mean > 0, mean, 1.0)
+        z = y / self.scale
+        self.center = z.mean(axis=0)
+        u, s, vt = np.linalg.svd(z - self.center, full_matrices=False)
+        self.u, self.s, self.vt = u, s, vt
+
+    def rank(self) -> int:
+        """Singular values above Gavish and Donoho's (2014) hard threshold.
+
+        For noise of unknown level the optimal threshold is
+        ``omega(beta) * median(singular values)``, ``beta`` the matrix's aspect
+        ratio; the rank is chosen from the data alone, with no validation window.
+        """
+        n, w = self.u.shape[0], self.vt.shape[1]
+        beta = min(n, w) / max(n, w)
+        omega = 0.56 * beta**3 - 0.95 * beta**2 + 1.82 * beta + 1.43
+        return max(int((self.s > omega * np.median(self.s)).sum()), 1)
+
+    def __call__(self, rank: int) -> Matrix:
+        r = min(rank, self.s.size)
+        low = (self.u[:, :r] * self.s[:r]) @ self.vt[:r] + self.center
+        smooth: Matrix = low * self.scale
+        return smooth
+
+
+def _forecast(y: Matrix, smooth: Matrix, m: int, k: int, h: int) -> Matrix:
+    """Smoothed values a season back, plus the level change over ``k`` periods."""
+    n = y.shape[1]
+    seasonal = _season_back(smooth, m, h)
+    level = y[:, n - k :].mean(axis=1) - smooth[:, n - k - m : n - m].mean(axis=1)
+    result: Matrix = np.clip(seasonal + level[:, None], 0.0, None)
+    return result
+
+
+def _season_back(y: Matrix, m: int, h: int) -> Matrix:
+    n = y.shape[1]
+    steps = np.arange(h)
+    back: Matrix = y[:, n - m + steps % m]
+    return back
+
+
+def _seasonal_naive(y: Matrix, m: int, h: int) -> Matrix:
+    return _season_back(y, m, h)
+
+
+def _moving_average(y: Matrix, h: int) -> Matrix:
+    mean = y[:, -MOVING_AVERAGE:].mean(axis=1)
+    result: Matrix = np.repeat(mean[:, None], h, axis=1)
+    return result
+
+
+def _naive_scale(y: Matrix) -> Matrix:
+    scale: Matrix = np.sqrt(np.mean(np.diff(y, axis=1) ** 2, axis=1))
+    return scale
+
+
+def _rmsse(forecast: Matrix, actual: Matrix, scale: Matrix) -> Matrix:
+    rmse = np.sqrt(np.mean((forecast - actual) ** 2, axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result: Matrix = np.where(scale > 0, rmse / scale, np.nan)
+    return result
+
+
+def _own_choice(
+    pooled: Matrix, snaive: Matrix, average: Matrix, margin: float
+) -> NDArray[np.int64]:
+    """0: pooled; 1: own seasonal naive; 2: own moving average (per series)."""
+    bar = np.nan_to_num(pooled, nan=np.inf) * (1 - margin)
+    choice = np.zeros(pooled.size, dtype=np.int64)
+    own_sn = np.nan_to_num(snaive, nan=np.inf) < bar
+    own_ma = np.nan_to_num(average, nan=np.inf) < np.minimum(
+        bar, np.nan_to_num(snaive, nan=np.inf)
+    )
+    choice[own_sn] = 1
+    choice[own_ma] = 2
+    return choice
+
+
+def _frame(
+    ids: pl.Series,
+    last: pl.Series,
+    point: Matrix,
+    errors: Matrix,
+    levels: Sequence[int],
+    freq: str,
+    own: NDArray[np.int64],
+) -> pl.DataFrame:
+    n, h = point.shape
+    dates: list[dt.date] = []
+    for end in last.to_list():
+        future = pd.date_range(end, periods=h + 1, freq=freq)[1:]
+        dates.extend(d.date() for d in future)
+    columns: dict[str, object] = {
+        "unique_id": np.repeat(ids.to_numpy(), h),
+        "ds": pl.Series(dates, dtype=pl.Date),
+        "forecast": point.ravel(),
+    }
+    for level in sorted(levels):
+        width = np.quantile(errors, level / 100, axis=1, method="higher")
+        columns[f"lo_{level}"] = np.clip(point - width[:, None], 0.0, None).ravel()
+        columns[f"hi_{level}"] = (point + width[:, None]).ravel()
+    names = np.array([POOLED, "SeasonalNaive", "MovingAverage8"])
+    columns["model"] = np.repeat(names[own], h)
+    return pl.DataFrame(columns)
+
+
+def _empty(levels: Sequence[int]) -> pl.DataFrame:
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "unique_id": pl.String,
+        "ds": pl.Date,
+        "forecast": pl.Float64,
+    }
+    for level in sorted(levels):
+        schema[f"lo_{level}"] = pl.Float64
+        schema[f"hi_{level}"] = pl.Float64
+    schema["model"] = pl.String
+    return pl.DataFrame(schema=schema)

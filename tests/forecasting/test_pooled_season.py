@@ -1,0 +1,118 @@
+"""The pooled seasonal model of ``forecast series`` (one season of history, many series)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+from statsforecast import StatsForecast
+from statsforecast.models import SeasonalNaive
+
+from tradepilot.forecasting.pooled_season import POOLED, fit_pooled
+
+WEEKS, HORIZON, SEASON = 100, 13, 52
+
+
+def shared_shape_panel(seed: int, n: int = 60, weeks: int = WEEKS) -> pl.DataFrame:
+    """Series with three yearly shapes, each series' own level and noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(weeks)
+    shapes = [
+        1 + 0.6 * np.sin(2 * np.pi * (t + phase) / SEASON) for phase in (0, 13, 26)
+    ]
+    rows = []
+    start = dt.date(2021, 1, 1)
+    for i in range(n):
+        level = rng.lognormal(4, 0.5)
+        y = level * shapes[i % 3] * rng.lognormal(0, 0.25, weeks)
+        rows += [(f"s{i}", start + dt.timedelta(weeks=int(w)), float(y[w])) for w in t]
+    return pl.DataFrame(rows, schema=["unique_id", "ds", "y"], orient="row")
+
+
+def rmsse(forecast: pl.DataFrame, actual: pl.DataFrame, train: pl.DataFrame) -> float:
+    scale = train.group_by("unique_id").agg(
+        scale=(pl.col("y").diff() ** 2).mean().sqrt()
+    )
+    errors = (
+        actual.join(forecast, on=["unique_id", "ds"])
+        .group_by("unique_id")
+        .agg(rmse=((pl.col("forecast") - pl.col("y")) ** 2).mean().sqrt())
+        .join(scale, on="unique_id")
+    )
+    return float((errors["rmse"] / errors["scale"]).mean())
+
+
+def test_pooling_beats_seasonal_naive_fitted_by_statsforecast() -> None:
+    panel = shared_shape_panel(seed=3)
+    cutoff = panel["ds"].unique().sort()[WEEKS - HORIZON - 1]
+    train, test = (
+        panel.filter(pl.col("ds") <= cutoff),
+        panel.filter(pl.col("ds") > cutoff),
+    )
+
+    fit = fit_pooled(
+        train, season_length=SEASON, horizon=HORIZON, levels=(80, 95), freq="W-FRI"
+    )
+    sf = StatsForecast(models=[SeasonalNaive(SEASON)], freq="W-FRI")
+    naive = pl.from_pandas(sf.forecast(df=train.to_pandas(), h=HORIZON)).select(
+        "unique_id", pl.col("ds").cast(pl.Date), forecast="SeasonalNaive"
+    )
+
+    assert fit.rank is not None
+    assert 2 <= fit.rank <= 10  # three shapes and a mean
+    assert set(fit.forecasts["model"]) <= {POOLED, "SeasonalNaive", "MovingAverage8"}
+    assert rmsse(fit.forecasts, test, train) < 0.9 * rmsse(naive, test, train)
+
+
+def test_forecast_dates_follow_the_panel_and_intervals_nest() -> None:
+    train = shared_shape_panel(seed=4, weeks=80)
+    fit = fit_pooled(
+        train, season_length=SEASON, horizon=HORIZON, levels=(80, 95), freq="W-FRI"
+    )
+    f = fit.forecasts
+
+    assert f.height == 60 * HORIZON
+    assert f["ds"].min() == train["ds"].max() + dt.timedelta(weeks=1)
+    assert f.filter(
+        (pl.col("lo_95") > pl.col("lo_80"))
+        | (pl.col("lo_80") > pl.col("forecast"))
+        | (pl.col("forecast") > pl.col("hi_80"))
+        | (pl.col("hi_80") > pl.col("hi_95"))
+        | (pl.col("lo_95") < 0)
+    ).is_empty()
+
+
+@pytest.mark.parametrize(
+    ("weeks", "n", "why"),
+    [(70, 60, "have 73 periods or more"), (100, 5, "needs 20")],
+    ids=["short-history", "few-series"],
+)
+def test_too_little_to_pool_is_a_note(weeks: int, n: int, why: str) -> None:
+    fit = fit_pooled(
+        shared_shape_panel(seed=5, n=n, weeks=weeks),
+        season_length=SEASON,
+        horizon=HORIZON,
+        levels=(80,),
+    )
+    assert fit.forecasts.is_empty()
+    assert why in fit.notes[0]
+
+
+def test_a_panel_without_a_season_keeps_its_own_models() -> None:
+    rng = np.random.default_rng(6)
+    start = dt.date(2021, 1, 1)
+    rows = [
+        (f"s{i}", start + dt.timedelta(weeks=w), float(v))
+        for i in range(40)
+        for w, v in enumerate(rng.poisson(20, WEEKS))
+    ]
+    panel = pl.DataFrame(rows, schema=["unique_id", "ds", "y"], orient="row")
+
+    fit = fit_pooled(panel, season_length=SEASON, horizon=HORIZON, levels=(80,))
+
+    # white noise: the moving average wins the validation window, the panel
+    # gives the series to the per-series models
+    assert fit.forecasts.is_empty()
+    assert "not used" in fit.notes[0]
