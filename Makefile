@@ -45,7 +45,7 @@ demo: setup
 	$(RUN) tradepilot demo --host $(HOST) --port $(PORT)
 
 test: setup browser imap
-	$(RUN) pytest -n 2 -q
+	$(RUN) pytest -n 2 --dist loadgroup -q
 
 lint: setup
 	$(RUN) ruff check src tests bench

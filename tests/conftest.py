@@ -108,3 +108,24 @@ def sim_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     from tradepilot.simulate import simulate_store, write_store
 
     return write_store(simulate_store(SIM), tmp_path_factory.mktemp("sim"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each module that shares a module-scoped fixture on one xdist worker.
+
+    With ``-n 2 --dist loadgroup`` (the Makefile's ``test``), the tests of a module
+    whose fixture builds a workspace (a forecast, a ledger, a demo store) run on
+    one worker, so the fixture is built once instead of once per worker; every
+    other test is spread as ``--dist load`` would.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        scopes = {
+            fixturedef.scope
+            for defs in info.name2fixturedefs.values()
+            for fixturedef in defs
+        }
+        if "module" in scopes or "class" in scopes:
+            item.add_marker(pytest.mark.xdist_group(name=item.nodeid.split("::")[0]))

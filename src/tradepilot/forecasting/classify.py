@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any, Final, TypeAlias
 
 import polars as pl
-from utilsforecast.preprocessing import fill_gaps
 
 from tradepilot.domain.errors import DataValidationError
 
@@ -103,6 +102,9 @@ def _check_values(df: pl.DataFrame) -> None:
 
 
 def _check_regular(df: pl.DataFrame, freq: str) -> None:
+    # imported here: utilsforecast imports dask where it is installed (seconds)
+    from utilsforecast.preprocessing import fill_gaps
+
     keys = df.select("unique_id", "ds")
     grid = fill_gaps(
         keys.to_pandas(),

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -24,14 +24,11 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tradepilot.domain.errors import DataValidationError
-from tradepilot.forecasting.backtest import backtest
 from tradepilot.forecasting.censoring import (
     AVAILABILITY,
     CensoredDemandCorrector,
     availability_from_snapshots,
 )
-from tradepilot.forecasting.distributed import open_engine
-from tradepilot.forecasting.selection import AutoForecaster, SeriesProgress
 from tradepilot.forecasting.series import (
     PANDAS_FREQ,
     SEASON_LENGTH,
@@ -43,6 +40,11 @@ from tradepilot.forecasting.series import (
 )
 from tradepilot.store import tables
 from tradepilot.store.bulk import insert_frame, read_frame
+
+if TYPE_CHECKING:
+    # statsforecast (and with it numba, and dask where installed) is imported when
+    # a forecast or backtest runs, not by every command that reads a stored run
+    from tradepilot.forecasting.selection import SeriesProgress
 
 EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 1, 1)  # cutoffs that make sense
 PANEL_STAGE = "reading orders and building the demand panel"
@@ -305,6 +307,9 @@ def forecast_demand(
         (model -> series), ``class_counts``, ``stockouts`` (periods, series and
         units of demand the correction added back), ``seconds``.
     """
+    from tradepilot.forecasting.distributed import open_engine
+    from tradepilot.forecasting.selection import AutoForecaster
+
     settings.check()
     report = progress or _no_progress
     started = time.perf_counter()
@@ -375,6 +380,8 @@ def backtest_demand(
             stockout_correction=False,
         ),
     )
+    from tradepilot.forecasting.backtest import backtest
+
     metrics = backtest(
         panel.select("unique_id", "ds", "y"),
         cutoff=cutoff_period(settings.cutoff, settings.freq),
