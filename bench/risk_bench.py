@@ -60,7 +60,6 @@ def build_store(root: Path) -> tuple[Any, Path, dict[str, Any]]:
     store, truth = inject_risk_events(simulate_store(config))
     files = write_store(store, root / "files")
     truth["events"] += payment_events(pl.read_csv(files["truth_payments"]))
-    (root / "truth.json").write_text(json.dumps(truth), encoding="utf-8")
     home = root / "ws"
     engine = init_workspace(Settings(home=home, database_url=None), base_currency="EUR")
     (home / "purchasing.toml").write_text(DEMO_PURCHASING, encoding="utf-8")
@@ -69,6 +68,7 @@ def build_store(root: Path) -> tuple[Any, Path, dict[str, Any]]:
         import_file(engine, fmt=fmt, path=files[key])
     write_rule_change(home, truth["rule_effective_from"])
     import_reviews_with_spike(engine, home, store, truth, inject_review_spike)
+    (root / "truth.json").write_text(json.dumps(truth), encoding="utf-8")
     return engine, home, truth
 
 
@@ -81,8 +81,12 @@ def import_reviews_with_spike(
 
     reviews = simulate_reviews(store.orders, store.order_lines)
     end = dt.date.fromisoformat(truth["end"])
-    reviews = inject(reviews, store.orders, store.order_lines,
-                     sku=truth["review_sku"], end=end)  # fmt: skip
+    # not a SKU whose sales the other events move
+    moved = {e["subject"].removeprefix("sku ")
+             for e in (*truth["events"], *truth["side_effects"])}  # fmt: skip
+    reviews, sku = inject(reviews, store.orders, store.order_lines, end=end,
+                          exclude=moved)  # fmt: skip
+    truth["events"].append({"kind": "review_sentiment", "subject": f"sku {sku}"})
     paths = write_reviews(reviews, home / "reviews")
     import_reviews(engine, path=paths["reviews"], home=home, fmt="shopify")
 

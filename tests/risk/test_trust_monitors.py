@@ -92,7 +92,7 @@ def test_a_jump_in_negative_reviews_is_a_sentiment_alert_with_its_money():
     )
     assert evidence["baseline"] == "sku"
     assert evidence["p_value"] < 0.01
-    # (60% - 10%) x 200 units of the last quarter x 5.00 margin
+    # (60% - 10%) x 200 units of the last quarter x 5.00 a unit
     assert alerts[0].money_at_stake == 500.0
 
 

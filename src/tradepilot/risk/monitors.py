@@ -123,7 +123,7 @@ def _monitors(
             return None
         sold = inputs.lines.filter(~pl.col("returned")).select("sku", "day", "units")
         return trust.review_sentiments(
-            inputs.reviews, sold, figures.unit_margin, today=today, config=config
+            inputs.reviews, sold, figures.unit_price, today=today, config=config
         )
 
     def payment_discrepancy() -> list[Alert] | None:

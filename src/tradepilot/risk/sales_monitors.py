@@ -12,7 +12,7 @@ import math
 import numpy as np
 import polars as pl
 
-from tradepilot.risk.alert import Alert, make_alert, rounded
+from tradepilot.risk.alert import Alert, Raised, make_alert, rounded
 from tradepilot.risk.config import RiskConfig
 
 Z95 = 1.959964  # two-sided 95% normal quantile
@@ -191,7 +191,7 @@ def return_spikes(
         .fill_null(0)
         .filter(pl.col("sold_recent") >= 5)
     )
-    alerts = []
+    raised = Raised("return_spike", config)
     for row in counts.sort("sku").iter_rows(named=True):
         base_rate = (row["ret_base"] + 1) / (row["sold_base"] + 20)  # shrunk to ~5%
         # a return may belong to a sale before the window: count at most the sales
@@ -207,8 +207,6 @@ def return_spikes(
             continue
         yearly_units = row["sold_recent"] * 52 / config.return_weeks
         money = (rate - base_rate) * yearly_units * unit_price.get(row["sku"], 0.0)
-        if money < config.min_money:
-            continue
         explanation = (
             f"SKU {row['sku']}: {row['ret_recent']:.0f} of {row['sold_recent']:.0f} "
             f"units sold in the last {config.return_weeks} weeks came back "
@@ -222,11 +220,8 @@ def return_spikes(
             "p_value": rounded(test.pvalue, 6),
             "link": f"/forecasts?sku={row['sku']}",
         }
-        alerts.append(
-            make_alert("return_spike", f"sku {row['sku']}", money, explanation,
-                       evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"sku {row['sku']}", money, explanation, evidence)
+    return raised.alerts
 
 
 def fx_moves(
@@ -247,7 +242,7 @@ def fx_moves(
     exposure : dict
         Net yearly exposure per currency in base currency (sales minus purchases).
     """
-    alerts = []
+    raised = Raised("fx_move", config)
     then_day = today - dt.timedelta(days=config.fx_days)
     for currency, yearly in sorted(exposure.items()):
         if currency == base or yearly == 0:
@@ -263,8 +258,6 @@ def fx_moves(
             continue
         quarter = yearly / 4
         money = abs(quarter * move)
-        if money < config.min_money:
-            continue
         hurts = move * yearly < 0
         explanation = (
             f"{currency} {'gained' if move > 0 else 'lost'} {abs(move):.1%} against "
@@ -281,11 +274,8 @@ def fx_moves(
             "adverse": hurts,
             "link": "/markets",
         }
-        alerts.append(
-            make_alert("fx_move", f"currency {currency}", money, explanation,
-                       evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"currency {currency}", money, explanation, evidence)
+    return raised.alerts
 
 
 def _value_in(

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from tradepilot.risk.alert import Alert, make_alert, rounded
+from tradepilot.risk.alert import Alert, Raised, make_alert, rounded
 from tradepilot.risk.config import RiskConfig
 
 CLOSED_DISCREPANCY = frozenset({"resolved", "ignored"})
@@ -52,17 +52,13 @@ def payment_discrepancies(
         if str(found.get("status") or "open") in CLOSED_DISCREPANCY:
             continue
         grouped.setdefault(_payment_subject(found), []).append(found)
-    alerts = []
+    raised = Raised("payment_discrepancy", config,
+                    min_money=config.discrepancy_min_money)  # fmt: skip
     for subject, group in sorted(grouped.items()):
         money = sum(_amount_base(d, base) or 0.0 for d in group)
-        if money < config.discrepancy_min_money:
-            continue
-        alerts.append(
-            make_alert("payment_discrepancy", subject, money,
-                       _discrepancy_text(subject, group, base), _discrepancy_evidence(group, base),
-                       config)
-        )  # fmt: skip
-    return alerts
+        raised.add(subject, money, _discrepancy_text(subject, group, base),
+                   _discrepancy_evidence(group, base))  # fmt: skip
+    return raised.alerts
 
 
 def _payment_subject(found: dict[str, Any]) -> str:
@@ -113,7 +109,7 @@ def _discrepancy_evidence(group: list[dict[str, Any]], base: str) -> dict[str, A
 def review_sentiments(
     reviews: pl.DataFrame,
     sold: pl.DataFrame,
-    unit_margin: dict[str, float],
+    unit_price: dict[str, float],
     *,
     today: dt.date,
     config: RiskConfig,
@@ -133,10 +129,11 @@ def review_sentiments(
         ``sku, day, negative`` (``day`` a date, ``negative`` a boolean).
     sold : polars.DataFrame
         ``sku, day, units`` of the sales (units positive).
-    unit_margin : dict
-        Margin per unit of each SKU, base currency: the money at stake is the rise
-        in the negative share times the margin of the SKU's last quarter of sales,
-        the margin a quarter of sales at that rate would lose.
+    unit_price : dict
+        Net price per unit of each SKU, base currency: the money at stake is the
+        rise in the negative share times the SKU's sales of the last quarter (13
+        weeks), the sales whose buyers the extra complaints stand for (refunds
+        asked for, buyers put off), as for return spikes.
     """
     from scipy import stats
 
@@ -162,12 +159,12 @@ def review_sentiments(
         if p_value >= config.review_p_value:
             continue
         units = quarter.get(row["sku"], 0.0)
-        margin = unit_margin.get(row["sku"], 0.0)
-        money = (rate - base_rate) * units * margin
+        price = unit_price.get(row["sku"], 0.0)
+        money = (rate - base_rate) * units * price
         if money < config.min_money:
             continue
         alerts.append(
-            _sentiment_alert(row, rate, base_rate, own, p_value, units, margin,
+            _sentiment_alert(row, rate, base_rate, own, p_value, units, price,
                              money, config)
         )  # fmt: skip
     return alerts
@@ -204,7 +201,7 @@ def _sentiment_alert(
     own: bool,
     p_value: float,
     units: float,
-    margin: float,
+    price: float,
     money: float,
     config: RiskConfig,
 ) -> Alert:
@@ -223,7 +220,7 @@ def _sentiment_alert(
         "baseline": "sku" if own else "store",
         "p_value": rounded(p_value, 6),
         "units_last_quarter": rounded(units, 1),
-        "unit_margin": rounded(margin),
+        "unit_price": rounded(price),
         "link": f"/reviews?sku={row['sku']}",
     }
     return make_alert("review_sentiment", f"sku {row['sku']}", money, explanation,

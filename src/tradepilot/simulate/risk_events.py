@@ -11,9 +11,10 @@ and returns a copy where, near the end of its span:
 * ``order_risk``: fraudulent web orders: a new buyer, many units of the dearest SKU,
   several orders the same night from one e-mail and address, at 1-3 am;
 * ``fx_move``: the US dollar loses about 9% against the euro in the last 20 days;
-* ``review_sentiment``: a bad batch of the third best-selling SKU: a third of its
-  orders shipped in the last five weeks get a one- or two-star quality complaint
-  (added to the simulated reviews by :func:`inject_review_spike`);
+* ``review_sentiment``: a bad batch of the best-selling SKU whose reviews were
+  good so far: a third of its orders shipped in the last five weeks get a one- or
+  two-star quality complaint (added to the simulated reviews by
+  :func:`inject_review_spike`, which names the SKU);
 * ``payment_discrepancy``: the payments simulator's injected mistakes
   (:mod:`tradepilot.simulate.payouts`), listed by :func:`payment_events`;
 * ``rule_change``: France's standard VAT rises to 25% 45 days after the end (a
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,6 @@ def inject_risk_events(
     fx_rates = _fx_shock(store.fx_rates, end)
     effective = end + dt.timedelta(days=45)
     events = [
-        {"kind": "review_sentiment", "subject": f"sku {top[2]}"},
         {"kind": "demand_break", "subject": f"sku {top[0]}"},
         {"kind": "return_spike", "subject": f"sku {top[1]}"},
         {"kind": "supplier_delay", "subject": f"supplier {supplier}"},
@@ -75,7 +76,7 @@ def inject_risk_events(
         {"kind": "demand_break", "subject": f"country {FRAUD_COUNTRY}"},
     ]
     truth = {"end": end.isoformat(), "events": events, "fraud_orders": fraud,
-             "side_effects": side_effects, "review_sku": top[2],
+             "side_effects": side_effects, "top_skus": top,
              "rule_effective_from": effective.isoformat()}  # fmt: skip
     return injected, truth
 
@@ -97,19 +98,22 @@ def inject_review_spike(
     orders: pl.DataFrame,
     lines: pl.DataFrame,
     *,
-    sku: str,
     end: dt.date,
+    exclude: Iterable[str] = (),
     seed: int = 16,
     share: float = 1 / 3,
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, str]:
     """``reviews`` (:func:`tradepilot.simulate.reviews.simulate_reviews`) with a bad
-    batch of ``sku``: a ``share`` of its order lines shipped in the last five weeks
-    get a one- or two-star quality complaint 3-10 days after shipping (by ``end``).
+    batch of one SKU, and that SKU: the best-selling one of the last 120 days (not
+    in ``exclude``) with at most 15% negative reviews so far. A ``share`` of its
+    order lines shipped in the last five weeks get a one- or two-star quality
+    complaint 3-10 days after shipping (by ``end``).
     """
     from tradepilot.simulate.reviews import LANGUAGE_OF, PHRASES
 
     rng = np.random.default_rng(seed)
     first = end - dt.timedelta(weeks=5)
+    sku = _well_reviewed(reviews, orders, lines, end, set(exclude))
     shipped = (
         lines.filter(pl.col("sku") == sku)
         .join(
@@ -134,7 +138,29 @@ def inject_review_spike(
             "created_at": at.isoformat(), "truth_language": language,
             "truth_aspects": "quality:negative",
         })  # fmt: skip
-    return pl.concat([reviews, pl.DataFrame(rows, schema=reviews.schema)])
+    return pl.concat([reviews, pl.DataFrame(rows, schema=reviews.schema)]), sku
+
+
+def _well_reviewed(
+    reviews: pl.DataFrame,
+    orders: pl.DataFrame,
+    lines: pl.DataFrame,
+    end: dt.date,
+    exclude: set[str],
+) -> str:
+    negative = reviews.group_by(sku="product_handle").agg(
+        share=(pl.col("rating") <= 2).mean()
+    )
+    recent = orders.filter(_recent(orders, end, 120)).select("order_key")
+    units = (
+        lines.join(recent, on="order_key")
+        .group_by("sku")
+        .agg(pl.col("quantity").sum())
+        .join(negative, on="sku")
+        .filter((pl.col("share") <= 0.15) & ~pl.col("sku").is_in(list(exclude)))
+        .sort(["quantity", "sku"], descending=[True, False])
+    )
+    return str(units["sku"][0])
 
 
 def payment_events(truth_payments: pl.DataFrame) -> list[dict[str, Any]]:
@@ -161,7 +187,7 @@ def _top_skus(store: SimulatedStore, end: dt.date) -> list[str]:
         .agg(pl.col("quantity").sum())
         .sort(["quantity", "sku"], descending=[True, False])
     )
-    return units["sku"].head(3).to_list()
+    return units["sku"].head(2).to_list()
 
 
 def _demand_break(
