@@ -24,6 +24,14 @@ SALE_LINES = (
     " FROM order_lines l JOIN orders o ON o.id = l.order_id"
 )
 
+# Rates of the currencies the monitors convert: the base, the orders' and the
+# purchase orders' (the ECB history has 40 currencies x 27 years).
+USED_RATES = (
+    "SELECT currency, date, CAST(per_eur AS FLOAT) AS per_eur FROM fx_rates"
+    " WHERE currency = :base OR currency IN"
+    " (SELECT currency FROM orders UNION SELECT currency FROM purchase_order_lines)"
+)
+
 
 @dataclass
 class RiskInputs:
@@ -66,10 +74,7 @@ def read_risk_inputs(
     with engine.connect() as conn:
         base = base_currency(conn) or "EUR"
         lines = _sale_lines(read_frame(conn, SALE_LINES), today)
-        rates = read_frame(
-            conn,
-            "SELECT currency, date, CAST(per_eur AS FLOAT) AS per_eur FROM fx_rates",
-        )
+        rates = read_frame(conn, USED_RATES, {"base": base})
         products = read_frame(conn, "SELECT sku, supplier FROM products")
     inputs = RiskInputs(today, base, lines, _dates(rates), products)
     _read_margins(engine, home, inputs, horizon_days)

@@ -35,6 +35,12 @@ ORDERS = (
     " o.customer_id, c.email, c.city, c.postal_code"
 )
 
+# The newest rate of each currency (all the order values need).
+LATEST_RATES = (
+    "SELECT currency, CAST(per_eur AS FLOAT) AS per_eur, date FROM fx_rates f"
+    " WHERE date = (SELECT max(date) FROM fx_rates g WHERE g.currency = f.currency)"
+)
+
 
 def scored_orders(
     engine: Engine, *, until: dt.date | None = None, risky: tuple[str, ...] = ()
@@ -42,10 +48,7 @@ def scored_orders(
     """Every sale order up to ``until`` scored, with the weights used."""
     with engine.connect() as conn:
         raw = read_frame(conn, ORDERS)
-        rates = read_frame(
-            conn,
-            "SELECT currency, CAST(per_eur AS FLOAT) AS per_eur, date FROM fx_rates",
-        )
+        rates = read_frame(conn, LATEST_RATES)
         marks = dict(
             conn.execute(
                 sa.select(tables.orders.c.order_number, order_risk_marks.c.label).join(
