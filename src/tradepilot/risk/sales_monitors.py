@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 import numpy as np
 import polars as pl
 
-from tradepilot.risk.alert import Alert, Raised, make_alert, rounded
+from tradepilot.risk.alert import Alert, Raised, rounded
 from tradepilot.risk.config import RiskConfig
 
 Z95 = 1.959964  # two-sided 95% normal quantile
@@ -79,20 +80,17 @@ def demand_breaks(
         np.abs(np.median(recent4, axis=1) - expected) / floor >= config.break_min_change
     )
     busy = np.maximum(median, recent4.mean(axis=1)) >= config.break_min_units
-    alerts = []
+    raised = Raised("demand_break", config)
     for i in np.flatnonzero(
         busy & (outside | shifted) & (change >= config.break_min_change)
     ):
         name = series[i]
         money = abs(recent[i] - expected[i]) * unit_price.get(name, 0.0) * QUARTER_WEEKS
-        if money < config.min_money:
-            continue
-        alerts.append(
-            _break_alert(name, money, float(expected[i]), float(lo[i]), float(hi[i]),
-                         (float(last2[i, 0]), float(last2[i, 1])), bool(outside[i]),
-                         float(p_value[i]), weeks[-2:], config)
-        )  # fmt: skip
-    return alerts
+        raised.add(name, money,
+                   *_break_text(name, float(expected[i]), float(lo[i]), float(hi[i]),
+                                (float(last2[i, 0]), float(last2[i, 1])),
+                                bool(outside[i]), float(p_value[i]), weeks[-2:]))  # fmt: skip
+    return raised.alerts
 
 
 def _matrix(weekly: pl.DataFrame) -> tuple[list[str], list[dt.date], np.ndarray]:
@@ -120,9 +118,8 @@ def _season(matrix: np.ndarray, base_n: int) -> np.ndarray:
     return np.clip(np.where(year.sum(axis=1) > 0, ratio, 1.0), 0.5, 2.0)
 
 
-def _break_alert(
+def _break_text(
     series: str,
-    money: float,
     mu: float,
     lo: float,
     hi: float,
@@ -130,8 +127,7 @@ def _break_alert(
     outside: bool,
     p_value: float,
     weeks: list[dt.date],
-    config: RiskConfig,
-) -> Alert:
+) -> tuple[str, dict[str, Any]]:
     direction = "above" if last[1] > mu else "below"
     how = (
         f"outside the 95% band [{lo:.1f}, {hi:.1f}] two weeks running"
@@ -151,7 +147,7 @@ def _break_alert(
         "p_value": None if math.isnan(p_value) else rounded(p_value, 4),
         "link": link,
     }
-    return make_alert("demand_break", series, money, explanation, evidence, config)
+    return explanation, evidence
 
 
 def return_spikes(

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from tradepilot.risk.alert import Alert, Raised, make_alert, rounded
+from tradepilot.risk.alert import Alert, Raised, rounded
 from tradepilot.risk.config import RiskConfig
 
 CLOSED_DISCREPANCY = frozenset({"resolved", "ignored"})
@@ -142,7 +142,7 @@ def review_sentiments(
     counts = _review_counts(reviews, start, year, today)
     pooled = counts.select(pl.col("n_base").sum(), pl.col("neg_base").sum()).row(0)
     quarter = _units_since(sold, today - dt.timedelta(days=QUARTER_DAYS), today)
-    alerts = []
+    raised = Raised("review_sentiment", config)
     for row in counts.filter(pl.col("n_recent") >= config.review_min_count).iter_rows(
         named=True
     ):
@@ -161,13 +161,10 @@ def review_sentiments(
         units = quarter.get(row["sku"], 0.0)
         price = unit_price.get(row["sku"], 0.0)
         money = (rate - base_rate) * units * price
-        if money < config.min_money:
-            continue
-        alerts.append(
-            _sentiment_alert(row, rate, base_rate, own, p_value, units, price,
-                             money, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"sku {row['sku']}", money,
+                   *_sentiment_text(row, rate, base_rate, own, p_value, units, price,
+                                    config))  # fmt: skip
+    return raised.alerts
 
 
 def _review_counts(
@@ -194,7 +191,7 @@ def _units_since(sold: pl.DataFrame, lo: dt.date, hi: dt.date) -> dict[str, floa
     return dict(inside.group_by("sku").agg(pl.col("units").sum()).iter_rows())
 
 
-def _sentiment_alert(
+def _sentiment_text(
     row: dict[str, Any],
     rate: float,
     base_rate: float,
@@ -202,9 +199,8 @@ def _sentiment_alert(
     p_value: float,
     units: float,
     price: float,
-    money: float,
     config: RiskConfig,
-) -> Alert:
+) -> tuple[str, dict[str, Any]]:
     against = "its own history" if own else "the store's history (too few of its own)"
     explanation = (
         f"SKU {row['sku']}: {row['neg_recent']} of {row['n_recent']} reviews in the "
@@ -223,5 +219,4 @@ def _sentiment_alert(
         "unit_price": rounded(price),
         "link": f"/reviews?sku={row['sku']}",
     }
-    return make_alert("review_sentiment", f"sku {row['sku']}", money, explanation,
-                      evidence, config)  # fmt: skip
+    return explanation, evidence
