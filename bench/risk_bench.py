@@ -11,9 +11,14 @@ week apart (the issue's "within its first two weekly runs"). Printed:
   stock — describe the store's real state and are counted apart);
 * order risk: ROC AUC and precision@20 of the scores against the fraud truth;
 * seconds of ``monitors run`` over the full Online Retail workspace (imported first,
-  not timed), target < 30 s.
+  not timed), target < 30 s: judged on CPU seconds, the wall time printed beside
+  with the machine's load (on a shared machine wall time is the other jobs').
 
-Usage: ``python bench/risk_bench.py [--skip-online-retail]``.
+The store also gets the payments simulator's files (its injected discrepancies are
+``payment_discrepancy`` events) and simulated reviews with a bad batch of one SKU
+(a ``review_sentiment`` event).
+
+Usage: ``python bench/risk_bench.py [--skip-online-retail | --online-retail-only]``.
 """
 
 from __future__ import annotations
@@ -37,26 +42,54 @@ TARGETS = {"recall": 1.0, "noise_top10": 2, "auc": 0.9, "precision_at_20": 0.7,
 
 def build_store(root: Path) -> tuple[Any, Path, dict[str, Any]]:
     """The simulated store with injected events, imported into a workspace."""
+    import polars as pl
+
     from tradepilot.config import Settings
-    from tradepilot.demo import DEMO_PURCHASING, DEMO_TRADE, IMPORTS
+    from tradepilot.demo import DEMO_PURCHASING, DEMO_TRADE, IMPORTS, PAYMENT_IMPORTS
     from tradepilot.ingest.service import import_file
     from tradepilot.simulate import SimulationConfig, simulate_store, write_store
-    from tradepilot.simulate.risk_events import inject_risk_events, write_rule_change
+    from tradepilot.simulate.risk_events import (
+        inject_review_spike,
+        inject_risk_events,
+        payment_events,
+        write_rule_change,
+    )
     from tradepilot.workspace import init_workspace
 
     config = SimulationConfig(seed=11, n_days=420, n_skus=30, n_customers=1500,
                               demand_scale=2.0)  # fmt: skip
     store, truth = inject_risk_events(simulate_store(config))
-    (root / "truth.json").write_text(json.dumps(truth), encoding="utf-8")
     files = write_store(store, root / "files")
+    truth["events"] += payment_events(pl.read_csv(files["truth_payments"]))
     home = root / "ws"
     engine = init_workspace(Settings(home=home, database_url=None), base_currency="EUR")
     (home / "purchasing.toml").write_text(DEMO_PURCHASING, encoding="utf-8")
     (home / "trade.toml").write_text(DEMO_TRADE, encoding="utf-8")
-    for key, fmt in IMPORTS:
+    for key, fmt in IMPORTS + PAYMENT_IMPORTS:
         import_file(engine, fmt=fmt, path=files[key])
     write_rule_change(home, truth["rule_effective_from"])
+    import_reviews_with_spike(engine, home, store, truth, inject_review_spike)
+    (root / "truth.json").write_text(json.dumps(truth), encoding="utf-8")
     return engine, home, truth
+
+
+def import_reviews_with_spike(
+    engine: Any, home: Path, store: Any, truth: dict[str, Any], inject: Any
+) -> None:
+    """The simulated reviews, with the bad batch of the truth's review SKU."""
+    from tradepilot.reviews.service import import_reviews
+    from tradepilot.simulate.reviews import simulate_reviews, write_reviews
+
+    reviews = simulate_reviews(store.orders, store.order_lines)
+    end = dt.date.fromisoformat(truth["end"])
+    # not a SKU whose sales the other events move
+    moved = {e["subject"].removeprefix("sku ")
+             for e in (*truth["events"], *truth["side_effects"])}  # fmt: skip
+    reviews, sku = inject(reviews, store.orders, store.order_lines, end=end,
+                          exclude=moved)  # fmt: skip
+    truth["events"].append({"kind": "review_sentiment", "subject": f"sku {sku}"})
+    paths = write_reviews(reviews, home / "reviews")
+    import_reviews(engine, path=paths["reviews"], home=home, fmt="shopify")
 
 
 def judge(engine: Any, home: Path, truth: dict[str, Any]) -> dict[str, Any]:
@@ -119,8 +152,9 @@ def order_ranking(engine: Any, truth: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def online_retail_seconds(root: Path) -> float | None:
-    """Seconds of one monitors run over the imported Online Retail workspace."""
+def online_retail_seconds(root: Path) -> tuple[float, float] | None:
+    """Wall and CPU seconds of one monitors run over the imported Online Retail
+    workspace (CPU: this process's, all threads)."""
     if not ONLINE_RETAIL.exists():
         return None
     from tradepilot.config import Settings
@@ -131,16 +165,19 @@ def online_retail_seconds(root: Path) -> float | None:
     home = root / "online-retail"
     engine = init_workspace(Settings(home=home, database_url=None), base_currency="GBP")
     import_file(engine, fmt="online-retail", path=ONLINE_RETAIL)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = run_monitors(engine, home=home)
     seconds = time.perf_counter() - started
     print(f"Online Retail: {report['alerts_open']} open alerts {report['by_kind']};"
           f" notes: {report['notes']}")  # fmt: skip
-    return round(seconds, 1)
+    return round(seconds, 1), round(time.process_time() - cpu, 1)
 
 
 def main() -> None:
     keep = os.environ.get("RISK_BENCH_KEEP")  # a folder to keep the workspaces in
+    if "--online-retail-only" in sys.argv:
+        time_online_retail(keep)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(keep or tmp)
         started = time.perf_counter()
@@ -173,13 +210,22 @@ def main() -> None:
         f" orders scored {ranking['orders']}, fraudulent {ranking['fraud']}"
     )
     print_rows(rows)
-    if "--skip-online-retail" in sys.argv:
-        return
+    if "--skip-online-retail" not in sys.argv:
+        time_online_retail(keep)
+
+
+def time_online_retail(keep: str | None) -> None:
+    """Import Online Retail and print the time of one monitors run against target."""
     with tempfile.TemporaryDirectory() as tmp:
         seconds = online_retail_seconds(Path(keep or tmp))
     if seconds is not None:
+        wall, cpu = seconds
         limit = TARGETS["online_retail_seconds"]
-        print_rows([("monitors on Online Retail (s)", seconds, "<=", limit)])
+        # on a shared machine wall time is the load's: CPU is what the run costs
+        load = os.getloadavg()[0]
+        print(f"monitors on Online Retail: {wall} s wall at a load of {load:.1f}"
+              f" on {os.cpu_count()} cores")  # fmt: skip
+        print_rows([("monitors on Online Retail (CPU s)", cpu, "<=", limit)])
 
 
 def print_rows(rows: list[tuple[str, Any, str, Any]]) -> None:

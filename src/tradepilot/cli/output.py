@@ -174,3 +174,23 @@ def cell(value: Any, *, currency: str | None = None) -> str:
     if isinstance(value, float | Decimal):
         return format_money(value, currency)
     return str(value)
+
+
+def show_report(
+    workspace: Path | None,
+    as_json: bool,
+    compute: Callable[[Engine, Path], Any],
+    render: Callable[[Any], None],
+) -> None:
+    """The body of a command over a workspace's store.
+
+    ``compute(engine, home)`` runs with the store open and TradePilot errors turned
+    into messages (:func:`errors_as_messages`); its result is printed as one JSON
+    document with ``--json``, else by ``render``.
+    """
+    with errors_as_messages(), workspace_store(workspace) as (engine, home):
+        report = compute(engine, home)
+    if as_json:
+        emit_json(report)
+    else:
+        render(report)

@@ -7,20 +7,22 @@ commands, so ``tradepilot --help`` does not pay for them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tradepilot.cli.output import (
     JsonOption,
     WorkspaceOption,
-    emit_json,
-    errors_as_messages,
     rows_table,
+    show_report,
     stdout,
-    workspace_store,
 )
 from tradepilot.domain.numbers import format_money
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 monitors_app = typer.Typer(help="Monitors: watch the business, raise alerts.",
                            no_args_is_help=True)  # fmt: skip
@@ -48,17 +50,21 @@ def run(
     """Run every monitor: new alerts, updated ones, closed ones."""
     from tradepilot.risk.service import run_monitors
 
-    with errors_as_messages(), workspace_store(workspace) as (engine, home):
-        report = run_monitors(engine, home=home, today=_day(date))
-    if as_json:
-        emit_json(report)
-        return
-    stdout.print(
-        f"As of {report['today']}: {report['alerts_open']} open alerts "
-        f"({report['new']} new, {report['updated']} updated, {report['closed']} closed)"
+    def render(report: dict[str, Any]) -> None:
+        stdout.print(
+            f"As of {report['today']}: {report['alerts_open']} open alerts "
+            f"({report['new']} new, {report['updated']} updated, "
+            f"{report['closed']} closed)"
+        )
+        for note in report["notes"]:
+            stdout.print(f"  note: {note}", highlight=False)
+
+    show_report(
+        workspace,
+        as_json,
+        lambda engine, home: run_monitors(engine, home=home, today=_day(date)),
+        render,
     )
-    for note in report["notes"]:
-        stdout.print(f"  note: {note}", highlight=False)
 
 
 def list_(
@@ -72,23 +78,20 @@ def list_(
     """Alerts by money at stake (open ones by default)."""
     from tradepilot.risk.service import list_alerts
 
-    with errors_as_messages(), workspace_store(workspace) as (engine, _home):
-        report = list_alerts(
-            engine, kind=kind, status=None if status == "all" else status
-        )
-    if as_json:
-        emit_json(report)
-        return
-    rows = [
-        {**a, "money": format_money(a["money_at_stake_base"], a["currency"])}
-        for a in report["alerts"]
-    ]
-    stdout.print(
-        rows_table(
-            "Alerts",
-            rows,
-            ["id", "kind", "severity", "subject", "money", "explanation"],
-        )  # fmt: skip
+    def render(report: dict[str, Any]) -> None:
+        rows = [
+            {**a, "money": format_money(a["money_at_stake_base"], a["currency"])}
+            for a in report["alerts"]
+        ]
+        columns = ["id", "kind", "severity", "subject", "money", "explanation"]
+        stdout.print(rows_table("Alerts", rows, columns))
+
+    wanted = None if status == "all" else status
+    show_report(
+        workspace,
+        as_json,
+        lambda engine, _home: list_alerts(engine, kind=kind, status=wanted),
+        render,
     )
 
 
@@ -97,12 +100,17 @@ def _triage(
 ) -> None:
     from tradepilot.risk.service import triage_alert
 
-    with errors_as_messages(), workspace_store(workspace) as (engine, _home):
-        alert = triage_alert(engine, alert_id=alert_id, status=status)
-    if as_json:
-        emit_json(alert)
-        return
-    stdout.print(f"alert {alert['id']} ({alert['subject']}) is now {alert['status']}")
+    def render(alert: dict[str, Any]) -> None:
+        stdout.print(
+            f"alert {alert['id']} ({alert['subject']}) is now {alert['status']}"
+        )
+
+    show_report(
+        workspace,
+        as_json,
+        lambda engine, _home: triage_alert(engine, alert_id=alert_id, status=status),
+        render,
+    )
 
 
 def snooze(alert_id: AlertId, workspace: WorkspaceOption = None,
@@ -130,20 +138,19 @@ def orders(
     from tradepilot.risk.config import load_risk_config
     from tradepilot.risk.order_service import risk_orders
 
-    with errors_as_messages(), workspace_store(workspace) as (engine, home):
+    def compute(engine: Engine, home: Path) -> dict[str, Any]:
         risky = load_risk_config(home).reshipping_countries
-        report = risk_orders(
-            engine, since=_day(since), limit=limit or None, risky=risky
-        )
-    if as_json:
-        emit_json(report)
-        return
-    rows = [
-        {**o, "signals": ", ".join(str(s["signal"]) for s in o["signals"][:3])}
-        for o in report["orders"]
-    ]
-    stdout.print(rows_table("Order risk", rows, ["order", "day", "country", "score",
-                                                 "signals", "mark"]))  # fmt: skip
+        return risk_orders(engine, since=_day(since), limit=limit or None, risky=risky)
+
+    def render(report: dict[str, Any]) -> None:
+        rows = [
+            {**o, "signals": ", ".join(str(s["signal"]) for s in o["signals"][:3])}
+            for o in report["orders"]
+        ]
+        columns = ["order", "day", "country", "score", "signals", "mark"]
+        stdout.print(rows_table("Order risk", rows, columns))
+
+    show_report(workspace, as_json, compute, render)
 
 
 def mark(
@@ -155,12 +162,12 @@ def mark(
     """Mark an order fraud or legit: kept, and used to re-weigh the signals."""
     from tradepilot.risk.order_service import mark_order
 
-    with errors_as_messages(), workspace_store(workspace) as (engine, _home):
-        report = mark_order(engine, order=order, label=label)
-    if as_json:
-        emit_json(report)
-        return
-    stdout.print(f"order {report['order']} marked {report['mark']}")
+    show_report(
+        workspace,
+        as_json,
+        lambda engine, _home: mark_order(engine, order=order, label=label),
+        lambda r: stdout.print(f"order {r['order']} marked {r['mark']}"),
+    )
 
 
 def register(app: typer.Typer) -> None:

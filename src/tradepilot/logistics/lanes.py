@@ -116,6 +116,10 @@ class LaneNetwork:
             self.nodes[node.id] = node
         self.legs = tuple(legs)
         self._graph = self._build_graph()
+        # chains depend on the graph alone, not on the parcel: enumerated once
+        # per (start, target, max_legs) instead of once per weight (the margins
+        # of ~19k SKU x country cells spent 60 s in all_simple_paths)
+        self._chains: dict[tuple[str, str, int], tuple[tuple[Leg, ...], ...]] = {}
 
     def _build_graph(self) -> nx.DiGraph:
         graph = nx.DiGraph()
@@ -265,12 +269,20 @@ class LaneNetwork:
                 seed=self.seed,
             )
             for start in self._origin_nodes(origin)
-            for legs in chains(self._graph, start, target, max_legs)
+            for legs in self._chains_of(start, target, max_legs)
             if all(leg.card.carries(shipment.weight_kg) for leg in legs)
         ]
         return sorted(
             routes, key=lambda r: (r.cost, r.days_at_probability, r.describe())
         )
+
+    def _chains_of(
+        self, start: str, target: str, max_legs: int
+    ) -> tuple[tuple[Leg, ...], ...]:
+        key = (start, target, max_legs)
+        if key not in self._chains:
+            self._chains[key] = tuple(chains(self._graph, start, target, max_legs))
+        return self._chains[key]
 
     def _origin_nodes(self, origin: str) -> list[str]:
         if origin in self.nodes and not origin.startswith(BUYER_PREFIX):

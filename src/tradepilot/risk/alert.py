@@ -88,6 +88,37 @@ def make_alert(
     )
 
 
+@dataclass
+class Raised:
+    """The alerts of one ``kind`` a monitor raises.
+
+    :meth:`add` keeps an alert whose money at stake reaches ``min_money`` (by
+    default the config's) and builds it with :func:`make_alert`.
+
+    >>> raised = Raised("fx_move", RiskConfig(min_money=100))
+    >>> raised.add("currency USD", 250.0, "USD fell.", {})
+    >>> raised.add("currency GBP", 40.0, "GBP rose.", {})
+    >>> [(a.subject, a.severity) for a in raised.alerts]
+    [('currency USD', 'low')]
+    """
+
+    kind: str
+    config: RiskConfig
+    min_money: float | None = None
+    alerts: list[Alert] = field(default_factory=list)
+
+    def add(
+        self, subject: str, money: float, explanation: str, evidence: dict[str, Any]
+    ) -> None:
+        """Raise an alert about ``subject`` unless its money is below the floor."""
+        floor = self.config.min_money if self.min_money is None else self.min_money
+        if money >= floor:
+            self.alerts.append(
+                make_alert(self.kind, subject, money, explanation, evidence,
+                           self.config)
+            )  # fmt: skip
+
+
 def rounded(value: float, digits: int = 2) -> float:
     """A number for evidence: rounded, ``-0.0`` made ``0.0``."""
     return round(value, digits) + 0.0

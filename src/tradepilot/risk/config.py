@@ -15,6 +15,10 @@ workspace without the file is watched with the defaults. Example::
     concentration_share = 0.5    # one supplier or market above this share of margin
     return_weeks = 4             # recent window of the return-rate test
     return_min_rise = 0.05       # return rate at least this far above its baseline
+    review_weeks = 4             # recent window of the review-sentiment test
+    review_min_count = 5         # ... reviews it needs (and the SKU's own history)
+    review_min_rise = 0.15       # negative share at least this far above history
+    discrepancy_min_money = 0.0  # payment discrepancies from this amount (all)
     fx_move = 0.03               # an exposure currency moving more than 3% ...
     fx_days = 30                 # ... over this many days
     order_risk_score = 0.6       # orders scoring above this raise an order_risk alert
@@ -55,6 +59,11 @@ class RiskConfig(BaseModel):
     return_weeks: int = Field(4, ge=1, le=52)
     return_min_rise: float = Field(0.05, gt=0, le=1)
     return_p_value: float = Field(0.01, gt=0, lt=1)
+    review_weeks: int = Field(4, ge=1, le=52)
+    review_min_count: int = Field(5, ge=1)
+    review_min_rise: float = Field(0.15, gt=0, le=1)
+    review_p_value: float = Field(0.01, gt=0, lt=1)
+    discrepancy_min_money: float = Field(0.0, ge=0)
     fx_move: float = Field(0.03, gt=0, le=1)
     fx_days: int = Field(30, ge=1, le=365)
     default_margin_rate: float = Field(0.3, gt=0, le=1)

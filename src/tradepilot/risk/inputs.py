@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy.engine import Engine
@@ -21,6 +22,14 @@ SALE_LINES = (
     "SELECT o.id AS order_id, o.ordered_at, o.country, o.currency, o.kind AS order_kind,"
     " l.kind AS line_kind, l.sku, l.quantity, CAST(l.unit_price AS FLOAT) AS unit_price"
     " FROM order_lines l JOIN orders o ON o.id = l.order_id"
+)
+
+# Rates of the currencies the monitors convert: the base, the orders' and the
+# purchase orders' (the ECB history has 40 currencies x 27 years).
+USED_RATES = (
+    "SELECT currency, date, CAST(per_eur AS FLOAT) AS per_eur FROM fx_rates"
+    " WHERE currency = :base OR currency IN"
+    " (SELECT currency FROM orders UNION SELECT currency FROM purchase_order_lines)"
 )
 
 
@@ -40,6 +49,8 @@ class RiskInputs:
     lead_days: dict[str, float] = field(default_factory=dict)  # per supplier
     po_lead_times: pl.DataFrame | None = None  # one row per PO
     po_costs: pl.DataFrame | None = None  # currency, amount of the last year's POs
+    discrepancies: list[dict[str, Any]] | None = None  # payments reconciliation's
+    reviews: pl.DataFrame | None = None  # sku, day, negative
     notes: list[str] = field(default_factory=list)
 
 
@@ -63,14 +74,13 @@ def read_risk_inputs(
     with engine.connect() as conn:
         base = base_currency(conn) or "EUR"
         lines = _sale_lines(read_frame(conn, SALE_LINES), today)
-        rates = read_frame(
-            conn,
-            "SELECT currency, date, CAST(per_eur AS FLOAT) AS per_eur FROM fx_rates",
-        )
+        rates = read_frame(conn, USED_RATES, {"base": base})
         products = read_frame(conn, "SELECT sku, supplier FROM products")
     inputs = RiskInputs(today, base, lines, _dates(rates), products)
     _read_margins(engine, home, inputs, horizon_days)
     _read_purchasing(engine, home, inputs)
+    _read_discrepancies(engine, home, inputs)
+    _read_reviews(engine, inputs)
     return inputs
 
 
@@ -174,3 +184,43 @@ def _read_purchasing(engine: Engine, home: Path, inputs: RiskInputs) -> None:
     inputs.po_costs = lines.filter(pl.col("ordered_date") > year_ago).select(
         "currency", amount=pl.col("quantity_ordered") * pl.col("unit_cost")
     )
+
+
+def _read_discrepancies(engine: Engine, home: Path, inputs: RiskInputs) -> None:
+    """The payments reconciliation's discrepancies (the saved one if no import
+    came after it); none without payment data."""
+    try:
+        from tradepilot.payments.service import current_reconciliation
+    except ImportError:  # pragma: no cover - a build without payments
+        inputs.notes.append("payments: skipped, capability absent")
+        return
+    try:
+        found = current_reconciliation(engine, home=home)
+    except TradePilotError as exc:
+        inputs.notes.append(f"payments: skipped, {exc}")
+        return
+    if found["payouts"]["count"] or found["discrepancies"]:
+        inputs.discrepancies = list(found["discrepancies"])
+
+
+def _read_reviews(engine: Engine, inputs: RiskInputs) -> None:
+    """Reviews up to today: ``sku, day, negative``; none without reviews."""
+    try:
+        from tradepilot.reviews.service import read_reviews
+    except ImportError:  # pragma: no cover - a build without reviews
+        inputs.notes.append("reviews: skipped, capability absent")
+        return
+    rows = [
+        (r["sku"], str(r["reviewed_at"]), r["sentiment"] == "negative")
+        for r in read_reviews(engine)
+        if r["sku"] and r["reviewed_at"] is not None
+    ]
+    if not rows:
+        return
+    frame = pl.DataFrame(
+        rows, schema={"sku": pl.String, "at": pl.String, "negative": pl.Boolean},
+        orient="row",
+    )  # fmt: skip
+    day = pl.col("at").str.slice(0, 10).str.to_date()
+    reviews = frame.select("sku", day.alias("day"), "negative")
+    inputs.reviews = reviews.filter(pl.col("day") <= inputs.today)

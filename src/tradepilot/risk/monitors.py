@@ -2,14 +2,13 @@
 
 :func:`evaluate` derives the per-SKU money figures once (unit margin, unit price,
 unit cost in base currency), calls each monitor and returns the alerts with the
-notes of the monitors it skipped. Monitors of absent capabilities (review
-sentiment, payments) are notes, never errors.
+notes of the monitors it skipped. Monitors of absent capabilities or empty data
+(review sentiment, payments) are notes, never errors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,15 +17,10 @@ import polars as pl
 
 from tradepilot.risk import sales_monitors as sales
 from tradepilot.risk import stock_monitors as stock
+from tradepilot.risk import trust_monitors as trust
 from tradepilot.risk.alert import Alert
 from tradepilot.risk.config import RiskConfig
 from tradepilot.risk.inputs import RiskInputs
-
-# Monitors of capabilities built elsewhere: (kind, module that provides them).
-OPTIONAL = (
-    ("review_sentiment", "tradepilot.service"),
-    ("payment_discrepancy", "tradepilot.payments"),
-)
 
 
 @dataclass(frozen=True)
@@ -53,11 +47,6 @@ def evaluate(inputs: RiskInputs, config: RiskConfig) -> tuple[list[Alert], list[
             notes.append(f"{name}: skipped, no data")
             continue
         alerts.extend(found)
-    for kind, module in OPTIONAL:
-        if importlib.util.find_spec(module) is None:
-            notes.append(f"{kind}: skipped, capability absent")
-        else:  # the capability exists; its monitor is not written yet
-            notes.append(f"{kind}: not monitored yet (see {module})")
     return alerts, notes
 
 
@@ -129,6 +118,21 @@ def _monitors(
             sold, back, figures.unit_price, today=today, config=config
         )
 
+    def review_sentiment() -> list[Alert] | None:
+        if inputs.reviews is None or inputs.reviews.height == 0:
+            return None
+        sold = inputs.lines.filter(~pl.col("returned")).select("sku", "day", "units")
+        return trust.review_sentiments(
+            inputs.reviews, sold, figures.unit_price, today=today, config=config
+        )
+
+    def payment_discrepancy() -> list[Alert] | None:
+        if inputs.discrepancies is None:
+            return None
+        return trust.payment_discrepancies(
+            inputs.discrepancies, base=inputs.base, config=config
+        )
+
     def fx_move() -> list[Alert] | None:
         if inputs.rates.height == 0:
             return None
@@ -146,7 +150,9 @@ def _monitors(
         ("supplier_delay", supplier_delay),
         ("concentration", concentration),
         ("return_spike", return_spike),
+        ("review_sentiment", review_sentiment),
         ("fx_move", fx_move),
+        ("payment_discrepancy", payment_discrepancy),
     ]
 
 

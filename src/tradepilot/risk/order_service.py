@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tradepilot.domain.errors import DataValidationError
-from tradepilot.risk.alert import Alert, make_alert
+from tradepilot.risk.alert import Alert, Raised
 from tradepilot.risk.config import RiskConfig
 from tradepilot.risk.order_risk import explain, order_signals, reweigh, score_orders
 from tradepilot.store import tables
@@ -35,6 +35,12 @@ ORDERS = (
     " o.customer_id, c.email, c.city, c.postal_code"
 )
 
+# The newest rate of each currency (all the order values need).
+LATEST_RATES = (
+    "SELECT currency, CAST(per_eur AS FLOAT) AS per_eur, date FROM fx_rates f"
+    " WHERE date = (SELECT max(date) FROM fx_rates g WHERE g.currency = f.currency)"
+)
+
 
 def scored_orders(
     engine: Engine, *, until: dt.date | None = None, risky: tuple[str, ...] = ()
@@ -42,10 +48,7 @@ def scored_orders(
     """Every sale order up to ``until`` scored, with the weights used."""
     with engine.connect() as conn:
         raw = read_frame(conn, ORDERS)
-        rates = read_frame(
-            conn,
-            "SELECT currency, CAST(per_eur AS FLOAT) AS per_eur, date FROM fx_rates",
-        )
+        rates = read_frame(conn, LATEST_RATES)
         marks = dict(
             conn.execute(
                 sa.select(tables.orders.c.order_number, order_risk_marks.c.label).join(
@@ -174,7 +177,7 @@ def order_risk_alerts(
         & (pl.col("score") >= config.order_risk_score)
         & pl.col("mark").is_null()
     )
-    alerts = []
+    raised = Raised("order_risk", config, min_money=0.0)
     for row in risky.iter_rows(named=True):
         signals = explain(row, weights)
         names = ", ".join(str(s["signal"]).replace("_", " ") for s in signals[:3])
@@ -185,8 +188,5 @@ def order_risk_alerts(
         evidence = {"score": row["score"], "signals": signals,
                     "value_base": round(row["value"], 2),
                     "link": "/alerts?kind=order_risk"}  # fmt: skip
-        alerts.append(
-            make_alert("order_risk", f"order {row['order']}", row["value"],
-                       explanation, evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"order {row['order']}", row["value"], explanation, evidence)
+    return raised.alerts

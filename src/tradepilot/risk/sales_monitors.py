@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 import numpy as np
 import polars as pl
 
-from tradepilot.risk.alert import Alert, make_alert, rounded
+from tradepilot.risk.alert import Alert, Raised, rounded
 from tradepilot.risk.config import RiskConfig
 
 Z95 = 1.959964  # two-sided 95% normal quantile
@@ -79,20 +80,17 @@ def demand_breaks(
         np.abs(np.median(recent4, axis=1) - expected) / floor >= config.break_min_change
     )
     busy = np.maximum(median, recent4.mean(axis=1)) >= config.break_min_units
-    alerts = []
+    raised = Raised("demand_break", config)
     for i in np.flatnonzero(
         busy & (outside | shifted) & (change >= config.break_min_change)
     ):
         name = series[i]
         money = abs(recent[i] - expected[i]) * unit_price.get(name, 0.0) * QUARTER_WEEKS
-        if money < config.min_money:
-            continue
-        alerts.append(
-            _break_alert(name, money, float(expected[i]), float(lo[i]), float(hi[i]),
-                         (float(last2[i, 0]), float(last2[i, 1])), bool(outside[i]),
-                         float(p_value[i]), weeks[-2:], config)
-        )  # fmt: skip
-    return alerts
+        raised.add(name, money,
+                   *_break_text(name, float(expected[i]), float(lo[i]), float(hi[i]),
+                                (float(last2[i, 0]), float(last2[i, 1])),
+                                bool(outside[i]), float(p_value[i]), weeks[-2:]))  # fmt: skip
+    return raised.alerts
 
 
 def _matrix(weekly: pl.DataFrame) -> tuple[list[str], list[dt.date], np.ndarray]:
@@ -120,9 +118,8 @@ def _season(matrix: np.ndarray, base_n: int) -> np.ndarray:
     return np.clip(np.where(year.sum(axis=1) > 0, ratio, 1.0), 0.5, 2.0)
 
 
-def _break_alert(
+def _break_text(
     series: str,
-    money: float,
     mu: float,
     lo: float,
     hi: float,
@@ -130,8 +127,7 @@ def _break_alert(
     outside: bool,
     p_value: float,
     weeks: list[dt.date],
-    config: RiskConfig,
-) -> Alert:
+) -> tuple[str, dict[str, Any]]:
     direction = "above" if last[1] > mu else "below"
     how = (
         f"outside the 95% band [{lo:.1f}, {hi:.1f}] two weeks running"
@@ -151,7 +147,7 @@ def _break_alert(
         "p_value": None if math.isnan(p_value) else rounded(p_value, 4),
         "link": link,
     }
-    return make_alert("demand_break", series, money, explanation, evidence, config)
+    return explanation, evidence
 
 
 def return_spikes(
@@ -191,7 +187,7 @@ def return_spikes(
         .fill_null(0)
         .filter(pl.col("sold_recent") >= 5)
     )
-    alerts = []
+    raised = Raised("return_spike", config)
     for row in counts.sort("sku").iter_rows(named=True):
         base_rate = (row["ret_base"] + 1) / (row["sold_base"] + 20)  # shrunk to ~5%
         # a return may belong to a sale before the window: count at most the sales
@@ -207,8 +203,6 @@ def return_spikes(
             continue
         yearly_units = row["sold_recent"] * 52 / config.return_weeks
         money = (rate - base_rate) * yearly_units * unit_price.get(row["sku"], 0.0)
-        if money < config.min_money:
-            continue
         explanation = (
             f"SKU {row['sku']}: {row['ret_recent']:.0f} of {row['sold_recent']:.0f} "
             f"units sold in the last {config.return_weeks} weeks came back "
@@ -222,11 +216,8 @@ def return_spikes(
             "p_value": rounded(test.pvalue, 6),
             "link": f"/forecasts?sku={row['sku']}",
         }
-        alerts.append(
-            make_alert("return_spike", f"sku {row['sku']}", money, explanation,
-                       evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"sku {row['sku']}", money, explanation, evidence)
+    return raised.alerts
 
 
 def fx_moves(
@@ -247,7 +238,7 @@ def fx_moves(
     exposure : dict
         Net yearly exposure per currency in base currency (sales minus purchases).
     """
-    alerts = []
+    raised = Raised("fx_move", config)
     then_day = today - dt.timedelta(days=config.fx_days)
     for currency, yearly in sorted(exposure.items()):
         if currency == base or yearly == 0:
@@ -263,8 +254,6 @@ def fx_moves(
             continue
         quarter = yearly / 4
         money = abs(quarter * move)
-        if money < config.min_money:
-            continue
         hurts = move * yearly < 0
         explanation = (
             f"{currency} {'gained' if move > 0 else 'lost'} {abs(move):.1%} against "
@@ -281,11 +270,8 @@ def fx_moves(
             "adverse": hurts,
             "link": "/markets",
         }
-        alerts.append(
-            make_alert("fx_move", f"currency {currency}", money, explanation,
-                       evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"currency {currency}", money, explanation, evidence)
+    return raised.alerts
 
 
 def _value_in(

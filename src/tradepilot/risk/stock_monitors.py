@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from tradepilot.risk.alert import Alert, make_alert, rounded
+from tradepilot.risk.alert import Alert, Raised, rounded
 from tradepilot.risk.config import RiskConfig
 
 
@@ -30,7 +30,7 @@ def stockouts(
     unit_margin, lead_days : dict
         Margin per unit (base currency) and expected lead time (days) per SKU.
     """
-    alerts = []
+    raised = Raised("stockout", config)
     for row in positions.sort("sku").iter_rows(named=True):
         cover, rate = row["days_of_cover"], row["demand_per_day"] or 0.0
         if cover is None or rate <= 0 or cover >= config.stockout_horizon_days:
@@ -38,8 +38,6 @@ def stockouts(
         lead = lead_days.get(row["sku"], config.default_lead_days)
         short_days = max(lead - max(cover, 0.0), 0.0)
         money = short_days * rate * unit_margin.get(row["sku"], 0.0)
-        if money < config.min_money:
-            continue
         explanation = (
             f"SKU {row['sku']} runs out in {max(cover, 0):.0f} days at "
             f"{rate:.1f} units a day; an order placed today takes {lead:.0f} days, "
@@ -53,11 +51,8 @@ def stockouts(
             "unit_margin": rounded(unit_margin.get(row["sku"], 0.0)),
             "link": "/restock",
         }
-        alerts.append(
-            make_alert("stockout", f"sku {row['sku']}", money, explanation,
-                       evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"sku {row['sku']}", money, explanation, evidence)
+    return raised.alerts
 
 
 def overstocks(
@@ -65,7 +60,7 @@ def overstocks(
 ) -> list[Alert]:
     """SKUs holding more than ``overstock_weeks`` of cover: the cash tied up in the
     units beyond it (a SKU with stock and no demand ties all of it)."""
-    alerts = []
+    raised = Raised("overstock", config)
     weeks = config.overstock_weeks
     for row in positions.sort("sku").iter_rows(named=True):
         on_hand, rate = row["on_hand"] or 0, row["demand_per_day"] or 0.0
@@ -73,8 +68,6 @@ def overstocks(
         if on_hand <= 0 or excess <= 0:
             continue
         money = excess * unit_cost.get(row["sku"], 0.0)
-        if money < config.min_money:
-            continue
         cover = "no demand" if rate <= 0 else f"{on_hand / rate / 7:.0f} weeks of cover"
         explanation = (
             f"SKU {row['sku']} holds {on_hand} units ({cover}); {excess:.0f} units "
@@ -87,11 +80,8 @@ def overstocks(
             "unit_cost": rounded(unit_cost.get(row["sku"], 0.0)),
             "link": "/restock",
         }
-        alerts.append(
-            make_alert("overstock", f"sku {row['sku']}", money, explanation,
-                       evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"sku {row['sku']}", money, explanation, evidence)
+    return raised.alerts
 
 
 def supplier_delays(
@@ -116,7 +106,7 @@ def supplier_delays(
     """
     from scipy import stats
 
-    alerts = []
+    raised = Raised("supplier_delay", config)
     frame = lead_times.with_columns(
         days=pl.coalesce("lead_days", "observed_days").cast(pl.Float64)
     ).filter(pl.col("days").is_not_null())
@@ -148,8 +138,6 @@ def supplier_delays(
         if test.pvalue >= config.delay_p_value:
             continue
         money = shift * daily_sales.get(str(supplier), 0.0)
-        if money < config.min_money:
-            continue
         explanation = (
             f"{supplier}'s last {late.height} {mode} purchase orders took {now:.0f} days "
             f"(median), {shift:.0f} days more than the usual {usual:.0f}."
@@ -163,11 +151,8 @@ def supplier_delays(
             "p_value": rounded(float(test.pvalue), 4),
             "link": "/restock",
         }
-        alerts.append(
-            make_alert("supplier_delay", f"supplier {supplier}", money, explanation,
-                       evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"supplier {supplier}", money, explanation, evidence)
+    return raised.alerts
 
 
 def concentrations(
@@ -186,14 +171,12 @@ def concentrations(
     if total <= 0 or positive[by].n_unique() < 2:
         return []
     shares = positive.group_by(by).agg(pl.col("yearly_margin").sum()).sort(by)
-    alerts = []
+    raised = Raised("concentration", config)
     for row in shares.iter_rows(named=True):
         share = row["yearly_margin"] / total
         if share <= config.concentration_share:
             continue
         money = (share - config.concentration_share) * total
-        if money < config.min_money:
-            continue
         label = "market" if by == "country" else by
         explanation = (
             f"{share:.0%} of the yearly margin comes from {label} {row[by]} "
@@ -206,11 +189,8 @@ def concentrations(
             "total_yearly_margin": rounded(total),
             "link": "/markets",
         }
-        alerts.append(
-            make_alert("concentration", f"{label} {row[by]}", money, explanation,
-                       evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"{label} {row[by]}", money, explanation, evidence)
+    return raised.alerts
 
 
 def margin_erosions(
@@ -232,11 +212,9 @@ def margin_erosions(
         * pl.col("net_revenue")
         * pl.col("yearly_units").fill_null(0)
     )
-    alerts = []
+    raised = Raised("margin_erosion", config)
     for row in cells.sort("sku", "country").iter_rows(named=True):
         money = row["gap_money"]
-        if money < config.min_money:
-            continue
         explanation = (
             f"SKU {row['sku']} in {row['country']} earns a {row['margin_rate']:.0%} "
             f"margin, below the {target:.0%} target: {money:,.0f} a year missing."
@@ -248,11 +226,8 @@ def margin_erosions(
             "yearly_units": rounded(row["yearly_units"] or 0, 1),
             "link": "/markets",
         }
-        alerts.append(
-            make_alert("margin_erosion", f"sku {row['sku']} {row['country']}", money,
-                       explanation, evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"sku {row['sku']} {row['country']}", money, explanation, evidence)
+    return raised.alerts
 
 
 def rule_changes(
@@ -276,10 +251,8 @@ def rule_changes(
         .agg(pl.col("loss").sum(), (pl.col("loss") > 0.005).sum().alias("skus"))
         .sort("country")
     )
-    alerts = []
+    raised = Raised("rule_change", config)
     for row in by_country.iter_rows(named=True):
-        if row["loss"] < config.min_money:
-            continue
         explanation = (
             f"Rules taking effect by {later_day} cut the yearly margin in "
             f"{row['country']} by {row['loss']:,.0f} ({row['skus']} SKUs hit)."
@@ -290,8 +263,5 @@ def rule_changes(
             "effective_by": later_day,
             "link": "/markets",
         }
-        alerts.append(
-            make_alert("rule_change", f"country {row['country']}", row["loss"],
-                       explanation, evidence, config)
-        )  # fmt: skip
-    return alerts
+        raised.add(f"country {row['country']}", row["loss"], explanation, evidence)
+    return raised.alerts

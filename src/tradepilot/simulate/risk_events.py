@@ -11,6 +11,12 @@ and returns a copy where, near the end of its span:
 * ``order_risk``: fraudulent web orders: a new buyer, many units of the dearest SKU,
   several orders the same night from one e-mail and address, at 1-3 am;
 * ``fx_move``: the US dollar loses about 9% against the euro in the last 20 days;
+* ``review_sentiment``: a bad batch of the best-selling SKU whose reviews were
+  good so far: a third of its orders shipped in the last five weeks get a one- or
+  two-star quality complaint (added to the simulated reviews by
+  :func:`inject_review_spike`, which names the SKU);
+* ``payment_discrepancy``: the payments simulator's injected mistakes
+  (:mod:`tradepilot.simulate.payouts`), listed by :func:`payment_events`;
 * ``rule_change``: France's standard VAT rises to 25% 45 days after the end (a
   workspace reference file, :data:`RULE_FILE`, written by :func:`write_rule_change`).
 
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +76,7 @@ def inject_risk_events(
         {"kind": "demand_break", "subject": f"country {FRAUD_COUNTRY}"},
     ]
     truth = {"end": end.isoformat(), "events": events, "fraud_orders": fraud,
-             "side_effects": side_effects,
+             "side_effects": side_effects, "top_skus": top,
              "rule_effective_from": effective.isoformat()}  # fmt: skip
     return injected, truth
 
@@ -84,6 +91,88 @@ def write_rule_change(home: Path, effective_from: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def inject_review_spike(
+    reviews: pl.DataFrame,
+    orders: pl.DataFrame,
+    lines: pl.DataFrame,
+    *,
+    end: dt.date,
+    exclude: Iterable[str] = (),
+    seed: int = 16,
+    share: float = 1 / 3,
+) -> tuple[pl.DataFrame, str]:
+    """``reviews`` (:func:`tradepilot.simulate.reviews.simulate_reviews`) with a bad
+    batch of one SKU, and that SKU: the best-selling one of the last 120 days (not
+    in ``exclude``) with at most 15% negative reviews so far. A ``share`` of its
+    order lines shipped in the last five weeks get a one- or two-star quality
+    complaint 3-10 days after shipping (by ``end``).
+    """
+    from tradepilot.simulate.reviews import LANGUAGE_OF, PHRASES
+
+    rng = np.random.default_rng(seed)
+    first = end - dt.timedelta(weeks=5)
+    sku = _well_reviewed(reviews, orders, lines, end, set(exclude))
+    shipped = (
+        lines.filter(pl.col("sku") == sku)
+        .join(
+            orders.select("order_key", "country", "shipped_at", "first_name"),
+            on="order_key",
+        )  # fmt: skip
+        .filter(pl.col("shipped_at").dt.date() > first)
+        .sort("order_key", "line_no")
+    )
+    rows: list[dict[str, Any]] = []
+    next_id = int(reviews["id"].max() or 0) + 1  # type: ignore[arg-type]
+    for line in shipped.iter_rows(named=True):
+        at = line["shipped_at"] + dt.timedelta(days=int(rng.integers(3, 11)))
+        if rng.random() >= share or at.date() > end:
+            continue
+        language = LANGUAGE_OF.get(line["country"], "en")
+        rows.append({
+            "id": next_id + len(rows), "product_handle": sku,
+            "rating": int(rng.integers(1, 3)), "title": "",
+            "author": line["first_name"] or "", "location": line["country"],
+            "body": PHRASES["quality", "negative"][language],
+            "created_at": at.isoformat(), "truth_language": language,
+            "truth_aspects": "quality:negative",
+        })  # fmt: skip
+    return pl.concat([reviews, pl.DataFrame(rows, schema=reviews.schema)]), sku
+
+
+def _well_reviewed(
+    reviews: pl.DataFrame,
+    orders: pl.DataFrame,
+    lines: pl.DataFrame,
+    end: dt.date,
+    exclude: set[str],
+) -> str:
+    negative = reviews.group_by(sku="product_handle").agg(
+        share=(pl.col("rating") <= 2).mean()
+    )
+    recent = orders.filter(_recent(orders, end, 120)).select("order_key")
+    units = (
+        lines.join(recent, on="order_key")
+        .group_by("sku")
+        .agg(pl.col("quantity").sum())
+        .join(negative, on="sku")
+        .filter((pl.col("share") <= 0.15) & ~pl.col("sku").is_in(list(exclude)))
+        .sort(["quantity", "sku"], descending=[True, False])
+    )
+    return str(units["sku"][0])
+
+
+def payment_events(truth_payments: pl.DataFrame) -> list[dict[str, Any]]:
+    """The payments simulator's injected mistakes as risk events, with the subject
+    the ``payment_discrepancy`` monitor gives them."""
+    events = []
+    for row in truth_payments.iter_rows(named=True):
+        about = f"payout {row['payout']}" if row["payout"] else f"order {row['order']}"
+        subject = f"{row['provider']} {about}"
+        events.append({"kind": "payment_discrepancy", "subject": subject,
+                       "discrepancy": row["kind"]})  # fmt: skip
+    return events
 
 
 def _recent(frame: pl.DataFrame, end: dt.date, days: int) -> pl.Expr:
