@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tradepilot.cli import ask as ask_command
 from tradepilot.cli import (
     customers,
     demo,
@@ -44,6 +45,7 @@ inbox.register(app)
 support.register(app)
 reviews.register(app)
 risk.register(app)
+ask_command.register(app)
 
 
 def main() -> None:

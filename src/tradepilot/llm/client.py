@@ -60,7 +60,9 @@ class LlmSettings:
     def endpoint(self) -> str:
         """The chat-completions URL."""
         base = self.url.rstrip("/")
-        return base if base.endswith("/chat/completions") else f"{base}/chat/completions"
+        return (
+            base if base.endswith("/chat/completions") else f"{base}/chat/completions"
+        )
 
     @property
     def is_local(self) -> bool:

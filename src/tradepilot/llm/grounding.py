@@ -32,7 +32,7 @@ _NUMBER = r"\d{1,3}(?:[,.'\u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
 TOKEN = re.compile(
     rf"(?<![\w.,])(?:(?P<date>{_ISO_DATE}|{_DMY_DATE})(?!\d)"
     rf"|(?P<code>#\w*\d[\w-]*|[A-Za-z]{{1,4}}-\d[\w-]*)(?!\w)"
-    rf"|(?P<number>{_NUMBER})(?![\d.,]\d)(?P<percent>\s?%)?)"
+    rf"|(?P<number>{_NUMBER})(?!\d|[.,]\d)(?P<percent>\s?%)?)"
 )
 _LIST_MARKER = re.compile(r"^\s*\d{1,2}[.)]\s", re.MULTILINE)
 
