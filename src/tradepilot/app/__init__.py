@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from tradepilot import __version__
 from tradepilot.app import problems
 from tradepilot.app.api.ask import router as ask_api
+from tradepilot.app.api.automation import router as automation_api
 from tradepilot.app.api.customers import router as customers_api
 from tradepilot.app.api.forecasts import router as forecasts_api
 from tradepilot.app.api.imports import router as imports_api
@@ -106,6 +107,7 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(alerts_web)
     app.include_router(inbox_api)
     app.include_router(inbox_web)
+    app.include_router(automation_api)
     app.include_router(ask_api)
     app.include_router(ask_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -6,6 +6,7 @@ import typer
 
 from tradepilot.cli import ask as ask_command
 from tradepilot.cli import (
+    approvals,
     customers,
     demo,
     forecast,
@@ -45,6 +46,7 @@ inbox.register(app)
 support.register(app)
 reviews.register(app)
 risk.register(app)
+approvals.register(app)
 ask_command.register(app)
 
 
