@@ -1,7 +1,8 @@
 """``tradepilot ask QUESTION``: the co-pilot, with or without an LLM.
 
 Proposals the LLM makes (a price change, a restock plan) go to the approval queue
-here, at the edge: the assistant itself never imports ``automation``.
+(:func:`tradepilot.automation.service.propose`) here, at the edge: the assistant
+itself never imports ``automation``.
 """
 
 from __future__ import annotations
@@ -28,29 +29,22 @@ SOURCE = "assistant"
 
 
 def submit_proposals(engine: Engine, result: dict[str, Any]) -> None:
-    """Put the answer's proposals in the approval queue; set each one's
-    ``approval`` (the queued item) or add a note when there is no queue."""
-    if not result.get("proposals"):
-        return
-    import importlib
+    """Put the answer's proposals in the approval queue: each gets ``approval``
+    (the queue id) or ``approval_error`` (why the queue refused it)."""
+    from tradepilot.automation.service import propose
+    from tradepilot.domain.errors import TradePilotError
 
-    try:  # another branch writes automation; absent, the proposals are a note
-        propose = importlib.import_module("tradepilot.automation.service").propose
-    except ImportError:
-        result.setdefault("notes", []).append(
-            "the approval queue (automation) is not installed: the proposals are"
-            " listed here and not queued"
-        )
-        return
-    for proposal in result["proposals"]:
-        queued = propose(
-            engine,
-            kind=proposal["kind"],
-            title=proposal["title"],
-            payload=proposal["payload"],
-            source=SOURCE,
-        )
-        proposal["approval"] = queued
+    for proposal in result.get("proposals", []):
+        try:
+            proposal["approval"] = propose(
+                engine,
+                kind=proposal["kind"],
+                title=proposal["title"],
+                payload=proposal["payload"],
+                source=SOURCE,
+            )
+        except TradePilotError as exc:
+            proposal["approval_error"] = str(exc)
 
 
 def ask(
@@ -93,7 +87,14 @@ def ask(
             highlight=False,
         )
     for proposal in result["proposals"]:
-        stdout.print(f"proposed for approval: {proposal['title']}", highlight=False)
+        queued = proposal.get("approval")
+        stdout.print(
+            f"proposed for approval (tradepilot approvals list, id {queued}):"
+            f" {proposal['title']}"
+            if queued
+            else f"proposal not queued: {proposal.get('approval_error')}",
+            highlight=False,
+        )
     sources = sorted({c["name"] for c in result["tool_calls"]})
     if sources:
         stdout.print(f"(from: {', '.join(sources)}; as of {result['as_of']})",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from tradepilot.cli import ask as ask_command
 from tradepilot.cli import (
     approvals,
     customers,
@@ -23,6 +22,7 @@ from tradepilot.cli import (
     trade,
     workspace,
 )
+from tradepilot.cli import ask as ask_command
 
 app = typer.Typer(
     name="tradepilot",
