@@ -320,10 +320,14 @@ def _propose(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
                 f"a price_change payload needs sku, price, currency; missing"
                 f" {', '.join(missing)}"
             )
-    ctx.proposals.append({"kind": kind, "title": title, "payload": payload})
-    return {"proposal": len(ctx.proposals),
-            "status": "recorded: it goes to the approval queue, nothing is done"
-                      " before the owner approves it"}  # fmt: skip
+    proposal = {"kind": kind, "title": title, "payload": payload}
+    ctx.proposals.append(proposal)
+    return {
+        "proposal": len(ctx.proposals),
+        "proposed": proposal,
+        "status": "recorded: it goes to the approval queue, nothing is done"
+        " before the owner approves it",
+    }
 
 
 TOOLS: tuple[Tool, ...] = (
