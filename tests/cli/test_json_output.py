@@ -344,3 +344,9 @@ def _proposal(p: Prepared) -> str:
                      payload=payload, source="test")  # fmt: skip
     engine.dispose()
     return str(new_id)
+
+
+ARGUMENTS |= {
+    "ask": lambda p, tmp: ["what needs my attention?", *_in(p)],
+    "listings localise": lambda p, tmp: [p.sku, "--to", "de,fr", *_in(p)],
+}

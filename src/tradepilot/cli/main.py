@@ -23,6 +23,7 @@ from tradepilot.cli import (
     workspace,
 )
 from tradepilot.cli import ask as ask_command
+from tradepilot.cli import listings as listings_command
 
 app = typer.Typer(
     name="tradepilot",
@@ -48,6 +49,7 @@ reviews.register(app)
 risk.register(app)
 approvals.register(app)
 ask_command.register(app)
+listings_command.register(app)
 
 
 def main() -> None:
