@@ -28,3 +28,23 @@ def test_ask_needs_a_token_and_a_short_question(client: TestClient) -> None:
     assert anonymous.post("/api/v1/ask", json={"question": "x"}).status_code == 401
     too_long = client.post("/api/v1/ask", json={"question": "x" * 2001})
     assert too_long.status_code == 422
+
+
+def test_an_llm_that_times_out_is_a_502_problem(store_settings, token) -> None:
+    from tests.llm.fake_llm import fake_llm
+
+    from tradepilot.app import create_app
+
+    with fake_llm([("sleep", 2.0)]) as server:
+        settings = store_settings.model_copy(
+            update={"llm_url": server.url, "llm_timeout": 0.3}
+        )
+        app = create_app(settings)
+        try:
+            answer = TestClient(app, headers={"Authorization": f"Bearer {token}"}).post(
+                "/api/v1/ask", json={"question": "how are sales?"}
+            )
+        finally:
+            app.state.tradepilot.engine.dispose()
+    assert answer.status_code == 502
+    assert "did not answer within 0.3 s" in answer.json()["detail"]
