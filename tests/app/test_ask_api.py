@@ -35,7 +35,7 @@ def test_an_llm_that_times_out_is_a_502_problem(store_settings, token) -> None:
 
     from tradepilot.app import create_app
 
-    with fake_llm([("sleep", 2.0)]) as server:
+    with fake_llm([("sleep", 1.0)]) as server:
         settings = store_settings.model_copy(
             update={"llm_url": server.url, "llm_timeout": 0.3}
         )

@@ -179,7 +179,7 @@ def test_cli_ask_says_when_the_endpoint_times_out(
     store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine, home = store
-    with fake_llm([("sleep", 2.0)]) as server:
+    with fake_llm([("sleep", 1.0)]) as server:
         monkeypatch.setenv("TRADEPILOT_LLM_URL", server.url)
         monkeypatch.setenv("TRADEPILOT_LLM_TIMEOUT", "0.3")
         run = CliRunner().invoke(app, ["ask", "how are sales?", "-w", str(home)])

@@ -67,7 +67,7 @@ def test_nonsense_is_a_clear_error(reply: object, message: str) -> None:
 
 
 def test_a_timeout_names_the_setting() -> None:
-    with fake_llm([("sleep", 2.0)]) as server:
+    with fake_llm([("sleep", 1.0)]) as server:
         client = ChatClient(LlmSettings(url=server.url, timeout=0.3))
         with pytest.raises(ExternalServiceError, match="TRADEPILOT_LLM_TIMEOUT"):
             client.chat(HELLO)

@@ -60,7 +60,7 @@ def test_personal_data_does_not_leave_for_a_remote_endpoint(
 
 def test_an_endpoint_that_times_out_stores_no_draft(shop, home, write_eml) -> None:
     message = _message(shop, home, write_eml, body="Hello there")
-    with fake_llm([("sleep", 2.0)]) as server:
+    with fake_llm([("sleep", 1.0)]) as server:
         client = ChatClient(LlmSettings(url=server.url, timeout=0.3))
         with pytest.raises(ExternalServiceError, match="did not answer within"):
             draft_reply(shop, message_id=message, home=home, now=NOW, client=client)
