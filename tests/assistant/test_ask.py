@@ -186,3 +186,23 @@ def test_cli_ask_says_when_the_endpoint_times_out(
     assert run.exit_code == 1
     assert "did not answer within 0.3 s" in run.stderr
     assert "Traceback" not in run.output
+
+
+def test_a_remote_endpoint_sees_placeholders_not_customers(store) -> None:
+    # given an endpoint treated as off this machine that asks for the customers
+    engine, home = store
+    script = [
+        completion(calls=[("customers", {"limit": 1})]),
+        completion("Your best customer is [EMAIL_1]."),
+    ]
+    with fake_llm(script) as server:
+        client = ChatClient(LlmSettings(url=server.url, redact=True))
+        result = ask(engine, home=home, question="Who is my best customer?",
+                     client=client)  # fmt: skip
+    # then the tool result went out with placeholders, and the answer is restored
+    best = result["tool_calls"][0]["result"]["top_customers"][0]["customer"]
+    sent = server.requests[1]["messages"][3]["content"]
+    assert "@" in best
+    assert best not in sent
+    assert "[EMAIL_1]" in sent
+    assert result["answer"] == f"Your best customer is {best}."

@@ -56,6 +56,9 @@ class Redactor:
         value = (value or "").strip()
         if len(value) < MIN_NAME or value in self.values:
             return
+        if EMAIL.fullmatch(value):  # an e-mail used as a name: the pattern finds it
+            self._placeholder(value, "EMAIL")
+            return
         self._known.append((value, self._placeholder(value, kind)))
         if kind == "NAME":
             for part in value.split():
