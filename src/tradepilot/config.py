@@ -36,6 +36,17 @@ class Settings(BaseSettings):
         Scheduler of the cluster that ``tradepilot forecast run --engine dask|ray``
         uses (``TRADEPILOT_CLUSTER_ADDRESS``): ``tcp://10.0.0.5:8786`` for Dask,
         ``ray://10.0.0.5:10001`` for Ray. None starts a local cluster for the run.
+    llm_url : str or None
+        Base URL of an OpenAI-compatible chat API (``TRADEPILOT_LLM_URL``, e.g.
+        ``http://127.0.0.1:8080/v1``); None (the default) means no LLM is used.
+    llm_model, llm_api_key : str or None
+        Model name and bearer key sent to it (``TRADEPILOT_LLM_MODEL``,
+        ``TRADEPILOT_LLM_API_KEY``).
+    llm_timeout : float
+        Seconds to wait for a reply (``TRADEPILOT_LLM_TIMEOUT``, default 60).
+    llm_redact : bool or None
+        Replace personal data by placeholders before sending
+        (``TRADEPILOT_LLM_REDACT``); None: only for endpoints off this machine.
     """
 
     model_config = SettingsConfigDict(env_prefix="TRADEPILOT_", extra="ignore")
@@ -43,6 +54,11 @@ class Settings(BaseSettings):
     home: Path = Field(default=DEFAULT_WORKSPACE)
     database_url: str | None = None
     cluster_address: str | None = None
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = Field(default=None, repr=False)
+    llm_timeout: float = Field(default=60.0, gt=0)
+    llm_redact: bool | None = None
 
     @property
     def effective_database_url(self) -> str:

@@ -199,6 +199,10 @@ ARGUMENTS |= {
     ],
     "reviews use": lambda p, tmp: ["default", *_in(p)],
 }
+ARGUMENTS |= {
+    "approvals approve": lambda p, tmp: [_proposal(p), *_in(p)],
+    "approvals reject": lambda p, tmp: [_proposal(p), "--reason", "no", *_in(p)],
+}
 PRELUDES = {"demo": SMALL_DEMO}
 
 
@@ -327,3 +331,22 @@ def test_stdout_is_exactly_one_json_document(
     except json.JSONDecodeError as exc:
         pytest.fail(f"stdout is not one JSON document ({exc}):\n{done.stdout[:400]}")
     assert isinstance(document, dict)
+
+
+def _proposal(p: Prepared) -> str:
+    """A new pending approval (a price change) in the prepared workspace."""
+    from tradepilot.automation.service import propose
+    from tradepilot.store.engine import create_engine
+
+    engine = create_engine(Settings(home=p.home, database_url=None))
+    payload = {"sku": p.sku, "price": 9.9, "currency": "EUR"}
+    new_id = propose(engine, kind="price_change", title="json test",
+                     payload=payload, source="test")  # fmt: skip
+    engine.dispose()
+    return str(new_id)
+
+
+ARGUMENTS |= {
+    "ask": lambda p, tmp: ["what needs my attention?", *_in(p)],
+    "listings localise": lambda p, tmp: [p.sku, "--to", "de,fr", *_in(p)],
+}

@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException
 
 from tradepilot import __version__
 from tradepilot.app import problems
+from tradepilot.app.api.ask import router as ask_api
+from tradepilot.app.api.automation import router as automation_api
 from tradepilot.app.api.customers import router as customers_api
 from tradepilot.app.api.forecasts import router as forecasts_api
 from tradepilot.app.api.imports import router as imports_api
@@ -33,6 +35,7 @@ from tradepilot.app.api.trade import router as trade_api
 from tradepilot.app.security import LoginRequired, security_headers
 from tradepilot.app.state import AppState
 from tradepilot.app.web.alerts import router as alerts_web
+from tradepilot.app.web.ask import router as ask_web
 from tradepilot.app.web.customers import router as customers_web
 from tradepilot.app.web.forecasts import router as forecasts_web
 from tradepilot.app.web.imports import router as imports_web
@@ -104,6 +107,9 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(alerts_web)
     app.include_router(inbox_api)
     app.include_router(inbox_web)
+    app.include_router(automation_api)
+    app.include_router(ask_api)
+    app.include_router(ask_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from tradepilot.domain.errors import (
     BusyError,
     DataValidationError,
+    ExternalServiceError,
     ImportFormatError,
     MissingRateError,
     NoRouteError,
@@ -30,6 +31,7 @@ _STATUS = {
     NoRouteError: 422,
     BusyError: 409,
     WorkspaceError: 503,
+    ExternalServiceError: 502,  # the LLM endpoint, an IMAP or SMTP server failed
 }
 
 

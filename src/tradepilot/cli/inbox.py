@@ -14,6 +14,7 @@ from tradepilot.cli.output import (
     emit_json,
     errors_as_messages,
     rows_table,
+    settings_for,
     stdout,
     workspace_store,
 )
@@ -156,10 +157,13 @@ def draft(
     as_json: JsonOption = False,
 ) -> None:
     """Draft a reply from the intent's template and the store's facts."""
+    from tradepilot.llm.client import ChatClient, llm_settings
     from tradepilot.service.service import draft_reply
 
     with errors_as_messages(), workspace_store(workspace) as (engine, home):
-        report = draft_reply(engine, message_id=message, home=home)
+        llm = llm_settings(settings_for(workspace))
+        client = ChatClient(llm) if llm else None
+        report = draft_reply(engine, message_id=message, home=home, client=client)
     if as_json:
         emit_json(report)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tradepilot.cli import (
+    approvals,
     customers,
     demo,
     forecast,
@@ -21,6 +22,8 @@ from tradepilot.cli import (
     trade,
     workspace,
 )
+from tradepilot.cli import ask as ask_command
+from tradepilot.cli import listings as listings_command
 
 app = typer.Typer(
     name="tradepilot",
@@ -44,6 +47,9 @@ inbox.register(app)
 support.register(app)
 reviews.register(app)
 risk.register(app)
+approvals.register(app)
+ask_command.register(app)
+listings_command.register(app)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
@@ -27,6 +27,7 @@ from tradepilot.service.inbox import (
     now_utc,
     read_message,
 )
+from tradepilot.service.llm_drafts import llm_draft, wants_llm
 from tradepilot.service.sending import send_mail
 from tradepilot.service.templates import (
     LANGUAGES,
@@ -37,20 +38,38 @@ from tradepilot.service.templates import (
 )
 from tradepilot.store.tables_service import support_drafts, support_messages
 
+if TYPE_CHECKING:
+    from tradepilot.llm.client import ChatClient
+
 LOW_CONFIDENCE = 0.6  # below it, the draft asks a person to check the intent
 FALLBACK_LANGUAGE = "en"
 
 
 def draft_reply(
-    engine: Engine, *, message_id: int, home: Path, now: dt.datetime | None = None
+    engine: Engine,
+    *,
+    message_id: int,
+    home: Path,
+    now: dt.datetime | None = None,
+    client: ChatClient | None = None,
 ) -> dict[str, Any]:
     """Draft a reply to message ``message_id`` and store it (a new draft each call).
+
+    With ``client`` (the optional LLM), intents without a template and free-form
+    messages are drafted by the LLM in the customer's language
+    (:mod:`tradepilot.service.llm_drafts`); the draft then has ``llm`` instead
+    of ``template``.
 
     Returns
     -------
     dict
-        ``{"id", "language", "intent", "subject", "draft", "facts", "template",
-        "flags", ...}``.
+        ``{"id", "language", "intent", "subject", "draft", "facts", "template"
+        or "llm", "flags", ...}``.
+
+    Raises
+    ------
+    ExternalServiceError
+        If the LLM endpoint fails (nothing is stored).
     """
     at = now or now_utc()
     if not has_messages(engine):
@@ -60,11 +79,20 @@ def draft_reply(
     with engine.begin() as conn:
         message = read_message(conn, message_id)
         facts = message_facts(conn, message, config=config, home=home, today=at.date())
-        language, flags = _language(message, config)
-        templates = load_templates(home, language)
+        language, flags = _language(message, config, llm=client is not None)
+        shipped = language if language in LANGUAGES else FALLBACK_LANGUAGE
+        templates = load_templates(home, shipped)
         key, flag = choose(templates, message.intent)
-        flags += [flag] if flag else []
         body, subject, missing = _compose(templates, key, facts)
+        source: dict[str, str | None] = {"template": f"{key}/{language}"}
+        if client is not None and wants_llm(message.intent, flag, message.language):
+            language = message.language or language
+            body, llm_flags = llm_draft(client, message, facts, language=language)
+            flags += llm_flags
+            source = {"template": None, "llm": client.model}
+            missing = []  # the template's unfilled facts do not concern this draft
+        else:
+            flags += [flag] if flag else []
         flags += _flags(message, facts, missing)
         row = {
             "message_id": message_id,
@@ -73,7 +101,7 @@ def draft_reply(
             "body": body,
             "subject": subject,
             "facts": json.dumps(facts, default=str),
-            "template": f"{key}/{language}",
+            **source,
             "flags": json.dumps(flags),
             "created_at": at,
         }
@@ -82,17 +110,24 @@ def draft_reply(
         return draft_view(_draft(conn, int(draft_id)))
 
 
-def _language(message: Any, config: ServiceConfig) -> tuple[str, list[str]]:
+def _language(
+    message: Any, config: ServiceConfig, *, llm: bool = False
+) -> tuple[str, list[str]]:
     flags = []
     language = message.language
-    if language and language not in config.languages_read:
+    if language and language not in config.languages_read and llm:
+        flags.append(
+            f"the customer wrote in {language!r}, which service.toml's languages_read"
+            " does not list: have the draft translated for you before approving"
+        )
+    elif language and language not in config.languages_read:
         flags.append(
             f"the customer wrote in {language!r}, which service.toml's languages_read"
             " does not list: without an LLM it cannot be translated here; check the"
             " intent, entities and linked order shown with the message"
         )
-    if language in LANGUAGES:
-        return language, flags
+    if language in LANGUAGES or (llm and language):
+        return language, flags  # templates in it, or the LLM writes in it
     if language is None:
         flags.append(f"language unknown: drafted in {FALLBACK_LANGUAGE!r}")
     else:

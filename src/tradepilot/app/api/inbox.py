@@ -61,9 +61,12 @@ def get_message(state: State, message_id: MessageId) -> dict[str, Any]:
 def create_draft(state: State, message_id: MessageId) -> dict[str, Any]:
     """Draft a reply: ``{"language", "intent", "draft", "facts", "template" or
     "llm", "flags"}``."""
+    from tradepilot.llm.client import ChatClient, llm_settings
     from tradepilot.service.service import draft_reply
 
-    return draft_reply(state.engine, message_id=message_id, home=state.settings.home)
+    llm = llm_settings(state.settings)
+    return draft_reply(state.engine, message_id=message_id, home=state.settings.home,
+                       client=ChatClient(llm) if llm else None)  # fmt: skip
 
 
 @router.put("/{message_id}/draft")

@@ -75,11 +75,15 @@ def draft(
     request: Request, state: State, session: CsrfSession, message_id: MessageId
 ) -> Response:
     """Draft a reply from the intent's template (htmx)."""
+    from tradepilot.llm.client import ChatClient, llm_settings
     from tradepilot.service.service import draft_reply
 
+    llm = llm_settings(state.settings)
+    client = ChatClient(llm) if llm else None
     return _act(
         request, state, session, message_id,
-        lambda: draft_reply(state.engine, message_id=message_id, home=state.settings.home),
+        lambda: draft_reply(state.engine, message_id=message_id,
+                            home=state.settings.home, client=client),
         "drafted",
     )  # fmt: skip
 

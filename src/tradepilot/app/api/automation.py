@@ -1,0 +1,62 @@
+"""/api/v1/approvals: the approval queue over REST."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends
+from pydantic import BaseModel, Field
+
+from tradepilot.app.security import State, require_token
+from tradepilot.automation.service import decide, list_approvals, propose
+
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(require_token)], tags=["automation"]
+)
+
+
+class ApprovalCreate(BaseModel):
+    """An action to queue for approval."""
+
+    kind: Literal["restock_plan", "price_change"]
+    title: str = Field(min_length=1, max_length=300)
+    payload: dict[str, Any]
+    money_base: float | None = None
+    source: str = "api"
+
+
+@router.get("/approvals")
+def approvals(
+    state: State,
+    status: Literal["pending", "approved", "rejected", "all"] = "pending",
+) -> dict[str, Any]:
+    """The approval queue, newest first: ``{data, count}``."""
+    items = list_approvals(state.engine, status=None if status == "all" else status)
+    return {"data": items, "count": len(items)}
+
+
+@router.post("/approvals", status_code=201)
+def approval_create(state: State, item: ApprovalCreate) -> dict[str, Any]:
+    """Queue an action; the new approval."""
+    new_id = propose(state.engine, kind=item.kind, title=item.title,
+                     payload=item.payload, money_base=item.money_base,
+                     source=item.source)  # fmt: skip
+    return next(a for a in list_approvals(state.engine) if a["id"] == new_id)
+
+
+@router.post("/approvals/{approval_id}/approve")
+def approval_approve(state: State, approval_id: int) -> dict[str, Any]:
+    """Approve: the action runs; the approval with its ``result``."""
+    return decide(state.engine, approval_id=approval_id, approve=True,
+                  home=state.settings.home, by="api")  # fmt: skip
+
+
+@router.post("/approvals/{approval_id}/reject")
+def approval_reject(
+    state: State,
+    approval_id: int,
+    reason: Annotated[str | None, Body(embed=True)] = None,
+) -> dict[str, Any]:
+    """Reject, with an optional ``reason``."""
+    return decide(state.engine, approval_id=approval_id, approve=False,
+                  home=state.settings.home, by="api", reason=reason)  # fmt: skip
