@@ -232,7 +232,8 @@ def series(
         stdout.print(
             f"Forecast {result['series']} series ({result['freq']}); wrote {result['rows']} rows to {out}"
         )
-        for note in result["notes"]:
+        notes = result["notes"]
+        for note in notes if isinstance(notes, list) else []:
             stdout.print(f"Note: {note}")
 
 
