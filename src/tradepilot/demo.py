@@ -15,11 +15,15 @@ measure themselves against.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from tradepilot.auth.secrets import new_secret
 from tradepilot.auth.service import create_owner
@@ -36,7 +40,13 @@ from tradepilot.logistics.config import CONFIG_FILENAME as TRADE_CONFIG_FILENAME
 from tradepilot.logistics.service import margin_summary
 from tradepilot.replenishment.config import CONFIG_FILENAME, load_purchasing_config
 from tradepilot.replenishment.service import plan_restock
+from tradepilot.risk.service import run_monitors
 from tradepilot.simulate import SimulationConfig, simulate_store, write_store
+from tradepilot.simulate.risk_events import (
+    inject_risk_events,
+    payment_events,
+    write_rule_change,
+)
 from tradepilot.workspace import init_workspace, workspace_status
 
 MARKER = ".tradepilot-demo"
@@ -127,6 +137,7 @@ class DemoResult:
     customers: dict[str, Any] = field(default_factory=dict)
     payments: dict[str, Any] = field(default_factory=dict)
     reviews: dict[str, Any] = field(default_factory=dict)
+    monitors: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_home(home: Path) -> None:
@@ -162,12 +173,31 @@ def _reconcile(engine: Any, home: Path) -> dict[str, Any]:
     return reconcile_payouts(engine, home=home)
 
 
-def _demo_reviews(engine: Any, store: Any, home: Path) -> dict[str, Any]:
-    """Simulated reviews (ground truth in demo-data/truth/reviews.csv), imported."""
+def _demo_reviews(
+    engine: Any, store: Any, home: Path, risk_truth: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Simulated reviews (ground truth in demo-data/truth/reviews.csv), imported.
+
+    With ``risk_truth``, one well-reviewed SKU that no other injected event moves
+    gets a bad batch (a review-sentiment event, added to the truth).
+    """
     from tradepilot.reviews.service import import_reviews
     from tradepilot.simulate.reviews import simulate_reviews, write_reviews
+    from tradepilot.simulate.risk_events import inject_review_spike
 
     reviews = simulate_reviews(store.orders, store.order_lines)
+    if risk_truth is not None:
+        moved = {
+            e["subject"].removeprefix("sku ")
+            for e in (*risk_truth["events"], *risk_truth["side_effects"])
+        }
+        end = dt.date.fromisoformat(risk_truth["end"])
+        reviews, sku = inject_review_spike(
+            reviews, store.orders, store.order_lines, end=end, exclude=moved
+        )
+        risk_truth["events"].append(
+            {"kind": "review_sentiment", "subject": f"sku {sku}"}
+        )
     paths = write_reviews(reviews, home / "demo-data")
     return import_reviews(engine, path=paths["reviews"], home=home, fmt="shopify")
 
@@ -178,6 +208,7 @@ def build_demo(
     config: SimulationConfig | None = None,
     progress: Callable[[str], None] = lambda _stage: None,
     forecast: bool = True,
+    risk_events: bool | None = None,
 ) -> DemoResult:
     """Simulate a store into ``home`` and import it into an embedded SQLite store.
 
@@ -189,12 +220,25 @@ def build_demo(
         Simulator settings; the default is the full demo store.
     forecast : bool, default True
         Also run a demand forecast and its backtest, a restock plan and margins, as
-        a seller would next.
+        a seller would next (and, with them, the risk monitors).
+    risk_events : bool, optional
+        Inject the risk radar's events (:mod:`tradepilot.simulate.risk_events`:
+        a demand break, a late supplier, a return spike, fraudulent orders, an FX
+        shock, a VAT rule change, a bad review batch; the payments simulator's
+        mistakes) with their truth in ``demo-data/truth/risk_events.json``.
+        Default: only for the full demo store (``config`` None).
     """
     prepare_home(home)
     progress("simulating the demo store")
     store = simulate_store(config or SimulationConfig())
+    risk_truth: dict[str, Any] | None = None
+    if risk_events if risk_events is not None else config is None:
+        store, risk_truth = inject_risk_events(store)
     files = write_store(store, home / "demo-data")
+    if risk_truth is not None:
+        payments_truth = pl.read_csv(files["truth_payments"])
+        risk_truth["events"] += payment_events(payments_truth)
+        write_rule_change(home, risk_truth["rule_effective_from"])
     (home / CONFIG_FILENAME).write_text(DEMO_PURCHASING, encoding="utf-8")
     (home / TRADE_CONFIG_FILENAME).write_text(DEMO_TRADE, encoding="utf-8")
     settings = Settings(home=home, database_url=None)
@@ -213,7 +257,11 @@ def build_demo(
         progress("reconciling payments, payouts and the bank")
         result.payments = _reconcile(engine, home)
         progress("importing simulated product reviews (8 languages)")
-        result.reviews = _demo_reviews(engine, store, home)
+        result.reviews = _demo_reviews(engine, store, home, risk_truth)
+        if risk_truth is not None:
+            truth_file = home / "demo-data" / "truth" / "risk_events.json"
+            truth_file.parent.mkdir(parents=True, exist_ok=True)
+            truth_file.write_text(json.dumps(risk_truth, indent=1), encoding="utf-8")
         if forecast:
             progress("forecasting demand per SKU x country (model chosen per series)")
             result.forecast = forecast_demand(engine, ForecastSettings(n_jobs=2))
@@ -227,6 +275,8 @@ def build_demo(
             result.margins = margin_summary(engine, home=home)
             progress("segmenting customers")
             result.customers = _segments(engine, home)
+            progress("running the risk monitors")
+            result.monitors = run_monitors(engine, home=home)
     finally:
         engine.dispose()
     return result

@@ -65,6 +65,7 @@ def demo(
                 "margins": result.margins,
                 "customers": result.customers,
                 "payments": result.payments,
+                "monitors": result.monitors,
             }
         )
         return
@@ -151,6 +152,15 @@ def _summary(result: DemoResult) -> None:
             f"Payments: {result.payments['payouts']['count']:,} payouts reconciled;"
             f" {len(found):,} discrepancies ({', '.join(kinds) or 'none'})"
             " (tradepilot payouts reconcile; the Money page)"
+        )
+    if result.monitors:
+        by_kind = result.monitors["by_kind"]
+        counts = ", ".join(
+            f"{k.replace('_', ' ')} {n}" for k, n in sorted(by_kind.items())
+        )
+        stdout.print(
+            f"Risk radar: {result.monitors['alerts_open']:,} open alerts ({counts})"
+            " (tradepilot alerts list; the Alerts page)"
         )
     stdout.print(
         f"Workspace: {result.home.resolve()}  (try: tradepilot status -w {result.home})"

@@ -195,11 +195,15 @@ def _demand_break(
     rng: np.random.Generator,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:  # fmt: skip
     recent = orders.filter(_recent(orders, end, 21))["order_key"]
-    hit = (pl.col("sku") == sku) & pl.col("order_key").is_in(recent.implode())
-    drop = pl.Series(rng.random(lines.height) < 0.85)
-    lines = lines.filter(~(hit & drop))
-    kept = lines["order_key"].unique().implode()
-    return orders.filter(pl.col("order_key").is_in(kept)), lines
+    with_sku = lines.filter(
+        (pl.col("sku") == sku) & pl.col("order_key").is_in(recent.implode())
+    )["order_key"].unique().sort()
+    # whole orders go (lines and totals together), so payouts still match orders
+    gone = with_sku.filter(pl.Series(rng.random(with_sku.len()) < 0.85)).implode()
+    return (
+        orders.filter(~pl.col("order_key").is_in(gone)),
+        lines.filter(~pl.col("order_key").is_in(gone)),
+    )
 
 
 def _return_spike(
