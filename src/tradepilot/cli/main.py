@@ -6,6 +6,7 @@ import typer
 
 from tradepilot.cli import (
     approvals,
+    automation,
     customers,
     demo,
     forecast,
@@ -46,6 +47,7 @@ support.register(app)
 reviews.register(app)
 risk.register(app)
 approvals.register(app)
+automation.register(app)
 
 
 def main() -> None:
