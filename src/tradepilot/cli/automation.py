@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import threading
+import time
 from typing import Annotated, Any
 
 import typer
@@ -103,17 +103,23 @@ def worker(
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    # Ctrl-C and SIGTERM stop the worker the same way, even when it was started
+    # with SIGINT ignored (a background job of a shell).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     with errors_as_messages():
         settings = settings_for(workspace)
         engine = open_store(settings)
         config = load_automation_config(settings.home)
         scheduler = start_scheduler(engine, settings.home, config,
                                     run_now=tuple(run_now or ()))  # fmt: skip
-    signal.signal(signal.SIGTERM, _interrupt)
     stdout.print(f"TradePilot worker (pid {os.getpid()}) runs the scheduled jobs "
                  "(see 'tradepilot jobs list'); Ctrl-C stops it.")  # fmt: skip
     try:
-        threading.Event().wait()
+        # wake up now and then: a signal delivered to another thread (polars and
+        # the job threads have their own) is only acted on by the main thread
+        while True:
+            time.sleep(0.5)
     except KeyboardInterrupt:
         stderr.print("stopping: waiting for a running job to finish (Ctrl-C again "
                      "abandons it; it is then re-run at the next start)")  # fmt: skip
