@@ -81,3 +81,45 @@ def test_the_inbox_job_imports_detected_files_and_keeps_refused_ones(
     assert again["outcome"] == "skipped"
     assert [r["id"] for r in listed["runs"]] == [again["id"], run["id"]]
     assert listed["jobs"][0]["last_run"]["id"] == again["id"]
+
+
+def test_a_file_still_being_copied_waits_for_the_next_run(engine, tmp_path):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "orders.csv").write_text("colour\nred\n")
+
+    run = run_job_now(engine, home=tmp_path, name="inbox")  # settle_seconds = 10
+
+    assert run["outcome"] == "skipped"
+    assert run["detail"]["note"].startswith("1 files in")
+    assert (tmp_path / "inbox" / "orders.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("toml", "flag", "started"),
+    [(False, None, False), (True, None, True), (True, False, False),
+     (False, True, True)],
+    ids=["no-file", "file", "no-scheduler", "scheduler"],
+)  # fmt: skip
+def test_serve_starts_the_scheduler_when_automation_toml_exists(
+    tmp_path, toml, flag, started
+):
+    from tradepilot.cli.serve import _start_jobs
+    from tradepilot.config import Settings
+    from tradepilot.store.engine import create_engine, migrate
+
+    settings = Settings(home=tmp_path, database_url=None)
+    if toml:
+        (tmp_path / "automation.toml").write_text('[schedule]\ninbox = "off"\n')
+    engine = create_engine(settings)
+    migrate(engine)
+
+    scheduler = _start_jobs(engine, settings, flag)
+
+    assert (scheduler is not None) == started
+    if scheduler is not None:
+        scheduled = {j.id for j in scheduler.get_jobs()}
+        everything = {"inbox", "forecast", "restock", "monitors", "brief",
+                      "notifications"}  # fmt: skip
+        assert scheduled == (everything - {"inbox"} if toml else everything)
+        scheduler.shutdown(wait=False)
+    engine.dispose()

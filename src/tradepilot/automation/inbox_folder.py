@@ -49,13 +49,16 @@ def _hidden(path: Path) -> bool:
 def import_waiting(
     engine: Engine, folder: Path, *, settle_seconds: float
 ) -> dict[str, Any]:
-    """Import every waiting file; ``{"imported": [...], "failed": [...]}``."""
+    """Import every waiting file; ``{"imported": [...], "failed": [...],
+    "settling": n}`` (files left for the next run: changed too recently)."""
     from tradepilot.ingest.detect import detect_format
     from tradepilot.ingest.service import import_file
 
     imported: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
-    for path, fmt in waiting_files(folder, settle_seconds=settle_seconds):
+    waiting = waiting_files(folder, settle_seconds=0)
+    ready = waiting_files(folder, settle_seconds=settle_seconds)
+    for path, fmt in ready:
         try:
             chosen = fmt or detect_format(path)
             report = import_file(engine, fmt=chosen, path=path)
@@ -73,7 +76,11 @@ def import_waiting(
                          "accepted": report.accepted,
                          "quarantined": report.quarantined,
                          "duplicates": report.duplicates})  # fmt: skip
-    return {"imported": imported, "failed": failed}
+    return {
+        "imported": imported,
+        "failed": failed,
+        "settling": len(waiting) - len(ready),
+    }
 
 
 def _move(path: Path, target: Path) -> Path:

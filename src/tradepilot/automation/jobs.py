@@ -53,7 +53,13 @@ def inbox(ctx: JobContext) -> dict[str, Any]:
     done = import_waiting(ctx.engine, folder,
                           settle_seconds=ctx.config.inbox.settle_seconds)  # fmt: skip
     if not done["imported"] and not done["failed"]:
-        raise Skipped(f"no new files in {folder}")
+        settling = done["settling"]
+        raise Skipped(
+            f"{settling} files in {folder} still being copied (changed in the last "
+            f"{ctx.config.inbox.settle_seconds:g} s)"
+            if settling
+            else f"no new files in {folder}"
+        )
     return done
 
 
