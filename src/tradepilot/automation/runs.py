@@ -26,6 +26,8 @@ from tradepilot.store.tables_automation import job_leases, job_runs
 
 LEASE_TIMEOUT = dt.timedelta(minutes=5)
 HEARTBEAT_SECONDS = 15.0
+# a run is recorded a moment before its lease is taken: younger ones are not orphans
+ORPHAN_AFTER = dt.timedelta(seconds=30)
 INTERRUPTED = "interrupted: the worker stopped during the run (it is re-run)"
 
 
@@ -157,11 +159,12 @@ def recover_interrupted(engine: Engine) -> list[str]:
         # a run left 'running' without a lease (the worker died between the two)
         orphans = conn.execute(
             sa.select(job_runs.c.id, job_runs.c.job, job_runs.c.pid).where(
-                job_runs.c.outcome == "running"
+                job_runs.c.outcome == "running",
+                job_runs.c.started_at < now - ORPHAN_AFTER,
             )
         ).all()
         for run_id, job, pid in orphans:
-            if job not in leased and not _alive(int(pid or 0) or -1):
+            if job not in leased and (pid is None or not _alive(int(pid))):
                 _mark_interrupted(conn, int(run_id), now)
     return sorted(set(again))
 

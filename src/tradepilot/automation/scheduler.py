@@ -12,6 +12,7 @@ job twice at once. At start, runs of a worker that died are recorded as failed
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
         BackgroundScheduler,
     )
 
+LOG = logging.getLogger(__name__)
 SCHEDULE_TABLE = "automation_schedule"
 _ACTIVE: dict[str, JobContext] = {}  # the context of this process's scheduler
 
@@ -65,10 +67,10 @@ def _execute(ctx: JobContext, name: str, run_id: int) -> None:
     except TradePilotError as exc:
         runs.finish_run(ctx.engine, run_id, outcome="failed", error=str(exc))
     except Exception as exc:
-        # an unexpected failure is recorded with its type, then raised (logged)
+        # a bug, not bad data: recorded with its type, the traceback logged
+        LOG.exception("job %s failed", name)
         runs.finish_run(ctx.engine, run_id, outcome="failed",
                         error=f"{type(exc).__name__}: {exc}")  # fmt: skip
-        raise
     else:
         runs.finish_run(ctx.engine, run_id, outcome="ok", detail=detail)
     finally:
