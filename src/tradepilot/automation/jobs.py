@@ -60,7 +60,10 @@ def inbox(ctx: JobContext) -> dict[str, Any]:
             if settling
             else f"no new files in {folder}"
         )
-    return done
+    note = f"{len(done['imported'])} imported"
+    if done["failed"]:
+        note += f", {len(done['failed'])} refused (see {folder / 'failed'})"
+    return {**done, "note": note}
 
 
 def forecast(ctx: JobContext) -> dict[str, Any]:
