@@ -202,6 +202,7 @@ ARGUMENTS |= {
 ARGUMENTS |= {
     "approvals approve": lambda p, tmp: [_proposal(p), *_in(p)],
     "approvals reject": lambda p, tmp: [_proposal(p), "--reason", "no", *_in(p)],
+    "jobs run": lambda p, tmp: ["notifications", *_in(p)],  # nothing due: skipped
 }
 PRELUDES = {"demo": SMALL_DEMO}
 

@@ -36,6 +36,7 @@ from tradepilot.app.security import LoginRequired, security_headers
 from tradepilot.app.state import AppState
 from tradepilot.app.web.alerts import router as alerts_web
 from tradepilot.app.web.ask import router as ask_web
+from tradepilot.app.web.automation import router as automation_web
 from tradepilot.app.web.customers import router as customers_web
 from tradepilot.app.web.forecasts import router as forecasts_web
 from tradepilot.app.web.imports import router as imports_web
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(automation_api)
     app.include_router(ask_api)
     app.include_router(ask_web)
+    app.include_router(automation_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app

@@ -31,6 +31,7 @@ ACTIONS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], Action]] = 
     "restock_plan": (actions.check_restock_payload, actions.write_purchase_order),
     "price_change": (actions.check_price_payload, actions.write_price_file),
 }
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 _SOURCE = re.compile(r"^[\w.:-]{1,64}$")
 
 
@@ -187,10 +188,19 @@ def decide(
 
 def _claim(engine: Engine, approval_id: int) -> None:
     with engine.begin() as conn:
+        now = dt.datetime.now(dt.UTC)
+        # a claim older than CLAIM_TIMEOUT was left by a process that died
+        claimable = sa.or_(
+            approvals.c.status == "pending",
+            sa.and_(
+                approvals.c.status == "deciding",
+                approvals.c.decided_at < now - CLAIM_TIMEOUT,
+            ),
+        )
         claimed = conn.execute(
             sa.update(approvals)
-            .where(approvals.c.id == approval_id, approvals.c.status == "pending")
-            .values(status="deciding")
+            .where(approvals.c.id == approval_id, claimable)
+            .values(status="deciding", decided_at=now)
         ).rowcount
         if claimed == 1:
             return
@@ -211,7 +221,7 @@ def _release(engine: Engine, approval_id: int) -> None:
         conn.execute(
             sa.update(approvals)
             .where(approvals.c.id == approval_id)
-            .values(status="pending")
+            .values(status="pending", decided_at=None)
         )
 
 

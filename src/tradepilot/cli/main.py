@@ -6,6 +6,7 @@ import typer
 
 from tradepilot.cli import (
     approvals,
+    automation,
     customers,
     demo,
     forecast,
@@ -50,6 +51,7 @@ risk.register(app)
 approvals.register(app)
 ask_command.register(app)
 listings_command.register(app)
+automation.register(app)
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,8 @@ from tradepilot.cli.output import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from tradepilot.config import Settings
 
 token_app = typer.Typer(help="API tokens for scripts (REST API).", no_args_is_help=True)
@@ -27,15 +29,30 @@ def serve(
         str, typer.Option(help="Address to bind (default: this machine only).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    scheduler: Annotated[
+        bool | None,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Run the scheduled jobs too (default: when the workspace has an "
+            "automation.toml).",
+            show_default=False,
+        ),
+    ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Serve the dashboard and the REST API."""
+    """Serve the dashboard and the REST API (and the scheduler, see --scheduler)."""
     with errors_as_messages():
-        run_server(settings_for(workspace), host=host, port=port)
+        run_server(settings_for(workspace), host=host, port=port, scheduler=scheduler)
 
 
-def run_server(settings: Settings, *, host: str, port: int) -> None:
-    """Build the app for ``settings`` and serve it with uvicorn until interrupted."""
+def run_server(
+    settings: Settings, *, host: str, port: int, scheduler: bool | None = False
+) -> None:
+    """Build the app for ``settings`` and serve it with uvicorn until interrupted.
+
+    ``scheduler`` True starts the automation scheduler beside the server, None
+    starts it when the workspace has an ``automation.toml``.
+    """
     import uvicorn
 
     from tradepilot.app import create_app
@@ -48,10 +65,33 @@ def run_server(settings: Settings, *, host: str, port: int) -> None:
     threading.Thread(
         target=warm_trade_caches, args=(app.state.tradepilot,), daemon=True
     ).start()
+    jobs = _start_jobs(app.state.tradepilot.engine, settings, scheduler)
     stdout.print(
         f"TradePilot is serving at [bold]http://{host}:{port}/[/] (Ctrl-C stops it)"
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if jobs is not None:
+            from tradepilot.automation.service import stop_scheduler
+
+            stop_scheduler(jobs, wait=False)
+
+
+def _start_jobs(engine: Engine, settings: Settings, wanted: bool | None) -> Any:
+    """The scheduler, started when ``wanted`` (None: when automation.toml exists)."""
+    from tradepilot.automation.service import (
+        has_config,
+        load_automation_config,
+        start_scheduler,
+    )
+
+    if wanted is False or (wanted is None and not has_config(settings.home)):
+        return None
+    scheduler = start_scheduler(engine, settings.home,
+                                load_automation_config(settings.home))  # fmt: skip
+    stdout.print("Scheduled jobs are running (see 'tradepilot jobs list').")
+    return scheduler
 
 
 def token_create(

@@ -195,9 +195,13 @@ def _demand_break(
     rng: np.random.Generator,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:  # fmt: skip
     recent = orders.filter(_recent(orders, end, 21))["order_key"]
-    with_sku = lines.filter(
-        (pl.col("sku") == sku) & pl.col("order_key").is_in(recent.implode())
-    )["order_key"].unique().sort()
+    with_sku = (
+        lines.filter(
+            (pl.col("sku") == sku) & pl.col("order_key").is_in(recent.implode())
+        )["order_key"]
+        .unique()
+        .sort()
+    )
     # whole orders go (lines and totals together), so payouts still match orders
     gone = with_sku.filter(pl.Series(rng.random(with_sku.len()) < 0.85)).implode()
     return (

@@ -1,14 +1,21 @@
-"""/api/v1/approvals: the approval queue over REST."""
+"""/api/v1/approvals, /api/v1/jobs, /api/v1/notifications: automation over REST."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field
 
 from tradepilot.app.security import State, require_token
-from tradepilot.automation.service import decide, list_approvals, propose
+from tradepilot.automation.service import (
+    decide,
+    list_approvals,
+    list_jobs,
+    list_notifications,
+    propose,
+    run_job_now,
+)
 
 router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(require_token)], tags=["automation"]
@@ -60,3 +67,27 @@ def approval_reject(
     """Reject, with an optional ``reason``."""
     return decide(state.engine, approval_id=approval_id, approve=False,
                   home=state.settings.home, by="api", reason=reason)  # fmt: skip
+
+
+@router.get("/jobs")
+def jobs(state: State) -> dict[str, Any]:
+    """Jobs with schedule, next run and last run; the newest runs; deliveries by
+    status."""
+    return list_jobs(state.engine, home=state.settings.home)
+
+
+@router.post("/jobs/{name}/run")
+def job_run(state: State, name: str) -> dict[str, Any]:
+    """Run one job now and wait for it; the run as recorded."""
+    return run_job_now(state.engine, home=state.settings.home, name=name)
+
+
+@router.get("/notifications")
+def notifications(
+    state: State,
+    status: Literal["pending", "sent", "failed"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Notification deliveries, newest first: ``{data, count}``."""
+    items = list_notifications(state.engine, status=status, limit=limit)
+    return {"data": items, "count": len(items)}
