@@ -1,9 +1,10 @@
 """Every command that takes ``--json`` prints exactly one JSON document on stdout.
 
 The commands are read from the Typer app, so a new command is covered as soon as it
-exists. Each runs in its own process on a workspace holding the small simulated
-store: C libraries (HiGHS, LightGBM) write to file descriptor 1 directly, which an
-in-process runner would not see. A command that needs arguments gets them from
+exists. They run in turn in one separate process (``json_runner.py``) on a workspace
+holding the small simulated store, each with file descriptors 1 and 2 pointed at
+files: C libraries (HiGHS, LightGBM) write to descriptor 1 directly, which a runner
+capturing ``sys.stdout`` would not see. A command that needs arguments gets them from
 ``ARGUMENTS``; one missing there fails with its usage error on stderr.
 """
 
@@ -36,7 +37,6 @@ from tradepilot.replenishment.service import plan_restock
 from tradepilot.risk.service import run_monitors
 from tradepilot.workspace import init_workspace
 
-RUN_CLI = "from tradepilot.cli.main import main\nmain()\n"
 # The demo builds the small simulated store instead of the two-year one.
 SMALL_DEMO = (
     "import datetime\n"
@@ -310,21 +310,56 @@ def test_the_json_commands_are_found_and_the_table_names_only_commands():
     assert "serve" not in found
 
 
-@pytest.mark.parametrize("command", json_commands())
-def test_stdout_is_exactly_one_json_document(
-    command: str, prepared: Prepared, tmp_path: Path
-):
-    arguments = ARGUMENTS.get(command, lambda p, _tmp: _in(p))(prepared, tmp_path)
-    code = PRELUDES.get(command, "") + RUN_CLI
+@pytest.fixture(scope="module")
+def runner(prepared: Prepared) -> Iterator[subprocess.Popen[str]]:
+    """One process that runs the commands in turn (``tests/cli/json_runner.py``)."""
     env = {**os.environ, "TRADEPILOT_HOME": str(prepared.home)}
-
-    done = subprocess.run(
-        [sys.executable, "-c", code, *command.split(), *arguments, "--json"],
-        capture_output=True,
+    script = Path(__file__).with_name("json_runner.py")
+    preludes = "".join(PRELUDES.values())
+    process = subprocess.Popen(
+        [sys.executable, str(script), preludes],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         text=True,
         env=env,
-        check=False,
     )
+    yield process
+    assert process.stdin is not None
+    assert process.stdout is not None
+    process.stdin.close()
+    process.wait(timeout=60)
+    process.stdout.close()
+
+
+@dataclass(frozen=True)
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_command(runner: subprocess.Popen[str], args: list[str], tmp: Path) -> Done:
+    """Run one command in the runner; its fds 1 and 2 go to files under ``tmp``."""
+    assert runner.stdin is not None
+    assert runner.stdout is not None
+    out, err = tmp / "stdout.txt", tmp / "stderr.txt"
+    request = {"args": args, "stdout": str(out), "stderr": str(err)}
+    runner.stdin.write(json.dumps(request) + "\n")
+    runner.stdin.flush()
+    reply = runner.stdout.readline()
+    if not reply:
+        pytest.fail(f"the command runner died (exit {runner.wait()})")
+    code = json.loads(reply)["code"]
+    return Done(code, out.read_text(), err.read_text())
+
+
+@pytest.mark.parametrize("command", json_commands())
+def test_stdout_is_exactly_one_json_document(
+    command: str, prepared: Prepared, runner: subprocess.Popen[str], tmp_path: Path
+):
+    arguments = ARGUMENTS.get(command, lambda p, _tmp: _in(p))(prepared, tmp_path)
+
+    done = run_command(runner, [*command.split(), *arguments, "--json"], tmp_path)
 
     assert done.returncode == 0, done.stderr
     try:
