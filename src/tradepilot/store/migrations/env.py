@@ -7,6 +7,7 @@ from alembic import context
 # Each capability's tables register on the one metadata when their module loads.
 from tradepilot.store import (  # noqa: F401
     tables_ledger,
+    tables_money,
     tables_payments,
     tables_risk,
     tables_service,
