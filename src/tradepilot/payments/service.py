@@ -30,6 +30,7 @@ from tradepilot.payments.reading import (
     NO_DATA_NOTE,
     has_payment_data,
     read_bank,
+    read_rates,
     read_transactions,
 )
 from tradepilot.store import tables
@@ -205,6 +206,23 @@ def reconcile_payouts(engine: Engine, *, home: Path | None = None) -> dict[str, 
     return apply_decisions(result, decisions)
 
 
+def payout_bank_lines(engine: Engine, *, home: Path | None = None) -> set[int]:
+    """Ids of the bank lines that received a provider's payout (the ledger books
+    those from the provider's side), by the reconciliation's rules."""
+    from tradepilot.payments.config import load_payments_config
+    from tradepilot.payments.payouts import collect_payouts, match_payouts
+
+    config = load_payments_config(home)
+    with engine.connect() as conn:
+        txns, bank = read_transactions(conn), read_bank(conn)
+        if not txns or not bank:
+            return set()
+        codes = {t.currency for t in txns} | {b.currency for b in bank}
+        rates = read_rates(conn, codes)
+    matches = match_payouts(collect_payouts(txns), bank, config, rates.convert)
+    return {line.id for line in matches.bank_line.values()}
+
+
 def current_reconciliation(
     engine: Engine, *, home: Path | None = None, refresh: bool = False
 ) -> dict[str, Any]:
@@ -321,7 +339,7 @@ def fx_exposure(engine: Engine, *, home: Path | None = None) -> dict[str, Any]:
     from tradepilot.fx.service import LatestRates
     from tradepilot.payments.config import load_payments_config
     from tradepilot.payments.exposure import exposure
-    from tradepilot.payments.reading import read_order_totals, read_rates
+    from tradepilot.payments.reading import read_order_totals
     from tradepilot.payments.reconcile import report
     from tradepilot.workspace import base_currency
 
