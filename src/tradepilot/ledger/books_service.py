@@ -93,9 +93,7 @@ def post_opening_balances(engine: Engine, *, path: Path) -> dict[str, Any]:
                 f" them, reverse it ('tradepilot ledger reverse {done}') and post"
                 " the file again"
             )
-        count = conn.execute(
-            sa.select(sa.func.count()).where(OPENING)
-        ).scalar_one()
+        count = conn.execute(sa.select(sa.func.count()).where(OPENING)).scalar_one()
         keys = pl.DataFrame({"currency": [r.currency for r in rows],
                              "day": [r.as_of for r in rows]})  # fmt: skip
         rates = rates_to_base(conn, keys, base)
@@ -118,9 +116,7 @@ def opening_balances(engine: Engine) -> dict[str, Any] | None:
     with engine.connect() as conn:
         reversed_ = sa.select(e.c.reverses_seq).where(e.c.reverses_seq.is_not(None))
         row = conn.execute(
-            sa.select(e.c.seq, e.c.entry_date).where(
-                OPENING, e.c.seq.not_in(reversed_)
-            )
+            sa.select(e.c.seq, e.c.entry_date).where(OPENING, e.c.seq.not_in(reversed_))
         ).first()
         if row is None:
             return None
