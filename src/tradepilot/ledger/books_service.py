@@ -79,7 +79,14 @@ def post_opening_balances(engine: Engine, *, path: Path) -> dict[str, Any]:
             records = list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError) as exc:
         raise DataValidationError(f"cannot read {path}: {exc}") from None
-    rows = parse_opening(records, str(path))
+    return post_opening_records(engine, records=records, where=str(path))
+
+
+def post_opening_records(
+    engine: Engine, *, records: list[dict[str, str]], where: str
+) -> dict[str, Any]:
+    """Post opening balances given as records (see :func:`post_opening_balances`)."""
+    rows = parse_opening(records, where)
     e = ledger_entries
     with engine.begin() as conn:
         base = _base(conn)
