@@ -313,7 +313,8 @@ def revalue_fx(engine: Engine, *, through: str | None = None) -> dict[str, Any]:
         ).one()
         if first is None:
             return {"months": [], "posted": 0, "notes": ["the ledger is empty"]}
-        end = parse_period(through) if through else _month_before(last)
+        latest = _month_before(last)  # a month ends before it is revalued
+        end = min(parse_period(through), latest) if through else latest
         done = set(
             conn.execute(
                 sa.select(e.c.source_key).where(e.c.kind == "revaluation")
