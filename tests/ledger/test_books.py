@@ -235,3 +235,47 @@ def test_supplier_payments_come_first_then_the_first_matching_rule(
 def test_bad_rules_are_refused_with_the_rule_named(data, message):
     with pytest.raises(DataValidationError, match=message):
         parse_rules(data, "bank-rules.yaml")
+
+
+def test_hand_computed_opening_revaluation_and_rules_on_both_stores(engine, tmp_path):
+    # given EUR books with USD 1.10 on 15 Jan and 1.08 on 31 Jan (units per EUR)
+    from pathlib import Path
+
+    from tradepilot.ingest.service import import_file
+    from tradepilot.ledger.service import post_expense
+    from tradepilot.workspace import set_setting
+
+    with engine.begin() as conn:
+        set_setting(conn, "base_currency", "EUR")
+    rates = tmp_path / "eurofxref-hist.csv"
+    rates.write_text(
+        "Date,USD,\n2024-03-11,1.09,\n2024-01-31,1.08,\n2024-01-15,1.10,\n"
+    )
+    import_file(engine, fmt="fx", path=rates)
+    opening = tmp_path / "opening.csv"
+    opening.write_text("account,currency,amount,as_of\n2100,USD,1100,2024-01-15\n")
+    # when a USD 1,100 payable opens, February has an entry, January is revalued
+    post_opening_balances(engine, path=opening)
+    post_expense(engine, day=dt.date(2024, 2, 10), account="6200",
+                 amount=Decimal("39"), currency="EUR", memo="software")  # fmt: skip
+    revalued = revalue_fx(engine)
+    # then 1,100 / 1.10 = 1,000.00 opened, 1,100 / 1.08 = 1,018.52 at the month end:
+    # a loss of 18.52 on 31 Jan, reversed on 1 Feb
+    opened = {a: b for a, _c, _m, b in entries(engine, "opening")[0][1]}
+    assert opened == {"2100": Decimal("-1000.00"), "3000": Decimal("1000.00")}
+    assert revalued["months"] == [
+        {"period": "2024-01", "entries": 2, "fx_base": -18.52}
+    ]
+    made = [(a, c, m, b) for a, c, m, b in entries(engine, "revaluation")[0][1]]
+    assert made == [("2100", "USD", 0, Decimal("-18.52")),
+                    ("7010", "EUR", Decimal("18.52"), Decimal("18.52"))]  # fmt: skip
+    # and the bank statement's rent is booked by a rule, the rest listed
+    fixtures = Path(__file__).parents[1] / "payments" / "fixtures"
+    import_file(engine, fmt="bank", path=fixtures / "bank_statement.csv")
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nmatch = "miete"\nsign = "debit"\naccount = "6300"\n')
+    booked = categorise_bank(engine, home=tmp_path, rules_file=rules)
+    assert (booked["posted"], len(booked["uncategorised"])) == (1, 3)
+    assert booked["by_account"]["6300"]["amount"] == 850.0
+    assert trial_balance(engine)["difference"] == 0.0
+    assert verify_ledger(engine)["ok"] is True
