@@ -120,6 +120,15 @@ origin = "DE"                 # the demo's warehouse is in Germany
 default_cost_share = 0.4      # cost of a product without one, share of its price
 """
 
+# Bank rules of the demo shop (see docs/books.md): its statement's expenses.
+DEMO_BANK_RULES = """\
+# Bank-statement lines -> accounts, for 'tradepilot ledger rules' (docs/books.md).
+rules:
+  - {name: rent, match: "miete|lagerhaus", sign: debit, account: "6300"}
+  - {name: advertising, match: "google ads", sign: debit, account: "6100"}
+  - {name: software, match: "shopify subscription", sign: debit, account: "6200"}
+"""
+
 
 @dataclass
 class DemoResult:
@@ -241,6 +250,7 @@ def build_demo(
         write_rule_change(home, risk_truth["rule_effective_from"])
     (home / CONFIG_FILENAME).write_text(DEMO_PURCHASING, encoding="utf-8")
     (home / TRADE_CONFIG_FILENAME).write_text(DEMO_TRADE, encoding="utf-8")
+    (home / "bank-rules.yaml").write_text(DEMO_BANK_RULES, encoding="utf-8")
     settings = Settings(home=home, database_url=None)
     engine = init_workspace(settings, base_currency="EUR")
     # A fresh random password per demo, kept in the demo folder (never a fixed secret).

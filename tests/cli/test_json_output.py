@@ -386,3 +386,34 @@ ARGUMENTS |= {
     "ask": lambda p, tmp: ["what needs my attention?", *_in(p)],
     "listings localise": lambda p, tmp: [p.sku, "--to", "de,fr", *_in(p)],
 }
+
+
+PAYMENT_FIXTURES = Path(__file__).resolve().parents[1] / "payments" / "fixtures"
+
+
+def _discrepancy(tmp: Path) -> list[str]:
+    """A fresh workspace with Shopify Payments rows of orders it lacks: the id of
+    one of their discrepancies."""
+    from tradepilot.ingest.service import import_file
+    from tradepilot.payments.service import reconcile_payouts
+
+    home = tmp / "payments"
+    engine = init_workspace(Settings(home=home, database_url=None), base_currency="EUR")
+    path = PAYMENT_FIXTURES / "shopify_payments_transactions.csv"
+    import_file(engine, fmt="shopify-payments", path=path)
+    key = reconcile_payouts(engine)["matched"]["open_ids"][0]
+    engine.dispose()
+    return [key, "--note", "checked", "-w", str(home)]
+
+
+def _opening(p: Prepared, tmp: Path) -> list[str]:
+    path = tmp / "opening.csv"
+    day = _next_month(p.cutoff)  # ledger close closes the cutoff's month
+    path.write_text(f"account,currency,amount,as_of\n1000,EUR,100.00,{day}\n")
+    return ["--file", str(path), *_in(p)]
+
+
+ARGUMENTS |= {
+    "payouts resolve": lambda p, tmp: _discrepancy(tmp),
+    "ledger opening": _opening,
+}

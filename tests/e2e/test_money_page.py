@@ -52,5 +52,15 @@ def test_cash_discrepancies_evidence_and_reconcile_again(
     expect(page.locator("#reconcile-busy")).to_be_hidden(timeout=60_000)
     expect(page.locator("#discrepancy-table tbody tr")).to_have_count(6, timeout=60_000)
     expect(page.locator("#spread-table")).to_contain_text("paypal")
+
+    # and a discrepancy resolved with a note leaves the open ones, listed below
+    first = page.locator("#discrepancy-table tbody tr").first
+    first.get_by_role("textbox").fill("refunded to the buyer")
+    first.get_by_role("button", name="Resolve").click()
+    arrive(page, f"{base_url}/money#discrepancies-card", timeout=60_000)
+    expect(page.locator("#discrepancy-table tbody tr")).to_have_count(5)
+    expect(page.locator("#closed-discrepancies")).to_contain_text("1 resolved")
+    # and the books fragment lists the bank lines no rule categorises
+    expect(page.locator("#uncategorised-table")).to_be_visible(timeout=60_000)
     assert_fits_the_window(page)
     page.screenshot(path=screenshots / "money.png", full_page=True)

@@ -205,3 +205,50 @@ def test_a_bank_file_without_date_or_amount_asks_for_a_mapping(engine, tmp_path)
     odd.write_text("When,How much\n2024-01-02,5\n")
     with pytest.raises(ImportFormatError, match="--mapping"):
         import_file(engine, fmt="bank", path=odd)
+
+
+def _lines(engine):
+    return [
+        (b["date"], b["amount"], b["currency"], b["counterparty"], b["description"],
+         b["reference"])
+        for b in bank_transactions(engine)
+    ]  # fmt: skip
+
+
+def test_a_camt053_statement_gives_the_same_bank_lines_as_the_csv(engine, tmp_path):
+    # given the same statement as CAMT.053 XML (plus a pending entry) and as CSV
+    from tradepilot.config import Settings
+    from tradepilot.workspace import init_workspace
+
+    other = init_workspace(Settings(home=tmp_path / "csv", database_url=None))
+    import_file(other, fmt="bank", path=FIXTURES / "bank_statement.csv")
+    # when the XML is imported as a bank statement
+    report = import_file(
+        engine, fmt="bank", path=FIXTURES / "bank_statement_camt053.xml"
+    )
+    # then its booked entries are the CSV's lines; the pending one is quarantined
+    assert (report.rows_read, report.accepted, report.quarantined) == (5, 4, 1)
+    assert report.quarantine_reasons == {"entry status 'PDNG' is not BOOK (booked)": 1}
+    assert _lines(engine) == _lines(other)
+    assert _lines(engine)[1][1] == Decimal("-850.00")
+    other.dispose()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("<Document><BkToCstmrStmt>", "not well-formed XML", id="broken"),
+        pytest.param('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>',
+                     "DOCTYPE is refused", id="doctype"),
+        pytest.param("<Document><pain.001/></Document>",
+                     "not a CAMT.053 bank statement", id="other-xml"),
+    ],
+)  # fmt: skip
+def test_bad_camt_files_are_refused_and_nothing_is_written(
+    engine, tmp_path, text, message
+):
+    path = tmp_path / "statement.xml"
+    path.write_text(text)
+    with pytest.raises(ImportFormatError, match=message):
+        import_file(engine, fmt="bank", path=path)
+    assert bank_transactions(engine) == []

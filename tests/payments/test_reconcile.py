@@ -189,6 +189,45 @@ def test_a_converted_payout_matches_within_the_fx_tolerance_and_its_spread_is_pa
     assert spread == pytest.approx(0.015, abs=0.0005)
 
 
+AMAZON_RATES = MidRates(
+    [("AUD", dt.date(2024, 2, 29), 1.6181), ("PLN", dt.date(2024, 2, 29), 4.4712),
+     ("SEK", dt.date(2024, 2, 29), 11.6389)]
+)  # fmt: skip
+# the demo store's settlements of 2024-02-29: at mid less 1.5%, the AUD payout's
+# nearest bank line is the PLN payout's, and the PLN's is the SEK's
+SETTLEMENTS = [("13000000024", "256.34", "AUD", "156.04"),
+               ("13000000029", "729.17", "PLN", "160.64"),
+               ("13000000030", "1994.95", "SEK", "168.83")]  # fmt: skip
+
+
+def settlements(named):
+    at = dt.datetime(2024, 2, 29, tzinfo=dt.UTC)
+    payouts = [txn("payout", f"-{amount}", order_ref=None, currency=ccy, at=at,
+                   provider="amazon-settlement", payout=ident)
+               for ident, amount, ccy, _ in SETTLEMENTS]  # fmt: skip
+    lines = [bank(eur, dt.date(2024, 3, 1),
+                  f"AMAZON SETTLEMENT {ident if named else ''}")
+             for ident, _, _, eur in SETTLEMENTS]  # fmt: skip
+    return payouts, lines
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["id-in-text", "no-id"])
+def test_converted_payouts_of_one_day_each_get_their_own_bank_line(named):
+    # given three settlements in three currencies converted to EUR the same day
+    payouts, lines = settlements(named)
+    # when they are reconciled
+    found = report(payouts, lines, [], base="EUR", rates=AMAZON_RATES,
+                   config=PaymentsConfig())  # fmt: skip
+    # then each matches its own line (no payout_missing_from_bank) at a 1.5% spread
+    assert found["discrepancies"] == []
+    how = found["matched"]["payouts"]
+    assert (how["by_fx_reference"], how["by_fx_window"]) == (
+        (3, 0) if named else (0, 3)
+    )
+    spread = found["matched"]["fx_spreads"]["amazon-settlement"]["average_spread"]
+    assert spread == pytest.approx(0.015, abs=0.0005)
+
+
 def test_a_currency_without_rates_is_a_note_not_an_error():
     found, result = kinds([txn(currency="XAU", order_ref=None, amount="1.00")])
     assert result["discrepancies"][0]["amount_base"] is None

@@ -360,6 +360,8 @@ def vat_return(
 
 def register(app: typer.Typer) -> None:
     """Add ``ledger`` to ``app``."""
+    from tradepilot.cli.ledger_books import register as register_books
+
     for command in (build, verify, proof, anchor, close, pnl, cash):
         ledger_app.command()(command)
     ledger_app.command("trial-balance")(trial_balance)
@@ -368,6 +370,7 @@ def register(app: typer.Typer) -> None:
     ledger_app.command()(reverse)
     ledger_app.command()(expense)
     ledger_app.command("audit-file")(audit_file)
+    register_books(ledger_app)
     app.add_typer(ledger_app, name="ledger")
     vat_app.command("return")(vat_return)
     app.add_typer(vat_app, name="vat")

@@ -7,7 +7,7 @@ inside the commands, so that the CLI starts without it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -64,7 +64,8 @@ def _print_reconciliation(result: dict[str, Any]) -> None:
         stdout.print(
             f"matched: {o['by_id']:,} payment rows by order id, {o['by_window']:,} by"
             f" amount/date window; payouts {p['by_reference']:,} by reference,"
-            f" {p['by_window']:,} by window, {p['by_fx_window']:,} converted",
+            f" {p['by_window']:,} by window, converted"
+            f" {p.get('by_fx_reference', 0) + p['by_fx_window']:,}",
             highlight=False,
         )
     shown = result["discrepancies"][:SHOWN]
@@ -76,16 +77,73 @@ def _print_reconciliation(result: dict[str, Any]) -> None:
             else ""
         )
     )
-    for d in shown:
+    ids = matched.get("open_ids", [])
+    for n, d in enumerate(shown):
         amount = cell(d["amount"], currency=d["currency"])
+        key = f"[dim]{ids[n]}[/] " if n < len(ids) else ""
         stdout.print(
-            f"  [bold]{d['kind']}[/] {d['provider']} {escape(d['order'] or d['payout'] or '')}"
-            f" {amount} {d['currency']}",
+            f"  {key}[bold]{d['kind']}[/] {d['provider']}"
+            f" {escape(d['order'] or d['payout'] or '')} {amount} {d['currency']}",
             highlight=False,
         )
         stdout.print(f"    -> {escape(d['action'])}", highlight=False, style="dim")
+    if closed := matched.get("closed"):
+        stdout.print(
+            f"{len(closed):,} more resolved or ignored ('payouts discrepancies --all')"
+        )
     for note in matched.get("notes", []):
         stdout.print(f"[bold yellow]note:[/] {escape(note)}", highlight=False)
+
+
+@payouts_app.command("discrepancies")
+def discrepancies(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also those resolved or ignored.")
+    ] = False,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the discrepancies with their ids (for 'payouts resolve ID')."""
+    from tradepilot.payments.service import list_discrepancies
+
+    with errors_as_messages(), workspace_store(workspace) as (engine, home):
+        result = list_discrepancies(engine, home=home, include_closed=show_all)
+    if as_json:
+        emit_json(result)
+        return
+    columns = ["id", "status", "kind", "provider", "order", "payout", "amount",
+               "currency", "note"]  # fmt: skip
+    title = f"Discrepancies: {result['open']:,} open, {result['closed']:,} closed"
+    stdout.print(rows_table(title, result["data"], columns))
+
+
+@payouts_app.command("resolve")
+def resolve(
+    key: Annotated[str, typer.Argument(metavar="ID", help="From 'discrepancies'.")],
+    note: Annotated[str, typer.Option(help="Why: kept with the decision.")] = "",
+    status: Annotated[
+        str, typer.Option(help="resolved, ignored, or open (take it back).")
+    ] = "resolved",
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Mark a discrepancy resolved or ignored, with a note; it stays so when the
+    reconciliation runs again and leaves the open ones."""
+    from tradepilot.payments.service import decide_discrepancy
+
+    with errors_as_messages(), workspace_store(workspace) as (engine, home):
+        result = decide_discrepancy(
+            engine, key=key, status=status, note=note, home=home
+        )
+    if as_json:
+        emit_json(result)
+        return
+    d = result["discrepancy"]
+    stdout.print(
+        f"{result['id']} ({d['kind']} {escape(d['order'] or d['payout'] or '')}):"
+        f" {result['status']}",
+        highlight=False,
+    )
 
 
 def exposure(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:

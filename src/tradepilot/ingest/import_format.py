@@ -79,6 +79,9 @@ class ImportFormat:
     orders : bool
         An order format: its order numbers live in a namespace, the source
         (``--source``).
+    read : callable or None
+        ``read(path)``: the file as a :class:`RawTable`, for a format that is
+        not a table (CAMT.053 XML); None reads CSV/TSV/XLSX.
     """
 
     name: str
@@ -86,6 +89,7 @@ class ImportFormat:
     load: Loader
     separator: str | None = None
     orders: bool = False
+    read: Callable[[Path], RawTable] | None = None
 
 
 def order_loader(

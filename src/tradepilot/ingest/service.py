@@ -81,7 +81,10 @@ def import_file(
     importer = check_options(fmt=fmt, source=source)
     started = time.perf_counter()
     progress(f"reading {path.name}")
-    table = read_table(path, separator=importer.separator)
+    if importer.read is not None:
+        table = importer.read(path)
+    else:
+        table = read_table(path, separator=importer.separator)
     report = ImportReport(format=fmt, source_name=table.name, encoding=table.encoding)
     now = dt.datetime.now(dt.UTC)
     progress(f"checking and storing {table.frame.height:,} rows")

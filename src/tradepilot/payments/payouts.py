@@ -11,9 +11,12 @@ net sum and its day their last day. Rules, in order:
    amount (within ``tolerance``) booked 0 to ``payout_window_days`` days after the
    payout; the nearest wins.
 3. **Converted.** A payout paid into an account of another currency: a line
-   naming the provider, booked within the window, whose amount is within
-   ``bank_fx_tolerance`` of the payout at the ECB mid rate of the payout's day;
-   the difference is the FX spread of that conversion.
+   naming the payout id or the provider, booked within the window, whose amount
+   is within ``bank_fx_tolerance`` of the payout at the ECB mid rate of the
+   payout's day; the difference is the FX spread of that conversion. A line
+   naming the payout id is taken first; the other payouts and lines are paired
+   so that the sum of their relative gaps to the mid rate is least (a line that
+   names another payout's id is left to that one).
 
 ``payout_missing_from_bank``: a payout left unmatched whose day the bank statement
 covers (its first day to its last minus the window). ``payout_paid_twice``: a
@@ -105,7 +108,12 @@ class PayoutMatches:
     payouts: list[Payout]
     bank_line: dict[int, BankTxn] = field(default_factory=dict)  # payout index ->
     how: dict[str, int] = field(
-        default_factory=lambda: {"by_reference": 0, "by_window": 0, "by_fx_window": 0}
+        default_factory=lambda: {
+            "by_reference": 0,
+            "by_window": 0,
+            "by_fx_reference": 0,
+            "by_fx_window": 0,
+        }
     )
     spreads: list[Spread] = field(default_factory=list)
     findings: list[Discrepancy] = field(default_factory=list)
@@ -200,6 +208,45 @@ def _names_provider(provider: str, line: BankTxn) -> bool:
     return any(word in line.text for word in PROVIDER_WORDS.get(provider, (provider,)))
 
 
+@dataclass(frozen=True)
+class _Conversion:
+    """A bank line in another currency that could have received payout ``index``."""
+
+    index: int
+    line: BankTxn
+    mid: Decimal  # the payout at the ECB mid rate, in the line's currency
+    gap: float  # |line - mid| as a share of mid
+    named: bool  # the line's text names the payout id
+
+
+def _conversions(
+    result: PayoutMatches,
+    bank: list[BankTxn],
+    used: set[int],
+    config: PaymentsConfig,
+    convert: Convert,
+) -> list[_Conversion]:
+    share = Decimal(str(config.bank_fx_tolerance))
+    found = []
+    for i, p in enumerate(result.payouts):
+        if i in result.bank_line:
+            continue
+        for line in bank:
+            if line.id in used or line.currency == p.currency:
+                continue
+            if not (_same_sign(p, line) and _window(p, line, config)):
+                continue
+            named = p.named_in(line)
+            if not (named or _names_provider(p.provider, line)):
+                continue
+            mid = convert(p.amount, p.currency, line.currency, p.day)
+            if mid is None or not mid or abs(line.amount - mid) > share * abs(mid):
+                continue
+            gap = float(abs(line.amount - mid) / abs(mid))
+            found.append(_Conversion(i, line, mid, gap, named))
+    return found
+
+
 def _by_conversion(
     result: PayoutMatches,
     bank: list[BankTxn],
@@ -207,44 +254,74 @@ def _by_conversion(
     config: PaymentsConfig,
     convert: Convert,
 ) -> None:
-    share = Decimal(str(config.bank_fx_tolerance))
-    for i, p in enumerate(result.payouts):
-        if i in result.bank_line:
-            continue
-        best: tuple[Decimal, BankTxn, Decimal] | None = None
-        for line in bank:
-            if line.id in used or line.currency == p.currency:
-                continue
-            if not (_same_sign(p, line) and _window(p, line, config)):
-                continue
-            if not (_names_provider(p.provider, line) or p.named_in(line)):
-                continue
-            mid = convert(p.amount, p.currency, line.currency, p.day)
-            if mid is None or abs(line.amount - mid) > share * abs(mid):
-                continue
-            gap = abs(line.amount - mid)
-            if best is None or gap < best[0]:
-                best = (gap, line, mid)
-        if best is None:
-            continue
-        _, line, mid = best
-        result.bank_line[i] = line
-        used.add(line.id)
-        result.how["by_fx_window"] += 1
-        rate = float(mid / p.amount) if p.amount else 0.0
-        result.spreads.append(
-            Spread(
-                p.provider,
-                p.day,
-                p.currency,
-                line.currency,
-                abs(p.amount),
-                abs(line.amount),
-                rate,
-                abs(mid) - abs(line.amount),
-                f"payout {p.payout_id} to the bank",
-            )  # fmt: skip
+    """Rule 3: a line naming the payout id first; the other payouts and lines
+    paired so that the sum of their gaps to the mid rate is least.
+
+    Pairing each payout in turn with its nearest line would let one payout take
+    the line of another whose converted amount happens to be closer (several
+    settlements in different currencies paid the same day for similar sums).
+    """
+    candidates = _conversions(result, bank, used, config, convert)
+    for c in sorted((c for c in candidates if c.named), key=lambda c: c.gap):
+        if c.index not in result.bank_line and c.line.id not in used:
+            _convert(result, used, c)
+    # a line naming another payout's id is that payout's, matched or not
+    rest = [
+        c
+        for c in candidates
+        if c.index not in result.bank_line
+        and c.line.id not in used
+        and not any(
+            j != c.index and other.named_in(c.line)
+            for j, other in enumerate(result.payouts)
         )
+    ]
+    for c in _least_total_gap(rest):
+        _convert(result, used, c)
+
+
+def _least_total_gap(candidates: list[_Conversion]) -> list[_Conversion]:
+    """The pairs, one line per payout and one payout per line, of least total gap."""
+    if not candidates:
+        return []
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    payouts = sorted({c.index for c in candidates})
+    lines = sorted({c.line.id for c in candidates})
+    row, col = (
+        {p: k for k, p in enumerate(payouts)},
+        {b: k for k, b in enumerate(lines)},
+    )
+    cost = np.full((len(payouts), len(lines)), np.inf)
+    for c in candidates:
+        cost[row[c.index], col[c.line.id]] = c.gap
+    # an infeasible pair must cost more than any feasible assignment, not infinity
+    cost[np.isinf(cost)] = 1.0 + cost[np.isfinite(cost)].sum()
+    by_pair = {(row[c.index], col[c.line.id]): c for c in candidates}
+    chosen = zip(*linear_sum_assignment(cost), strict=True)
+    return [by_pair[(int(r), int(k))] for r, k in chosen if (int(r), int(k)) in by_pair]
+
+
+def _convert(result: PayoutMatches, used: set[int], c: _Conversion) -> None:
+    p, line, mid = result.payouts[c.index], c.line, c.mid
+    result.bank_line[c.index] = line
+    used.add(line.id)
+    result.how["by_fx_reference" if c.named else "by_fx_window"] += 1
+    rate = float(mid / p.amount) if p.amount else 0.0
+    result.spreads.append(
+        Spread(
+            p.provider,
+            p.day,
+            p.currency,
+            line.currency,
+            abs(p.amount),
+            abs(line.amount),
+            rate,
+            abs(mid) - abs(line.amount),
+            f"payout {p.payout_id} to the bank",
+        )  # fmt: skip
+    )
 
 
 def _missing(

@@ -47,7 +47,8 @@ RULES = {
     " the payment",
     "payouts": "payout id in the bank line's text first, then the same currency and"
     " amount booked within payout_window_days, then a converted amount within"
-    " bank_fx_tolerance of the ECB mid rate",
+    " bank_fx_tolerance of the ECB mid rate (a line naming the payout id first,"
+    " then the pairing of least total gap to the mid rate)",
     "fx_spread": "each conversion against the ECB mid rate of its day",
 }
 

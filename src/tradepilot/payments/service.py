@@ -5,6 +5,8 @@
   the ledger and reports.
 * :func:`cash_balances`: money held per provider and currency, and in the bank.
 * :func:`reconcile_payouts`: ``tradepilot payouts reconcile``.
+* :func:`list_discrepancies`, :func:`decide_discrepancy`: ``tradepilot payouts
+  discrepancies`` and ``payouts resolve`` (decisions kept across runs).
 * :func:`fx_exposure`: ``tradepilot fx exposure``.
 
 Empty data is a note, not an error.
@@ -28,6 +30,7 @@ from tradepilot.payments.reading import (
     NO_DATA_NOTE,
     has_payment_data,
     read_bank,
+    read_rates,
     read_transactions,
 )
 from tradepilot.store import tables
@@ -173,6 +176,8 @@ def reconcile_payouts(engine: Engine, *, home: Path | None = None) -> dict[str, 
     """Match charges, refunds and fees to orders and payouts to bank credits.
 
     The result is saved, so the Money page shows the latest without recomputing.
+    Discrepancies the seller resolved or ignored (:func:`decide_discrepancy`) are
+    listed under ``matched.closed``, not in ``discrepancies`` (the open ones).
 
     Returns
     -------
@@ -182,6 +187,7 @@ def reconcile_payouts(engine: Engine, *, home: Path | None = None) -> dict[str, 
     """
     from tradepilot.payments.config import load_payments_config
     from tradepilot.payments.reconcile import run_reconciliation
+    from tradepilot.payments.status import apply_decisions, read_decisions
     from tradepilot.workspace import base_currency
 
     config = load_payments_config(home)
@@ -196,13 +202,34 @@ def reconcile_payouts(engine: Engine, *, home: Path | None = None) -> dict[str, 
                     result=json.dumps(result, default=str),
                 )
             )
-    return result
+        decisions = read_decisions(conn)
+    return apply_decisions(result, decisions)
+
+
+def payout_bank_lines(engine: Engine, *, home: Path | None = None) -> set[int]:
+    """Ids of the bank lines that received a provider's payout (the ledger books
+    those from the provider's side), by the reconciliation's rules."""
+    from tradepilot.payments.config import load_payments_config
+    from tradepilot.payments.payouts import collect_payouts, match_payouts
+
+    config = load_payments_config(home)
+    with engine.connect() as conn:
+        txns, bank = read_transactions(conn), read_bank(conn)
+        if not txns or not bank:
+            return set()
+        codes = {t.currency for t in txns} | {b.currency for b in bank}
+        rates = read_rates(conn, codes)
+    matches = match_payouts(collect_payouts(txns), bank, config, rates.convert)
+    return {line.id for line in matches.bank_line.values()}
 
 
 def current_reconciliation(
     engine: Engine, *, home: Path | None = None, refresh: bool = False
 ) -> dict[str, Any]:
-    """The last saved reconciliation if no import came after it, else a new one."""
+    """The last saved reconciliation if no import came after it, else a new one;
+    decided discrepancies moved out of the open ones."""
+    from tradepilot.payments.status import apply_decisions, read_decisions
+
     found = None if refresh else latest_reconciliation(engine)
     if found is not None:
         runs = tables.import_runs
@@ -211,8 +238,60 @@ def current_reconciliation(
         if newest is not None and newest.isoformat() > found["created_at"]:
             found = None
     if found is None:
-        found = reconcile_payouts(engine, home=home)
-    return found
+        return reconcile_payouts(engine, home=home)
+    with engine.connect() as conn:
+        return apply_decisions(found, read_decisions(conn))
+
+
+def list_discrepancies(
+    engine: Engine, *, home: Path | None = None, include_closed: bool = False
+) -> dict[str, Any]:
+    """The current discrepancies with their ids and status.
+
+    Returns
+    -------
+    dict
+        ``data`` (each discrepancy with ``id``, ``status`` (open, resolved,
+        ignored), ``note``, ``decided_at``), ``count``, ``open``, ``closed``.
+    """
+    result = current_reconciliation(engine, home=home)
+    rows = [
+        {"id": key, "status": "open", "note": None, "decided_at": None, **d}
+        for key, d in zip(
+            result["matched"]["open_ids"], result["discrepancies"], strict=True
+        )
+    ]
+    closed = result["matched"]["closed"]
+    rows += closed if include_closed else []
+    return {"data": rows, "count": len(rows),
+            "open": len(result["discrepancies"]), "closed": len(closed)}  # fmt: skip
+
+
+def decide_discrepancy(
+    engine: Engine,
+    *,
+    key: str,
+    status: str = "resolved",
+    note: str = "",
+    home: Path | None = None,
+) -> dict[str, Any]:
+    """Mark discrepancy ``key`` resolved or ignored with a note (``open``
+    reopens it); the decision holds across reconciliations.
+
+    Raises
+    ------
+    DataValidationError
+        For an unknown id or status, or a missing note.
+    """
+    from tradepilot.payments.status import decide
+
+    found = latest_reconciliation(engine)
+    if found is None:
+        reconcile_payouts(engine, home=home)
+        found = latest_reconciliation(engine)
+    discrepancies = [] if found is None else found["discrepancies"]
+    with engine.begin() as conn:
+        return decide(conn, found=discrepancies, key=key, status=status, note=note)
 
 
 def trailing_sales(conn: Connection, *, as_of: dt.date) -> dict[str, Decimal]:
@@ -260,7 +339,7 @@ def fx_exposure(engine: Engine, *, home: Path | None = None) -> dict[str, Any]:
     from tradepilot.fx.service import LatestRates
     from tradepilot.payments.config import load_payments_config
     from tradepilot.payments.exposure import exposure
-    from tradepilot.payments.reading import read_order_totals, read_rates
+    from tradepilot.payments.reading import read_order_totals
     from tradepilot.payments.reconcile import report
     from tradepilot.workspace import base_currency
 

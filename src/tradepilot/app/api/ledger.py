@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from tradepilot.app.security import State, require_token
 from tradepilot.domain.errors import DataValidationError
@@ -82,3 +84,66 @@ def vat_return(
     from tradepilot.ledger.exports import vat_return as compute
 
     return compute(state.engine, scheme=scheme, period=period)
+
+
+class OpeningRowIn(BaseModel):
+    """One opening balance: the account's balance on ``as_of``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account: str = Field(max_length=8)
+    currency: str = Field(min_length=3, max_length=3)
+    amount: Decimal = Field(max_digits=18, decimal_places=6)
+    as_of: dt.date
+
+
+class OpeningIn(BaseModel):
+    """The opening balances to post once (all with the same ``as_of``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rows: list[OpeningRowIn] = Field(min_length=1, max_length=500)
+
+
+@router.get("/ledger/opening")
+def get_opening(state: State) -> dict[str, Any]:
+    """The posted opening balances (``entry``, ``as_of``, ``lines``), or 404."""
+    from tradepilot.ledger.books_service import opening_balances
+
+    found = opening_balances(state.engine)
+    if found is None:
+        raise HTTPException(status_code=404, detail="no opening balances posted")
+    return found
+
+
+@router.post("/ledger/opening")
+def post_opening(state: State, body: OpeningIn) -> dict[str, Any]:
+    """Post the opening balances, balanced against 3000 (once)."""
+    from tradepilot.ledger.books_service import post_opening_records
+
+    records = [
+        {"account": r.account, "currency": r.currency, "amount": str(r.amount),
+         "as_of": r.as_of.isoformat()}
+        for r in body.rows
+    ]  # fmt: skip
+    return post_opening_records(state.engine, records=records, where="request")
+
+
+@router.post("/ledger/rules")
+def post_rules(state: State, dry_run: bool = False) -> dict[str, Any]:
+    """Categorise bank lines by the workspace's bank rules and post them;
+    ``uncategorised`` lists the lines no rule matched."""
+    from tradepilot.ledger.books_service import categorise_bank
+
+    return categorise_bank(state.engine, home=state.settings.home, post=not dry_run)
+
+
+@router.post("/ledger/revalue")
+def post_revalue(
+    state: State,
+    through: Annotated[str | None, Query(max_length=7, description="YYYY-MM")] = None,
+) -> dict[str, Any]:
+    """Unrealised FX at each month end not yet revalued (reversed on the 1st)."""
+    from tradepilot.ledger.books_service import revalue_fx
+
+    return revalue_fx(state.engine, through=through)

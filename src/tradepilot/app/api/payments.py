@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from tradepilot.app.security import State, require_token
 from tradepilot.app.state import AppState
 from tradepilot.payments.service import (
     cash_balances,
+    decide_discrepancy,
     fx_exposure,
+    list_discrepancies,
     payment_transactions,
 )
 from tradepilot.payments.service import current_reconciliation as reconciliation
@@ -67,3 +70,40 @@ def get_reconciliation(
 def get_exposure(state: State) -> dict[str, Any]:
     """Cash and receivables by currency, a 5% move's effect, spreads per provider."""
     return fx_exposure(state.engine, home=state.settings.home)
+
+
+@router.get("/payments/discrepancies")
+def get_discrepancies(
+    state: State,
+    include_closed: Annotated[
+        bool, Query(alias="all", description="Also those resolved or ignored")
+    ] = False,
+) -> dict[str, Any]:
+    """The discrepancies with their ``id``, ``status`` (open, resolved, ignored)
+    and ``note``, as ``{data, count, open, closed}``."""
+    return list_discrepancies(
+        state.engine, home=state.settings.home, include_closed=include_closed
+    )
+
+
+class DiscrepancyDecision(BaseModel):
+    """What the seller decided: ``resolved`` or ``ignored`` with a note, or
+    ``open`` to take a decision back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["resolved", "ignored", "open"] = "resolved"
+    note: str = Field(default="", max_length=2000)
+
+
+@router.post("/payments/discrepancies/{key}")
+def post_decision(
+    state: State,
+    key: Annotated[str, Path(max_length=32)],
+    decision: DiscrepancyDecision,
+) -> dict[str, Any]:
+    """Mark a discrepancy resolved or ignored (kept across reconciliations)."""
+    return decide_discrepancy(
+        state.engine, key=key, status=decision.status, note=decision.note,
+        home=state.settings.home,
+    )  # fmt: skip

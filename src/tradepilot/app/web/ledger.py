@@ -1,6 +1,7 @@
 """The ledger half of the Money page: ``/money/ledger``, an htmx fragment with the
 P&L by month and by country (Plotly), VAT due per jurisdiction, the hash chain's
-status and the latest anchor."""
+status and the latest anchor; ``/money/books``, the opening balances and the bank
+lines no rule categorises."""
 
 from __future__ import annotations
 
@@ -57,3 +58,18 @@ def _chart(pnl: dict[str, Any], by: str, *, limit: int | None = None) -> dict[st
         "margin": [r["gross_margin_base"] for r in rows],
         "currency": pnl["base_currency"],
     }
+
+
+@router.get("/money/books", response_class=HTMLResponse)
+def books_fragment(request: Request, state: State, session: CurrentSession) -> Response:
+    """Opening balances and uncategorised bank lines (an htmx fragment)."""
+    from tradepilot.ledger.books_service import categorise_bank, opening_balances
+
+    try:
+        context: dict[str, Any] = {
+            "opening": opening_balances(state.engine),
+            "bank": categorise_bank(state.engine, home=state.settings.home, post=False),
+        }
+    except TradePilotError as exc:
+        context = {"books_error": str(exc)}
+    return render(request, "partials/books_money.html", session=session, **context)

@@ -20,12 +20,14 @@ YAML mapping names them::
     balance: Saldo
 
 A credit (money in) is positive, a debit negative. ``--currency`` gives the
-currency of a file without one.
+currency of a file without one. An ISO 20022 CAMT.053 XML statement is read too
+(:mod:`tradepilot.payments.adapters.camt`).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from tradepilot.domain.errors import ImportFormatError
@@ -99,13 +101,18 @@ def _columns(table: RawTable, mapping: dict[str, Any]) -> dict[str, str]:
 
 
 def parse(table: RawTable, ctx: ImportContext) -> Parsed:
-    """Bank lines (see the module docstring)."""
+    """Bank lines (see the module docstring); of a CAMT.053 file, its booked
+    entries (:mod:`tradepilot.payments.adapters.camt`)."""
+    parsed = Parsed()
+    if table.encoding == "xml":
+        from tradepilot.payments.adapters.camt import split_booked
+
+        table, parsed.bad = split_booked(table)
     mapping = read_mapping(ctx.mapping)
     columns = _columns(table, mapping)
     fixed = mapping.get("currency_code") or ctx.currency
     account = str(mapping.get("account") or "bank")
     formats = [mapping["date_format"]] if mapping.get("date_format") else DATE_FORMATS
-    parsed = Parsed()
     for row in rows_of(table, columns):
         reason, line = _line(row, account, fixed, formats)
         if line is None:
@@ -154,6 +161,16 @@ def _line(
     )
 
 
+def read(path: Path) -> RawTable:
+    """The statement as a table: CAMT.053 XML or CSV/TSV/XLSX."""
+    from tradepilot.payments.adapters.camt import read_statement
+
+    return read_statement(path)
+
+
 IMPORT_FORMAT = ImportFormat(
-    FORMAT, "bank statement CSV (with --mapping for other layouts)", bank_loader(parse)
+    FORMAT,
+    "bank statement CSV (with --mapping for other layouts) or CAMT.053 XML",
+    bank_loader(parse),
+    read=read,
 )

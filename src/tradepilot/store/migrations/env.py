@@ -8,6 +8,7 @@ from alembic import context
 from tradepilot.store import (  # noqa: F401
     tables_automation,
     tables_ledger,
+    tables_money,
     tables_payments,
     tables_risk,
     tables_service,
