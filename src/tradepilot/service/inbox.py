@@ -25,6 +25,7 @@ from tradepilot.service.entities import OrderFormats
 from tradepilot.service.linking import link_messages
 from tradepilot.service.mail import IncomingMessage, normalised_subject
 from tradepilot.service.sources import Batch
+from tradepilot.service.templates import LANGUAGES
 from tradepilot.service.triage import triage_texts
 from tradepilot.service.urgency import (
     DUE_SOON_BOOST,
@@ -196,7 +197,14 @@ def triage_messages(
         return []
     formats = OrderFormats.learn(_order_numbers(conn))
     texts = [row.text for row in rows]
-    triage = triage_texts(texts, formats=formats, home=home)
+    config = load_service_config(home)
+    triage = triage_texts(
+        texts,
+        formats=formats,
+        home=home,
+        countries=_order_countries(conn),
+        languages=[*LANGUAGES, *config.languages_read],
+    )
     hints = [
         ([row.order_hint] if row.order_hint else [])
         + formats.find(row.subject)
@@ -236,6 +244,12 @@ def triage_messages(
         updates,
     )
     return triage.notes
+
+
+def _order_countries(conn: Connection) -> list[str]:
+    """Countries the seller has sold to (their languages are the candidates)."""
+    query = sa.select(tables.orders.c.country).distinct()
+    return [c for c in conn.execute(query).scalars() if c]
 
 
 def _order_numbers(conn: Connection) -> list[str]:

@@ -8,13 +8,14 @@ Trained models live in the workspace (``<home>/models/<kind>/``, see
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.text import registry
 from tradepilot.text.intents import UNKNOWN, IntentModel
+from tradepilot.text.languages import candidate_languages as _candidates
 from tradepilot.text.languages import detect_languages as _detect
 from tradepilot.text.lexicon import lexicon_sentiment
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UNKNOWN",
+    "candidate_languages",
     "classify_intents",
     "detect_languages",
     "intent_model",
@@ -33,12 +35,24 @@ __all__ = [
 ]
 
 
-def detect_languages(texts: Sequence[str]) -> list[tuple[str, float]]:
-    """ISO 639-1 code and confidence per text (``("und", 0.0)`` without letters).
+def detect_languages(
+    texts: Sequence[str], *, candidates: Sequence[str] | None = None
+) -> list[tuple[str, float]]:
+    """ISO 639-1 code and confidence per text (``("und", 0.0)`` without letters),
+    chosen among ``candidates`` when given (see :func:`candidate_languages`).
 
     See :func:`tradepilot.text.languages.detect_languages`.
     """
-    return _detect(texts)
+    return _detect(texts, candidates=candidates)
+
+
+def candidate_languages(
+    countries: Iterable[str | None], also: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """The languages a seller's messages are told apart among: English, those of
+    the countries it sells to, and ``also``. See
+    :func:`tradepilot.text.languages.candidate_languages`."""
+    return _candidates(countries, also)
 
 
 def intent_model(*, home: Path | None = None, name: str | None = None) -> IntentModel:
@@ -86,7 +100,14 @@ def classify_intents(
     model = intent_model(home=home, name=name)
     if model.needs_groups and languages is None:
         languages = [code for code, _ in detect_languages(texts)]
-    return model.predict(list(texts), languages)
+    # each distinct (text, language) is classified once: inboxes repeat themselves
+    keys = [(t, languages[i] if languages else "") for i, t in enumerate(texts)]
+    distinct = list(dict.fromkeys(keys))
+    answers = model.predict(
+        [t for t, _ in distinct], [g for _, g in distinct] if languages else None
+    )
+    found = dict(zip(distinct, answers, strict=True))
+    return [found[key] for key in keys]
 
 
 def sentiment(
