@@ -198,6 +198,7 @@ ARGUMENTS |= {
         *_in(p),
     ],
     "reviews use": lambda p, tmp: ["default", *_in(p)],
+    "inbox correct": lambda p, tmp: ["1", *_words("--intent track_order"), *_in(p)],
 }
 PRELUDES = {"demo": SMALL_DEMO}
 

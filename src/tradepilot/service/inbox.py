@@ -5,7 +5,8 @@ mailbox again adds nothing twice. Threads: a message joins the thread of any
 message it references (``References`` / ``In-Reply-To``), else a thread of its
 own subject and sender. Triage links each message to an order (an order number
 it names, in the seller's formats) and, failing that, to the customer and latest
-order of its sender's e-mail.
+order of its sender's e-mail. An intent the seller corrected
+(:mod:`~tradepilot.service.corrections`) stays the seller's when triage runs again.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tradepilot.domain.errors import DataValidationError
 from tradepilot.service.cleaning import clean_text
 from tradepilot.service.config import ServiceConfig, load_service_config
 from tradepilot.service.entities import OrderFormats
+from tradepilot.service.intent_corrections import apply_corrections
 from tradepilot.service.linking import link_messages
 from tradepilot.service.mail import IncomingMessage, normalised_subject
 from tradepilot.service.sources import Batch
@@ -183,6 +185,7 @@ def triage_messages(
     """Triage the messages ``ids`` (None: all), store the results, return notes."""
     query = sa.select(
         support_messages.c.id,
+        support_messages.c.message_key,
         support_messages.c.subject,
         support_messages.c.text,
         support_messages.c.sender_email,
@@ -212,6 +215,11 @@ def triage_messages(
         for row, entities in zip(rows, triage.entities, strict=True)
     ]
     links = link_messages(conn, hints, [row.sender_email for row in rows])
+    intents = apply_corrections(
+        [row.message_key for row in rows],
+        [(v.label, v.confidence) for v in triage.intents],
+        home=home,
+    )
     at = now_utc()
     updates = []
     for i, row in enumerate(rows):
@@ -222,8 +230,8 @@ def triage_messages(
                 "_id": row.id,
                 "language": triage.languages[i].label,
                 "language_confidence": triage.languages[i].confidence,
-                "intent": triage.intents[i].label,
-                "confidence": triage.intents[i].confidence,
+                "intent": intents[i][0],
+                "confidence": intents[i][1],
                 "sentiment": triage.sentiments[i].label,
                 "sentiment_score": triage.sentiments[i].confidence,
                 "entities": json.dumps(triage.entities[i]),

@@ -153,21 +153,57 @@ def read_table(path: Path, columns: Sequence[str]) -> pl.DataFrame:
 
 
 def train_intents_file(
-    home: Path, *, path: Path, text_col: str, label_col: str, name: str
+    home: Path,
+    *,
+    path: Path | None,
+    text_col: str | None = None,
+    label_col: str | None = None,
+    name: str,
+    extra: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, Any]:
     """Train an intent model on a labelled CSV and store it in the workspace.
+
+    Parameters
+    ----------
+    path : Path or None
+        The labelled CSV (``text_col``, ``label_col``); None trains on the
+        built-in default's examples (Bitext + multilingual seeds) instead.
+    extra : sequence of (text, label, language)
+        More examples, such as the seller's corrections from the Inbox; with a
+        language each (``und`` when unknown) for per-language thresholds.
 
     Returns
     -------
     dict
         ``{"name", "classes", "examples", "cv_accuracy", "threshold",
-        "cv_accuracy_with_abstention", "confusions"}``.
+        "cv_accuracy_with_abstention", "confusions", "corrections"}``.
+
+    Raises
+    ------
+    DataValidationError
+        No file and no column names, a missing column, or examples an intent
+        model cannot learn from (see :meth:`IntentModel.fit`).
     """
     registry.check_name(name)
-    frame = read_table(path, [text_col, label_col])
-    texts = frame[text_col].fill_null("").to_list()
-    labels = frame[label_col].fill_null("").to_list()
-    model = IntentModel().fit(texts, labels)
+    groups: list[str] | None = None
+    if path is None:
+        from tradepilot.text.defaults import default_training_set
+
+        texts, labels, groups, source = default_training_set()
+    else:
+        if not text_col or not label_col:
+            raise DataValidationError(
+                "training from a file needs --text-col and --label-col"
+            )
+        frame = read_table(path, [text_col, label_col])
+        texts = frame[text_col].fill_null("").to_list()
+        labels = frame[label_col].fill_null("").to_list()
+        source = str(path)
+    if extra and groups is not None:
+        groups += [language for _, _, language in extra]
+    texts += [text for text, _, _ in extra]
+    labels += [label for _, label, _ in extra]
+    model = IntentModel().fit(texts, labels, groups=groups)
     summary = {
         "name": name,
         "classes": model.classes_,
@@ -176,7 +212,8 @@ def train_intents_file(
         "threshold": round(model.threshold_, 4),
         "cv_accuracy_with_abstention": round(model.cv_accuracy_with_abstention_, 4),
         "confusions": model.confusions_,
-        "source": str(path),
+        "corrections": len(extra),
+        "source": source,
     }
     registry.save_model(home, "intents", name, model, summary)
     return summary
