@@ -4,7 +4,8 @@
 in their real formats, and imports them through the same importers a seller uses:
 ECB-format rates, the product catalogue, Shopify and Amazon orders, the Shopify
 customers export (marketing consent), purchase orders and inventory snapshots, the
-payment providers' reports and the bank statement (reconciled at once); then
+payment providers' reports and the bank statement (reconciled at once), product
+reviews and support messages (an mbox, triaged on import); then
 it forecasts demand per SKU x country
 (:func:`tradepilot.forecasting.service.forecast_demand`), backtests it on the last
 12 weeks (:func:`~tradepilot.forecasting.service.backtest_demand`: the Forecasts
@@ -147,6 +148,7 @@ class DemoResult:
     payments: dict[str, Any] = field(default_factory=dict)
     reviews: dict[str, Any] = field(default_factory=dict)
     monitors: dict[str, Any] = field(default_factory=dict)
+    support: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_home(home: Path) -> None:
@@ -211,6 +213,16 @@ def _demo_reviews(
     return import_reviews(engine, path=paths["reviews"], home=home, fmt="shopify")
 
 
+def _demo_support(engine: Any, store: Any, home: Path) -> dict[str, Any]:
+    """Simulated support messages in 8 languages (an mbox; ground truth in
+    demo-data/truth/support_messages.csv), imported and triaged."""
+    from tradepilot.service.service import import_messages
+    from tradepilot.simulate.support import simulate_support, write_support
+
+    paths = write_support(simulate_support(store.orders), home / "demo-data")
+    return import_messages(engine, home=home, path=paths["support"])
+
+
 def build_demo(
     home: Path,
     *,
@@ -272,6 +284,8 @@ def build_demo(
             truth_file = home / "demo-data" / "truth" / "risk_events.json"
             truth_file.parent.mkdir(parents=True, exist_ok=True)
             truth_file.write_text(json.dumps(risk_truth, indent=1), encoding="utf-8")
+        progress("importing and triaging simulated support messages (8 languages)")
+        result.support = _demo_support(engine, store, home)
         if forecast:
             progress("forecasting demand per SKU x country (model chosen per series)")
             result.forecast = forecast_demand(engine, ForecastSettings(n_jobs=2))

@@ -69,3 +69,22 @@ def test_an_unknown_message_is_a_problem(inbox: FastAPI, client: TestClient) -> 
 
     assert response.status_code == 422
     assert response.json()["detail"].startswith("no message 999")
+
+
+def test_an_intent_is_corrected_and_a_bad_one_refused(
+    inbox: FastAPI, client: TestClient
+) -> None:
+    client.post("/api/v1/inbox/1/draft")
+
+    corrected = client.put("/api/v1/inbox/1/intent", json={"intent": "complaint"})
+    refused = client.put("/api/v1/inbox/1/intent", json={"intent": "unknown"})
+    malformed = client.put("/api/v1/inbox/1/intent", json={"intent": "two words"})
+
+    assert corrected.status_code == 200
+    found = corrected.json()
+    assert (found["intent"], found["corrections"]) == ("complaint", 1)
+    assert found["draft"]["intent"] == "complaint"  # drafted again at once
+    assert client.get("/api/v1/inbox/1").json()["intent"] == "complaint"
+    assert refused.status_code == 422
+    assert "expected a label" in refused.json()["detail"]
+    assert malformed.status_code == 422

@@ -39,12 +39,40 @@ def test_demo_imports_every_export_and_forecasts(tmp_path: Path):
     assert result.margins["currency"] == "EUR"
     assert result.customers["segments"]  # saved: the Customers page opens at once
     assert len(result.payments["discrepancies"]) == 6  # the injected ones
+    assert result.support["added"] == 400
+    accuracy = support_accuracy(home)  # against the simulator's truth
+    assert accuracy["language"] >= 0.95
+    assert accuracy["order"] >= 0.95
     login = (home / "demo-login.txt").read_text()
     assert result.owner_password in login
     assert len(result.owner_password) == 16
     page = forecasts_page(home, result.owner_email, result.owner_password)
     assert 'id="accuracy"' in page
     assert "No backtest yet" not in page
+
+
+def support_accuracy(home: Path) -> dict[str, float]:
+    """Share of the demo's support messages whose language and linked order match
+    the simulator's truth (demo-data/truth/support_messages.csv)."""
+    import csv
+
+    import sqlalchemy as sa
+
+    from tradepilot.store.engine import create_engine
+    from tradepilot.store.tables_service import support_messages as m
+
+    path = home / "demo-data" / "truth" / "support_messages.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        truth = {row["message_id"]: row for row in csv.DictReader(handle)}
+    engine = create_engine(Settings(home=home, database_url=None))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(m.c.message_key, m.c.language, m.c.order_number)
+        ).all()
+    engine.dispose()
+    language = sum(r.language == truth[r.message_key]["language"] for r in rows)
+    order = sum((r.order_number or "") == truth[r.message_key]["order"] for r in rows)
+    return {"language": language / len(rows), "order": order / len(rows)}
 
 
 def forecasts_page(home: Path, email: str, password: str) -> str:

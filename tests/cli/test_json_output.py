@@ -198,6 +198,7 @@ ARGUMENTS |= {
         *_in(p),
     ],
     "reviews use": lambda p, tmp: ["default", *_in(p)],
+    "inbox correct": lambda p, tmp: ["1", *_words("--intent track_order"), *_in(p)],
 }
 ARGUMENTS |= {
     "approvals approve": lambda p, tmp: [_proposal(p), *_in(p)],

@@ -87,6 +87,13 @@ def test_triage_edit_approve_and_send_a_reply(
         expect(body).to_contain_text("vielen Dank für Ihre Nachricht zur Bestellung")
         expect(page.locator("#draft-facts")).to_contain_text("K-2024-0004")
 
+        # when the owner corrects the intent, the draft is written again for it
+        page.locator("#intent-input").fill("complaint")
+        page.locator("#correct-intent-button").click()
+        expect(page.locator("#inbox-done")).to_contain_text("Intent corrected")
+        expect(page.locator("#message-intent")).to_have_text("complaint")
+        expect(page.locator("#draft-source")).to_contain_text("complaint")
+
         # when the owner edits and approves it, then sends it
         body.fill("Hallo Anna,\n\nIhr Paket ist unterwegs.\n\nViele Grüße")
         page.locator("#approve-reply").click()

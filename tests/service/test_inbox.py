@@ -228,3 +228,31 @@ def test_an_imap_import_without_settings_says_what_it_needs(shop, home: Path):
 
     with pytest.raises(ExternalServiceError, match=r"\[imap\] needs host and user"):
         import_messages(shop, home=home, imap=True)
+
+
+def test_an_order_older_than_the_newest_numbers_shape_is_found(
+    engine, home, write_eml, tmp_path, monkeypatch
+):
+    # a counter that grew a digit: #998 is old, #1001 and #1002 are new
+    from tradepilot.ingest.service import import_file
+
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_number,ordered_at,sku,quantity,unit_price,country\n"
+        "#998,2023-01-01 10:00:00,A,1,5.00,DE\n"
+        "#1002,2024-03-03 10:00:00,A,1,5.00,DE\n"
+        "#1001,2024-03-02 10:00:00,A,1,5.00,DE\n"
+    )
+    mapping = tmp_path / "orders.yaml"
+    mapping.write_text(
+        "source: web\ncolumns:\n  order_number: order_number\n"
+        "  ordered_at: ordered_at\n  sku: sku\n  quantity: quantity\n"
+        "  unit_price: unit_price\n  country: country\ncurrency: EUR\n"
+    )
+    import_file(engine, fmt="generic", path=orders, mapping=mapping)
+    monkeypatch.setattr("tradepilot.service.inbox.FORMAT_SAMPLE", 2)
+    path = write_eml(body="Where is order #998?", sender="x@y.z")
+
+    _import(engine, home, path)
+
+    assert list_messages(engine, now=NOW)["messages"][0]["order"] == "#998"

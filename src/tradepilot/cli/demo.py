@@ -145,6 +145,11 @@ def _summary(result: DemoResult) -> None:
             f"Customers: {c['customers']:,} in {len(c['segments'])} segments; largest"
             f" by margin: {names} (tradepilot customers segments)"
         )
+    if result.support:
+        stdout.print(
+            f"Inbox: {result.support['added']:,} support messages in 8 languages"
+            " imported and triaged (tradepilot inbox list; the Inbox page)"
+        )
     if result.payments:
         found = result.payments["discrepancies"]
         kinds = sorted({d["kind"].replace("_", " ") for d in found})

@@ -1,5 +1,5 @@
-"""``tradepilot inbox import|list|show|triage|draft|approve|send``: the support
-inbox."""
+"""``tradepilot inbox import|list|show|triage|draft|approve|send|correct``: the
+support inbox."""
 
 from __future__ import annotations
 
@@ -229,6 +229,42 @@ def send(
         stdout.print(note)
 
 
+def correct(
+    message: MessageArgument,
+    intent: Annotated[
+        str, typer.Option("--intent", help="The message's real intent (any label).")
+    ],
+    by: Annotated[str, typer.Option("--by", help="Who corrects.")] = "owner",
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Correct a message's intent: used at once (an unsent draft is drafted again)
+    and kept as training data (support intents train --with-corrections)."""
+    from tradepilot.service.service import correct_intent
+
+    with errors_as_messages(), workspace_store(workspace) as (engine, home):
+        report = correct_intent(
+            engine, message_id=message, intent=intent, home=home, by=by
+        )
+    if as_json:
+        emit_json(report)
+        return
+    if report.get("intent") is None:
+        for note in report.get("notes", []):
+            stdout.print(note)
+        return
+    stdout.print(
+        f"message {message}: intent {report['previous'] or '–'} ->"
+        f" [bold]{report['intent']}[/] ({report['corrections']} correction(s) kept"
+        " for training: tradepilot support intents train --with-corrections)",
+        highlight=False,
+    )
+    if report["draft"]:
+        _print_draft(report["draft"])
+    for note in report["notes"]:
+        stdout.print(f"  note: {note}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``tradepilot inbox ...`` to ``app``."""
     inbox_app.command("import")(import_)
@@ -238,4 +274,5 @@ def register(app: typer.Typer) -> None:
     inbox_app.command("draft")(draft)
     inbox_app.command("approve")(approve)
     inbox_app.command("send")(send)
+    inbox_app.command("correct")(correct)
     app.add_typer(inbox_app, name="inbox")

@@ -17,6 +17,7 @@ from tradepilot.cli.output import (
     settings_for,
     stdout,
 )
+from tradepilot.domain.errors import DataValidationError
 
 support_app = typer.Typer(
     help="Customer-service text models: the intents triage recognises.",
@@ -44,12 +45,28 @@ def _home(workspace: Path | None) -> Path:
 
 @intents_app.command("train")
 def train(
-    file: FileArgument,
-    text_col: TextColumn,
-    label_col: Annotated[
-        str, typer.Option("--label-col", help="Column of the intent.")
-    ],
     name: Annotated[str, typer.Option("--name", help="Name to store the model as.")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Labelled CSV (UTF-8, header row); may be left out with"
+            " --with-corrections to train on the default examples plus them."
+        ),
+    ] = None,
+    text_col: Annotated[
+        str | None, typer.Option("--text-col", help="Column of the message text.")
+    ] = None,
+    label_col: Annotated[
+        str | None, typer.Option("--label-col", help="Column of the intent.")
+    ] = None,
+    with_corrections: Annotated[
+        bool,
+        typer.Option(
+            "--with-corrections",
+            help="Add the intents corrected in the Inbox (inbox correct) to the"
+            " examples.",
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -57,23 +74,33 @@ def train(
     the abstention threshold and the most frequent confusions."""
     from tradepilot.text.service import train_intents_file  # scikit-learn
 
+    home = _home(workspace)
     with errors_as_messages(), progress_reporter(not as_json) as progress:
+        extra = _corrections(home) if with_corrections else []
+        if file is None and not with_corrections:
+            raise DataValidationError(
+                "give a labelled CSV file (with --text-col and --label-col), or"
+                " --with-corrections to train on the default examples plus the"
+                " Inbox corrections"
+            )
         progress("cross-validating and training the intent model")
         found = train_intents_file(
-            _home(workspace),
+            home,
             path=file,
             text_col=text_col,
             label_col=label_col,
             name=name,
+            extra=extra,
         )
     if as_json:
         emit_json(found)
         return
     stdout.print(
         f"[bold]{found['name']}[/]: {len(found['classes'])} intents, "
-        f"{found['examples']:,} examples; cross-validated accuracy "
-        f"{found['cv_accuracy']:.1%} ({found['cv_accuracy_with_abstention']:.1%} "
-        f"counting 'unknown' as wrong); abstains below confidence {found['threshold']:.2f}"
+        f"{found['examples']:,} examples ({found['corrections']} Inbox corrections);"
+        f" cross-validated accuracy {found['cv_accuracy']:.1%}"
+        f" ({found['cv_accuracy_with_abstention']:.1%} counting 'unknown' as wrong);"
+        f" abstains below confidence {found['threshold']:.2f}"
     )
     if found["confusions"]:
         stdout.print(
@@ -81,6 +108,19 @@ def train(
                        ["label", "predicted", "count"])
         )  # fmt: skip
     stdout.print(f"use it for triage: tradepilot support intents use {found['name']}")
+
+
+def _corrections(home: Path) -> list[tuple[str, str, str]]:
+    """The Inbox's intent corrections, through the service capability."""
+    from tradepilot.service.service import training_examples
+
+    found = training_examples(home)
+    if not found:
+        raise DataValidationError(
+            "no intent corrections in this workspace yet: correct a message's intent"
+            " with `tradepilot inbox correct ID --intent X` or on the Inbox page"
+        )
+    return found
 
 
 @intents_app.command("predict")

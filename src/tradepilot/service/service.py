@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from tradepilot.domain.errors import ImportFormatError
 from tradepilot.service.config import load_service_config
+from tradepilot.service.corrections import correct_intent
 from tradepilot.service.inbox import (
     list_messages,
     now_utc,
@@ -23,6 +24,7 @@ from tradepilot.service.inbox import (
     store_batch,
     triage_messages,
 )
+from tradepilot.service.intent_corrections import training_examples
 from tradepilot.service.replies import (
     approve_draft,
     draft_reply,
@@ -40,6 +42,7 @@ from tradepilot.service.sources import (
 
 __all__ = [
     "approve_draft",
+    "correct_intent",
     "draft_reply",
     "edit_draft",
     "import_messages",
@@ -47,6 +50,7 @@ __all__ = [
     "retriage",
     "send_reply",
     "show_message",
+    "training_examples",
 ]
 
 

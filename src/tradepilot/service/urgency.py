@@ -22,9 +22,10 @@ import re
 # Each lexicon is in English, German, French, Spanish, Italian, Dutch, Polish, Swedish.
 _CHARGEBACK = re.compile(
     r"charge\s?back|dispute|paypal (claim|case)|open a (claim|case)|bank.{0,20}reverse"
-    r"|r[üu]ckbuchung|zahlung zur[üu]ckholen|k[äa]uferschutz|r[ée]trofacturation"
-    r"|litige|opposition bancaire|contracargo|disputa|reclamaci[óo]n (al|con el) banco"
-    r"|riaddebito|contestazione|storno|terugboeking|geschil|chargeback|obci[ąa][żz]enie"
+    r"|r[üu]ckbuch|zur[üu]ckbuchen|zahlung zur[üu]ckholen|k[äa]uferschutz"
+    r"|r[ée]trofacturation|litige|opposition bancaire|fer(ai|ais|a) opposition"
+    r"|faire opposition|contracargo|disputa|reclamaci[óo]n (al|con el) banco"
+    r"|riaddebito|contestazione|storno|terugboek|geschil|chargeback|obci[ąa][żz]enie"
     r" zwrotne|spór|reklamacja w banku|[åa]terkrav|bestrida (betalningen|k[öo]pet)",
     re.IGNORECASE,
 )

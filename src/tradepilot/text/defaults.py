@@ -19,7 +19,13 @@ from tradepilot.text import corpora, registry
 from tradepilot.text.intents import IntentModel
 
 PER_INTENT = 400
-VERSION = "4"
+VERSION = "5"
+# Bitext's utterances form a threshold group of their own: written from templates,
+# they are classified with near-certainty out of fold, and an English threshold
+# chosen on them (0.99) turned most real English messages into "unknown" (80% of
+# the demo's). English messages get the threshold of the English seed phrases,
+# written like real messages, as every other language does.
+BITEXT_GROUP = "bitext"
 
 
 def default_training_set() -> tuple[list[str], list[str], list[str], str]:
@@ -39,7 +45,7 @@ def default_training_set() -> tuple[list[str], list[str], list[str], str]:
             chosen = rng.sample(chosen, PER_INTENT)
         texts += chosen
         labels += [label] * len(chosen)
-        languages += ["en"] * len(chosen)
+        languages += [BITEXT_GROUP] * len(chosen)
     source = f"Bitext 27 intents (<= {PER_INTENT} each) + seed phrases"
     return texts, labels, languages, source
 

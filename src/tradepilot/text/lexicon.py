@@ -80,11 +80,14 @@ def _entries() -> tuple[dict[str, int], tuple[tuple[str, int], ...]]:
     return exact, tuple(sorted(prefixes, key=lambda p: -len(p[0])))
 
 
+@lru_cache(maxsize=200_000)
 def polarity(word: str) -> int:
     """+1, -1 or 0 for one lower-case word.
 
     >>> polarity("enttäuscht"), polarity("great"), polarity("table")
     (-1, 1, 0)
+
+    Cached: the prefix entries are tried one by one, and a vocabulary repeats.
     """
     exact, prefixes = _entries()
     if word in exact:

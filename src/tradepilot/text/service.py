@@ -8,13 +8,14 @@ Trained models live in the workspace (``<home>/models/<kind>/``, see
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tradepilot.domain.errors import DataValidationError
 from tradepilot.text import registry
 from tradepilot.text.intents import UNKNOWN, IntentModel
+from tradepilot.text.languages import candidate_languages as _candidates
 from tradepilot.text.languages import detect_languages as _detect
 from tradepilot.text.lexicon import lexicon_sentiment
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UNKNOWN",
+    "candidate_languages",
     "classify_intents",
     "detect_languages",
     "intent_model",
@@ -33,12 +35,24 @@ __all__ = [
 ]
 
 
-def detect_languages(texts: Sequence[str]) -> list[tuple[str, float]]:
-    """ISO 639-1 code and confidence per text (``("und", 0.0)`` without letters).
+def detect_languages(
+    texts: Sequence[str], *, candidates: Sequence[str] | None = None
+) -> list[tuple[str, float]]:
+    """ISO 639-1 code and confidence per text (``("und", 0.0)`` without letters),
+    chosen among ``candidates`` when given (see :func:`candidate_languages`).
 
     See :func:`tradepilot.text.languages.detect_languages`.
     """
-    return _detect(texts)
+    return _detect(texts, candidates=candidates)
+
+
+def candidate_languages(
+    countries: Iterable[str | None], also: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """The languages a seller's messages are told apart among: English, those of
+    the countries it sells to, and ``also``. See
+    :func:`tradepilot.text.languages.candidate_languages`."""
+    return _candidates(countries, also)
 
 
 def intent_model(*, home: Path | None = None, name: str | None = None) -> IntentModel:
@@ -86,7 +100,14 @@ def classify_intents(
     model = intent_model(home=home, name=name)
     if model.needs_groups and languages is None:
         languages = [code for code, _ in detect_languages(texts)]
-    return model.predict(list(texts), languages)
+    # each distinct (text, language) is classified once: inboxes repeat themselves
+    keys = [(t, languages[i] if languages else "") for i, t in enumerate(texts)]
+    distinct = list(dict.fromkeys(keys))
+    answers = model.predict(
+        [t for t, _ in distinct], [g for _, g in distinct] if languages else None
+    )
+    found = dict(zip(distinct, answers, strict=True))
+    return [found[key] for key in keys]
 
 
 def sentiment(
@@ -132,21 +153,57 @@ def read_table(path: Path, columns: Sequence[str]) -> pl.DataFrame:
 
 
 def train_intents_file(
-    home: Path, *, path: Path, text_col: str, label_col: str, name: str
+    home: Path,
+    *,
+    path: Path | None,
+    text_col: str | None = None,
+    label_col: str | None = None,
+    name: str,
+    extra: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, Any]:
     """Train an intent model on a labelled CSV and store it in the workspace.
+
+    Parameters
+    ----------
+    path : Path or None
+        The labelled CSV (``text_col``, ``label_col``); None trains on the
+        built-in default's examples (Bitext + multilingual seeds) instead.
+    extra : sequence of (text, label, language)
+        More examples, such as the seller's corrections from the Inbox; with a
+        language each (``und`` when unknown) for per-language thresholds.
 
     Returns
     -------
     dict
         ``{"name", "classes", "examples", "cv_accuracy", "threshold",
-        "cv_accuracy_with_abstention", "confusions"}``.
+        "cv_accuracy_with_abstention", "confusions", "corrections"}``.
+
+    Raises
+    ------
+    DataValidationError
+        No file and no column names, a missing column, or examples an intent
+        model cannot learn from (see :meth:`IntentModel.fit`).
     """
     registry.check_name(name)
-    frame = read_table(path, [text_col, label_col])
-    texts = frame[text_col].fill_null("").to_list()
-    labels = frame[label_col].fill_null("").to_list()
-    model = IntentModel().fit(texts, labels)
+    groups: list[str] | None = None
+    if path is None:
+        from tradepilot.text.defaults import default_training_set
+
+        texts, labels, groups, source = default_training_set()
+    else:
+        if not text_col or not label_col:
+            raise DataValidationError(
+                "training from a file needs --text-col and --label-col"
+            )
+        frame = read_table(path, [text_col, label_col])
+        texts = frame[text_col].fill_null("").to_list()
+        labels = frame[label_col].fill_null("").to_list()
+        source = str(path)
+    if extra and groups is not None:
+        groups += [language for _, _, language in extra]
+    texts += [text for text, _, _ in extra]
+    labels += [label for _, label, _ in extra]
+    model = IntentModel().fit(texts, labels, groups=groups)
     summary = {
         "name": name,
         "classes": model.classes_,
@@ -155,7 +212,8 @@ def train_intents_file(
         "threshold": round(model.threshold_, 4),
         "cv_accuracy_with_abstention": round(model.cv_accuracy_with_abstention_, 4),
         "confusions": model.confusions_,
-        "source": str(path),
+        "corrections": len(extra),
+        "source": source,
     }
     registry.save_model(home, "intents", name, model, summary)
     return summary

@@ -95,3 +95,29 @@ def send(state: State, message_id: MessageId) -> dict[str, Any]:
     from tradepilot.service.service import send_reply
 
     return send_reply(state.engine, message_id=message_id, home=state.settings.home)
+
+
+class IntentCorrection(BaseModel):
+    """The seller's intent for a message (any label; not ``unknown``)."""
+
+    intent: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][\w.-]*$")
+    by: str = Field(default="owner", min_length=1, max_length=128)
+
+
+@router.put("/{message_id}/intent")
+def correct_intent(
+    state: State, message_id: MessageId, correction: IntentCorrection
+) -> dict[str, Any]:
+    """Correct the message's intent: ``{"id", "intent", "previous", "corrections",
+    "draft", "notes"}``; an unsent draft is drafted again for it, and the
+    correction is kept as training data (``support intents train
+    --with-corrections``)."""
+    from tradepilot.service.service import correct_intent as correct
+
+    return correct(
+        state.engine,
+        message_id=message_id,
+        intent=correction.intent,
+        home=state.settings.home,
+        by=correction.by,
+    )

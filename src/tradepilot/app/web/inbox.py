@@ -135,3 +135,24 @@ def _act(
     except TradePilotError as exc:
         return _pane(request, state, session, message_id, error=str(exc))
     return _pane(request, state, session, message_id, done=done)
+
+
+@router.post("/inbox/message/{message_id}/intent", response_class=HTMLResponse)
+def correct(
+    request: Request,
+    state: State,
+    session: CsrfSession,
+    message_id: MessageId,
+    intent: Annotated[str, Form(min_length=1, max_length=64)],
+) -> Response:
+    """Correct the message's intent (htmx); an unsent draft is drafted again."""
+    from tradepilot.service.service import correct_intent
+
+    return _act(
+        request, state, session, message_id,
+        lambda: correct_intent(
+            state.engine, message_id=message_id, intent=intent,
+            home=state.settings.home, by=session.email,
+        ),
+        "intent corrected",
+    )  # fmt: skip
