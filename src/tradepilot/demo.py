@@ -8,13 +8,17 @@ payment providers' reports and the bank statement (reconciled at once); then
 it forecasts demand per SKU x country
 (:func:`tradepilot.forecasting.service.forecast_demand`), backtests it on the last
 12 weeks (:func:`~tradepilot.forecasting.service.backtest_demand`: the Forecasts
-page's accuracy panel), plans a restock and prices margins. The simulator's ground
-truth is kept beside the exports in ``demo-data/truth`` for later capabilities to
-measure themselves against.
+page's accuracy panel), plans a restock and prices margins, runs the monitors and
+writes the daily brief. The store carries the injected risk events of
+:mod:`tradepilot.simulate.risk_events` (a demand break, a late supplier, a VAT rise,
+a return spike, fraudulent orders, an FX shock), so the brief has alerts to show.
+The simulator's ground truth is kept beside the exports in ``demo-data/truth`` for
+later capabilities to measure themselves against.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +41,7 @@ from tradepilot.logistics.service import margin_summary
 from tradepilot.replenishment.config import CONFIG_FILENAME, load_purchasing_config
 from tradepilot.replenishment.service import plan_restock
 from tradepilot.simulate import SimulationConfig, simulate_store, write_store
+from tradepilot.simulate.risk_events import inject_risk_events, write_rule_change
 from tradepilot.workspace import init_workspace, workspace_status
 
 MARKER = ".tradepilot-demo"
@@ -127,6 +132,8 @@ class DemoResult:
     customers: dict[str, Any] = field(default_factory=dict)
     payments: dict[str, Any] = field(default_factory=dict)
     reviews: dict[str, Any] = field(default_factory=dict)
+    monitors: dict[str, Any] = field(default_factory=dict)
+    brief: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_home(home: Path) -> None:
@@ -172,6 +179,27 @@ def _demo_reviews(engine: Any, store: Any, home: Path) -> dict[str, Any]:
     return import_reviews(engine, path=paths["reviews"], home=home, fmt="shopify")
 
 
+def _inject_risk_events(store: Any, home: Path) -> tuple[Any, dict[str, Any]]:
+    """The store with the risk events of :mod:`tradepilot.simulate.risk_events`;
+    their truth kept in ``demo-data/truth/risk_events.json``."""
+    store, truth = inject_risk_events(store)
+    folder = home / "demo-data" / "truth"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "risk_events.json").write_text(
+        json.dumps(truth, indent=2, default=str), encoding="utf-8"
+    )
+    return store, truth
+
+
+def _watch(engine: Any, home: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run the monitors, then build the daily brief (saved: the Today page)."""
+    from tradepilot.assistant.brief_service import build_brief
+    from tradepilot.risk.service import run_monitors
+
+    monitors = run_monitors(engine, home=home)
+    return monitors, build_brief(engine, home=home)
+
+
 def build_demo(
     home: Path,
     *,
@@ -194,11 +222,13 @@ def build_demo(
     prepare_home(home)
     progress("simulating the demo store")
     store = simulate_store(config or SimulationConfig())
+    store, risk_truth = _inject_risk_events(store, home)
     files = write_store(store, home / "demo-data")
     (home / CONFIG_FILENAME).write_text(DEMO_PURCHASING, encoding="utf-8")
     (home / TRADE_CONFIG_FILENAME).write_text(DEMO_TRADE, encoding="utf-8")
     settings = Settings(home=home, database_url=None)
     engine = init_workspace(settings, base_currency="EUR")
+    write_rule_change(home, risk_truth["rule_effective_from"])
     # A fresh random password per demo, kept in the demo folder (never a fixed secret).
     result = DemoResult(home=home, owner_password=new_secret()[:16])
     create_owner(engine, email=result.owner_email, password=result.owner_password)
@@ -227,6 +257,8 @@ def build_demo(
             result.margins = margin_summary(engine, home=home)
             progress("segmenting customers")
             result.customers = _segments(engine, home)
+            progress("running the monitors and writing the daily brief")
+            result.monitors, result.brief = _watch(engine, home)
     finally:
         engine.dispose()
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tradepilot.cli import (
+    brief,
     customers,
     demo,
     forecast,
@@ -44,6 +45,7 @@ inbox.register(app)
 support.register(app)
 reviews.register(app)
 risk.register(app)
+brief.register(app)
 
 
 def main() -> None:
