@@ -147,21 +147,14 @@ def read_forecast(
         ``{"run_id", "created_at", "first_period", "by_country": {country: {day:
         units}}}`` or None without a forecast run; notes.
     """
-    from tradepilot.forecasting.service import export_frame, latest_run
+    from tradepilot.forecasting.latest import latest_by_country
 
-    with engine.connect() as conn:
-        run = latest_run(conn)
+    run = latest_by_country(engine)
     if run is None:
         return None, ["no forecast yet: sales are not compared with one"
                       " (tradepilot forecast run)"]  # fmt: skip
-    freq = str(run["params"].get("freq", "W"))
-    frame = export_frame(engine)
-    by_period: dict[tuple[str, dt.date], float] = {}
-    for country, start, units in frame.select(
-        "country", "period_start", "forecast"
-    ).iter_rows():
-        key = (str(country), start)
-        by_period[key] = by_period.get(key, 0.0) + float(units or 0.0)
+    freq = str(run["freq"])
+    by_period: dict[tuple[str, dt.date], float] = run["units"]
     periods = sorted({start for _, start in by_period})
     notes = []
     if periods and days and days[0] < periods[0]:
@@ -176,8 +169,8 @@ def read_forecast(
                 daily = units / _period_days(start, freq)
                 expected.setdefault(country, {})[day] = daily
     info = {
-        "run_id": run["id"],
-        "created_at": _iso(run.get("created_at")),
+        "run_id": run["run_id"],
+        "created_at": _iso(run["created_at"]),
         "first_period": periods[0].isoformat() if periods else None,
         "by_country": expected,
     }

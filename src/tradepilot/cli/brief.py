@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -16,24 +15,6 @@ from tradepilot.cli.output import (
     stdout,
     workspace_store,
 )
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
-APPROVALS = "tradepilot.automation.service"
-
-
-def waiting_approvals(engine: Engine) -> list[dict[str, Any]] | None:
-    """Plans waiting for approval, or None when the automation capability (and its
-    approval queue) is not part of this build."""
-    try:
-        module = importlib.import_module(APPROVALS)
-    except ModuleNotFoundError as exc:
-        if exc.name and APPROVALS.startswith(exc.name):
-            return None
-        raise
-    found: list[dict[str, Any]] = module.list_approvals(engine, status="pending")
-    return found
 
 
 def brief(
@@ -54,6 +35,7 @@ def brief(
 ) -> None:
     """The daily brief: sales against forecast, cash, alerts by money, approvals
     waiting, and what changed since the last brief."""
+    from tradepilot.approvals import waiting_approvals
     from tradepilot.assistant.brief_service import build_brief, send_brief
 
     day = date.date() if date else None
@@ -69,7 +51,7 @@ def brief(
         stdout.print(f"brief for {report['date']} sent to {sent['to']}: {sent['subject']}",
                      highlight=False)  # fmt: skip
         return
-    stdout.print(report["text"], highlight=False, markup=False, end="")
+    stdout.print(report["text"], highlight=False, markup=False, end="", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -65,6 +65,8 @@ def demo(
                 "margins": result.margins,
                 "customers": result.customers,
                 "payments": result.payments,
+                "monitors": result.monitors,
+                "brief": result.brief,
             }
         )
         return
@@ -152,6 +154,10 @@ def _summary(result: DemoResult) -> None:
             f" {len(found):,} discrepancies ({', '.join(kinds) or 'none'})"
             " (tradepilot payouts reconcile; the Money page)"
         )
+    if result.brief:
+        stdout.print()
+        stdout.print(result.brief["text"], highlight=False, markup=False, end="")
+        stdout.print("(tradepilot brief; the Today page)\n", highlight=False)
     stdout.print(
         f"Workspace: {result.home.resolve()}  (try: tradepilot status -w {result.home})"
     )

@@ -37,6 +37,7 @@ NAVIGATION = [
     ("/reviews", "Reviews"),
     ("/alerts", "Alerts"),
     ("/inbox", "Inbox"),
+    ("/today", "Today"),
 ]
 
 
