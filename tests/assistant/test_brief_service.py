@@ -59,7 +59,8 @@ def test_brief_reports_the_days_sales_and_says_what_is_missing(
         ("CH", 1249.5), ("DE", 63.8), ("AT", 37.5)
     ]  # fmt: skip
     assert [c["channel"] for c in sales["by_channel"]] == ["shop-berlin"]
-    assert brief["alerts_open"] is None and brief["cash"] == []
+    assert brief["alerts_open"] is None
+    assert brief["cash"] == []
     assert brief["forecast"] is None
     assert any(n.startswith("no forecast yet") for n in brief["notes"])
     text = brief["text"]
