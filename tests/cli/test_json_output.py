@@ -198,6 +198,7 @@ ARGUMENTS |= {
         *_in(p),
     ],
     "reviews use": lambda p, tmp: ["default", *_in(p)],
+    "brief": lambda p, tmp: ["--date", p.cutoff, *_in(p)],
 }
 PRELUDES = {"demo": SMALL_DEMO}
 
