@@ -123,3 +123,26 @@ def test_brief_email_to_an_unreachable_server_saves_nothing(fresh: Path):
     assert "the e-mail was not sent" in result.stderr
     assert "Traceback" not in result.stderr
     assert _saved(fresh) == 0
+
+
+def test_api_brief_builds_it_and_refuses_a_date_out_of_range(fresh: Path):
+    from fastapi.testclient import TestClient
+
+    from tradepilot.app import create_app
+    from tradepilot.auth.service import create_token
+
+    app = create_app(Settings(home=fresh, database_url=None))
+    engine = app.state.tradepilot.engine
+    auth = {"Authorization": f"Bearer {create_token(engine, name='brief-test')}"}
+    try:
+        client = TestClient(app)
+        ok = client.get("/api/v1/brief?date=2024-03-06", headers=auth)
+        bad = client.get("/api/v1/brief?date=0001-01-01", headers=auth)
+    finally:
+        engine.dispose()
+
+    assert ok.status_code == 200
+    assert ok.json()["sales"]["yesterday"]["revenue"] == 1274.5
+    assert bad.status_code == 422
+    assert "between 1990-01-01 and 2100-12-31; got 0001-01-01" in bad.text
+    assert _saved(fresh) == 1

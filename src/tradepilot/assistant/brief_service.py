@@ -35,6 +35,7 @@ from tradepilot.domain.money import minor_unit
 from tradepilot.store.tables_assistant import assistant_briefs
 
 SALES_DAYS = 14  # the week and the week before it
+EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  # dates that make sense
 
 
 def build_brief(
@@ -68,11 +69,28 @@ def build_brief(
     DataValidationError
         If the workspace holds no orders yet.
     """
-    day = date or inputs.newest_order_day(engine)
+    day = brief_day(engine, date)
     brief = _compose(engine, day, waiting)
     with engine.begin() as conn:
         _save(conn, day, brief)
     return brief
+
+
+def brief_day(engine: Engine, date: dt.date | None) -> dt.date:
+    """``date``, checked, or the newest order day.
+
+    Raises
+    ------
+    DataValidationError
+        If ``date`` is before 1990 or after 2100, or the workspace has no orders.
+    """
+    if date is None:
+        return inputs.newest_order_day(engine)
+    if not EARLIEST <= date <= LATEST:
+        raise DataValidationError(
+            f"the brief's date must be between {EARLIEST} and {LATEST}; got {date}"
+        )
+    return date
 
 
 def _compose(
@@ -176,7 +194,7 @@ def todays_brief(
 ) -> dict[str, Any]:
     """The day's saved brief, or a new one when that day has none (the Today page:
     reading a snapshot takes milliseconds, building one a second or more)."""
-    day = date or inputs.newest_order_day(engine)
+    day = brief_day(engine, date)
     found = saved_brief(engine, date=day)
     if found is not None:
         return found
@@ -216,7 +234,7 @@ def send_brief(
             " to) before sending it"
         )
     config.sender_address()  # checked first: a clear message, not an SMTP error
-    day = date or inputs.newest_order_day(engine)
+    day = brief_day(engine, date)
     brief = _compose(engine, day, waiting)  # saved once sent: the next brief
     subject = subject_line(brief)
     page = f"<!doctype html><html><body>{render_html(brief)}</body></html>"
