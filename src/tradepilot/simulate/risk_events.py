@@ -105,12 +105,17 @@ def _demand_break(
     orders: pl.DataFrame, lines: pl.DataFrame, sku: str, end: dt.date,
     rng: np.random.Generator,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:  # fmt: skip
-    recent = orders.filter(_recent(orders, end, 21))["order_key"]
-    hit = (pl.col("sku") == sku) & pl.col("order_key").is_in(recent.implode())
-    drop = pl.Series(rng.random(lines.height) < 0.85)
-    lines = lines.filter(~(hit & drop))
-    kept = lines["order_key"].unique().implode()
-    return orders.filter(pl.col("order_key").is_in(kept)), lines
+    # Whole orders go (not just the SKU's lines): an order keeps its totals, its
+    # payment and its export rows consistent (a line dropped from an order left its
+    # charge above its lines, a false payment discrepancy).
+    recent = orders.filter(_recent(orders, end, 21))["order_key"].implode()
+    hit = lines.filter((pl.col("sku") == sku) & pl.col("order_key").is_in(recent))
+    keys = hit["order_key"].unique(maintain_order=True)
+    gone = keys.filter(pl.Series(rng.random(keys.len()) < 0.85)).implode()
+    return (
+        orders.filter(~pl.col("order_key").is_in(gone)),
+        lines.filter(~pl.col("order_key").is_in(gone)),
+    )
 
 
 def _return_spike(
