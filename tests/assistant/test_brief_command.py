@@ -138,6 +138,8 @@ def test_api_brief_builds_it_and_refuses_a_date_out_of_range(fresh: Path):
         client = TestClient(app)
         ok = client.get("/api/v1/brief?date=2024-03-06", headers=auth)
         bad = client.get("/api/v1/brief?date=0001-01-01", headers=auth)
+        anonymous = client.get("/api/v1/brief")
+        page = client.get("/today", follow_redirects=False)
     finally:
         engine.dispose()
 
@@ -145,4 +147,6 @@ def test_api_brief_builds_it_and_refuses_a_date_out_of_range(fresh: Path):
     assert ok.json()["sales"]["yesterday"]["revenue"] == 1274.5
     assert bad.status_code == 422
     assert "between 1990-01-01 and 2100-12-31; got 0001-01-01" in bad.text
+    assert anonymous.status_code == 401
+    assert (page.status_code, page.headers["location"]) == (303, "/setup")  # no owner
     assert _saved(fresh) == 1
