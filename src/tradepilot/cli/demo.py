@@ -156,7 +156,9 @@ def _summary(result: DemoResult) -> None:
         )
     if result.brief:
         stdout.print()
-        stdout.print(result.brief["text"], highlight=False, markup=False, end="")
+        stdout.print(
+            result.brief["text"], highlight=False, markup=False, end="", soft_wrap=True
+        )
         stdout.print("(tradepilot brief; the Today page)\n", highlight=False)
     stdout.print(
         f"Workspace: {result.home.resolve()}  (try: tradepilot status -w {result.home})"
