@@ -9,9 +9,12 @@ reviews and support messages (an mbox, triaged on import); then
 it forecasts demand per SKU x country
 (:func:`tradepilot.forecasting.service.forecast_demand`), backtests it on the last
 12 weeks (:func:`~tradepilot.forecasting.service.backtest_demand`: the Forecasts
-page's accuracy panel), plans a restock and prices margins. The simulator's ground
-truth is kept beside the exports in ``demo-data/truth`` for later capabilities to
-measure themselves against.
+page's accuracy panel), plans a restock and prices margins, runs the monitors and
+writes the daily brief. The store carries the injected risk events of
+:mod:`tradepilot.simulate.risk_events` (a demand break, a late supplier, a VAT rise,
+a return spike, fraudulent orders, an FX shock), so the brief has alerts to show.
+The simulator's ground truth is kept beside the exports in ``demo-data/truth`` for
+later capabilities to measure themselves against.
 """
 
 from __future__ import annotations
@@ -41,7 +44,6 @@ from tradepilot.logistics.config import CONFIG_FILENAME as TRADE_CONFIG_FILENAME
 from tradepilot.logistics.service import margin_summary
 from tradepilot.replenishment.config import CONFIG_FILENAME, load_purchasing_config
 from tradepilot.replenishment.service import plan_restock
-from tradepilot.risk.service import run_monitors
 from tradepilot.simulate import SimulationConfig, simulate_store, write_store
 from tradepilot.simulate.risk_events import (
     inject_risk_events,
@@ -149,6 +151,7 @@ class DemoResult:
     reviews: dict[str, Any] = field(default_factory=dict)
     monitors: dict[str, Any] = field(default_factory=dict)
     support: dict[str, Any] = field(default_factory=dict)
+    brief: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare_home(home: Path) -> None:
@@ -223,13 +226,22 @@ def _demo_support(engine: Any, store: Any, home: Path) -> dict[str, Any]:
     return import_messages(engine, home=home, path=paths["support"])
 
 
+def _watch(engine: Any, home: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run the monitors, then build the daily brief (saved: the Today page)."""
+    from tradepilot.assistant.brief_service import build_brief
+    from tradepilot.risk.service import run_monitors
+
+    monitors = run_monitors(engine, home=home)
+    return monitors, build_brief(engine, home=home)
+
+
 def build_demo(
     home: Path,
     *,
     config: SimulationConfig | None = None,
     progress: Callable[[str], None] = lambda _stage: None,
     forecast: bool = True,
-    risk_events: bool | None = None,
+    risk_events: bool = True,
 ) -> DemoResult:
     """Simulate a store into ``home`` and import it into an embedded SQLite store.
 
@@ -242,29 +254,29 @@ def build_demo(
     forecast : bool, default True
         Also run a demand forecast and its backtest, a restock plan and margins, as
         a seller would next (and, with them, the risk monitors).
-    risk_events : bool, optional
+    risk_events : bool, default True
         Inject the risk radar's events (:mod:`tradepilot.simulate.risk_events`:
         a demand break, a late supplier, a return spike, fraudulent orders, an FX
         shock, a VAT rule change, a bad review batch; the payments simulator's
         mistakes) with their truth in ``demo-data/truth/risk_events.json``.
-        Default: only for the full demo store (``config`` None).
     """
     prepare_home(home)
     progress("simulating the demo store")
     store = simulate_store(config or SimulationConfig())
     risk_truth: dict[str, Any] | None = None
-    if risk_events if risk_events is not None else config is None:
+    if risk_events:
         store, risk_truth = inject_risk_events(store)
     files = write_store(store, home / "demo-data")
     if risk_truth is not None:
         payments_truth = pl.read_csv(files["truth_payments"])
         risk_truth["events"] += payment_events(payments_truth)
-        write_rule_change(home, risk_truth["rule_effective_from"])
     (home / CONFIG_FILENAME).write_text(DEMO_PURCHASING, encoding="utf-8")
     (home / TRADE_CONFIG_FILENAME).write_text(DEMO_TRADE, encoding="utf-8")
     (home / "bank-rules.yaml").write_text(DEMO_BANK_RULES, encoding="utf-8")
     settings = Settings(home=home, database_url=None)
     engine = init_workspace(settings, base_currency="EUR")
+    if risk_truth is not None:  # a VAT rise ahead, in the workspace's reference files
+        write_rule_change(home, risk_truth["rule_effective_from"])
     # A fresh random password per demo, kept in the demo folder (never a fixed secret).
     result = DemoResult(home=home, owner_password=new_secret()[:16])
     create_owner(engine, email=result.owner_email, password=result.owner_password)
@@ -299,8 +311,8 @@ def build_demo(
             result.margins = margin_summary(engine, home=home)
             progress("segmenting customers")
             result.customers = _segments(engine, home)
-            progress("running the risk monitors")
-            result.monitors = run_monitors(engine, home=home)
+            progress("running the monitors and writing the daily brief")
+            result.monitors, result.brief = _watch(engine, home)
     finally:
         engine.dispose()
     return result

@@ -43,6 +43,13 @@ def test_demo_imports_every_export_and_forecasts(tmp_path: Path):
     accuracy = support_accuracy(home)  # against the simulator's truth
     assert accuracy["language"] >= 0.95
     assert accuracy["order"] >= 0.95
+    # the monitors ran on the injected risk events; the brief ranks their alerts
+    truth = json.loads((home / "demo-data" / "truth" / "risk_events.json").read_text())
+    injected = {(e["kind"], e["subject"]) for e in truth["events"]}
+    top = [(a["kind"], a["subject"]) for a in result.brief["alerts"]]
+    assert result.monitors["alerts_open"] == result.brief["alerts_open"] > 0
+    assert injected & set(top), (injected, top)
+    assert result.brief["text"].startswith("TradePilot brief for ")
     login = (home / "demo-login.txt").read_text()
     assert result.owner_password in login
     assert len(result.owner_password) == 16

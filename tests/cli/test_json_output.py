@@ -204,6 +204,7 @@ ARGUMENTS |= {
     "approvals approve": lambda p, tmp: [_proposal(p), *_in(p)],
     "approvals reject": lambda p, tmp: [_proposal(p), "--reason", "no", *_in(p)],
     "jobs run": lambda p, tmp: ["notifications", *_in(p)],  # nothing due: skipped
+    "brief": lambda p, tmp: ["--date", p.cutoff, *_in(p)],
 }
 PRELUDES = {"demo": SMALL_DEMO}
 

@@ -19,6 +19,7 @@ from tradepilot import __version__
 from tradepilot.app import problems
 from tradepilot.app.api.ask import router as ask_api
 from tradepilot.app.api.automation import router as automation_api
+from tradepilot.app.api.brief import router as brief_api
 from tradepilot.app.api.customers import router as customers_api
 from tradepilot.app.api.forecasts import router as forecasts_api
 from tradepilot.app.api.imports import router as imports_api
@@ -50,6 +51,7 @@ from tradepilot.app.web.restock import router as restock_web
 from tradepilot.app.web.reviews import router as reviews_web
 from tradepilot.app.web.routes import router as web_router
 from tradepilot.app.web.settings import router as settings_web
+from tradepilot.app.web.today import router as today_web
 from tradepilot.auth.service import has_owner
 from tradepilot.config import Settings
 from tradepilot.workspace import open_store
@@ -112,6 +114,8 @@ def create_app(settings: Settings, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(ask_api)
     app.include_router(ask_web)
     app.include_router(automation_web)
+    app.include_router(brief_api)
+    app.include_router(today_web)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app

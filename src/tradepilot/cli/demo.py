@@ -66,6 +66,7 @@ def demo(
                 "customers": result.customers,
                 "payments": result.payments,
                 "monitors": result.monitors,
+                "brief": result.brief,
             }
         )
         return
@@ -167,6 +168,12 @@ def _summary(result: DemoResult) -> None:
             f"Risk radar: {result.monitors['alerts_open']:,} open alerts ({counts})"
             " (tradepilot alerts list; the Alerts page)"
         )
+    if result.brief:
+        stdout.print()
+        stdout.print(
+            result.brief["text"], highlight=False, markup=False, end="", soft_wrap=True
+        )
+        stdout.print("(tradepilot brief; the Today page)\n", highlight=False)
     stdout.print(
         f"Workspace: {result.home.resolve()}  (try: tradepilot status -w {result.home})"
     )

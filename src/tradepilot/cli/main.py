@@ -7,6 +7,7 @@ import typer
 from tradepilot.cli import (
     approvals,
     automation,
+    brief,
     customers,
     demo,
     forecast,
@@ -52,6 +53,7 @@ approvals.register(app)
 ask_command.register(app)
 listings_command.register(app)
 automation.register(app)
+brief.register(app)
 
 
 def main() -> None:

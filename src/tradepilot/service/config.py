@@ -7,6 +7,7 @@ has a default. Example::
     seller_name = "Lindqvist Home"
     signature = "Anna Lindqvist\\nLindqvist Home · Berlin"
     reply_from = "support@lindqvist.example"
+    brief_to = "anna@lindqvist.example"        # where `tradepilot brief --email` goes
     languages_read = ["en", "de"]     # what the seller reads without translation
     handling_days = 1                  # days from order to dispatch
     tracking_url = "https://www.dhl.de/track?piececode={tracking}"
@@ -101,6 +102,7 @@ class ServiceConfig(BaseModel):
     seller_name: str = "Your shop"
     signature: str = ""
     reply_from: str | None = None
+    brief_to: str | None = None  # the owner's address for the daily brief
     languages_read: list[str] = Field(default_factory=lambda: ["en"])
     handling_days: int = Field(default=1, ge=0, le=60)
     tracking_url: str | None = None

@@ -1,4 +1,4 @@
-"""Sending an approved reply by SMTP, as ``service.toml`` says."""
+"""Sending an approved reply (or the daily brief) by SMTP, as ``service.toml`` says."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ def build_mail(
     subject: str,
     body: str,
     in_reply_to: str | None = None,
+    html: str | None = None,
 ) -> EmailMessage:
-    """The reply as an e-mail, threaded under the customer's message."""
+    """The reply as an e-mail, threaded under the customer's message; with
+    ``html``, an HTML alternative to the text ``body``."""
     mail = EmailMessage()
     sender = config.sender_address()
     mail["From"] = f"{config.seller_name} <{sender}>"
@@ -31,6 +33,8 @@ def build_mail(
         mail["In-Reply-To"] = in_reply_to
         mail["References"] = in_reply_to
     mail.set_content(body)
+    if html is not None:
+        mail.add_alternative(html, subtype="html")
     return mail
 
 
@@ -41,8 +45,9 @@ def send_mail(
     subject: str,
     body: str,
     in_reply_to: str | None = None,
+    html: str | None = None,
 ) -> str:
-    """Send one reply; its Message-ID.
+    """Send one reply (or any message: ``html`` adds an HTML part); its Message-ID.
 
     Raises
     ------
@@ -50,7 +55,7 @@ def send_mail(
         If the server cannot be reached, refuses the login or the recipient.
     """
     mail = build_mail(
-        config, to=to, subject=subject, body=body, in_reply_to=in_reply_to
+        config, to=to, subject=subject, body=body, in_reply_to=in_reply_to, html=html
     )
     smtp = config.smtp
     where = f"smtp {smtp.host}:{smtp.port}"
@@ -68,5 +73,7 @@ def send_mail(
                 client.login(smtp.user, smtp.password() or "")
             client.send_message(mail)
     except (OSError, smtplib.SMTPException) as exc:
-        raise ExternalServiceError(f"{where}: the reply was not sent ({exc})") from None
+        raise ExternalServiceError(
+            f"{where}: the e-mail was not sent ({exc})"
+        ) from None
     return str(mail["Message-ID"])

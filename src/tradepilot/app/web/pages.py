@@ -38,6 +38,7 @@ NAVIGATION = [
     ("/alerts", "Alerts"),
     ("/inbox", "Inbox"),
     ("/automation", "Automation"),
+    ("/today", "Today"),
 ]
 
 

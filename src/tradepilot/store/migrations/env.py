@@ -6,6 +6,7 @@ from alembic import context
 
 # Each capability's tables register on the one metadata when their module loads.
 from tradepilot.store import (  # noqa: F401
+    tables_assistant,
     tables_automation,
     tables_ledger,
     tables_money,
