@@ -31,6 +31,18 @@ def test_two_weeks_far_below_the_band_is_a_demand_break():
 
 
 @pytest.mark.parametrize(
+    ("last_two", "raised"),
+    [((0.0, 0.0), []), ((45.0, 50.0), ["demand_break"])],
+    ids=["fall-is-the-stockout", "rise-still-counts"],
+)
+def test_a_sku_out_of_stock_breaks_only_upwards(last_two, raised):
+    alerts = demand_breaks(_weekly(last_two), {"sku A": 5.0}, today=TODAY,
+                           config=CONFIG, out_of_stock=frozenset({"sku A"}))  # fmt: skip
+
+    assert [a.kind for a in alerts] == raised
+
+
+@pytest.mark.parametrize(
     "last_two", [(21.0, 19.0), (5.0, 20.0)], ids=["usual", "one-week"]
 )
 def test_usual_weeks_or_a_single_odd_week_are_not_a_break(last_two):

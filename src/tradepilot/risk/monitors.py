@@ -73,9 +73,14 @@ def _monitors(
         weekly = weekly_series(
             inputs.lines, today, 52 + config.break_baseline_weeks + 4
         )
+        empty: frozenset[str] = frozenset()
+        if positions is not None:
+            none_left = positions.filter(pl.col("on_hand").fill_null(0) <= 0)
+            empty = frozenset(f"sku {sku}" for sku in none_left["sku"].to_list())
         return sales.demand_breaks(
-            weekly, figures.series_price, today=today, config=config
-        )
+            weekly, figures.series_price, today=today, config=config,
+            out_of_stock=empty,
+        )  # fmt: skip
 
     def margin_erosion() -> list[Alert] | None:
         if margins is None:

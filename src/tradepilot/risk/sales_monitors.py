@@ -34,6 +34,7 @@ def demand_breaks(
     *,
     today: dt.date,
     config: RiskConfig,
+    out_of_stock: frozenset[str] = frozenset(),
 ) -> list[Alert]:
     """Series whose last two weeks both fall outside the 95% band of their baseline,
     or whose last four weeks shifted from it (a changepoint: Mann-Whitney U).
@@ -56,6 +57,10 @@ def demand_breaks(
     config : RiskConfig
         ``break_baseline_weeks``, ``break_min_change``, ``break_min_units``,
         ``break_p_value``, ``min_money``.
+    out_of_stock : frozenset of str, optional
+        Series (``sku X``) with no stock on hand now: a fall in their sales is the
+        stockout the ``stockout`` monitor reports, not a change in demand, so only
+        a rise raises a demand break for them.
     """
     from scipy import stats
 
@@ -81,8 +86,13 @@ def demand_breaks(
     )
     busy = np.maximum(median, recent4.mean(axis=1)) >= config.break_min_units
     raised = Raised("demand_break", config)
+    empty = np.array([name in out_of_stock for name in series], dtype=bool)
+    fell = recent < expected
     for i in np.flatnonzero(
-        busy & (outside | shifted) & (change >= config.break_min_change)
+        busy
+        & (outside | shifted)
+        & (change >= config.break_min_change)
+        & ~(empty & fell)
     ):
         name = series[i]
         money = abs(recent[i] - expected[i]) * unit_price.get(name, 0.0) * QUARTER_WEEKS
