@@ -64,7 +64,8 @@ def test_brief_prints_the_text_and_saves_the_day(fresh: Path):
     assert result.stdout.startswith(
         "TradePilot brief for Wed 6 Mar 2024 (amounts in EUR)"
     )
-    assert "Waiting for approval: approvals not set up" in result.stdout
+    # the automation capability is installed: its (empty) approval queue is shown
+    assert "Waiting for approval: nothing" in result.stdout
     assert _saved(fresh) == 1
 
 

@@ -52,7 +52,9 @@ def test_today_shows_the_brief_and_rebuilds_it(page: Page, base_url: str,
     expect(rows.first.get_by_role("link", name="evidence")).to_have_attribute(
         "href", "/restock"
     )
-    expect(page.locator("#brief-waiting h3")).to_contain_text("approvals not set up")
+    expect(page.locator("#brief-waiting h3")).to_contain_text(
+        "Waiting for approval: nothing"
+    )
 
     # and after a new alert, Rebuild shows it (the page showed the saved brief)
     _raise_alerts(live_app, ("fx_move", "currency CHF", 300.0),
