@@ -18,7 +18,9 @@ The store also gets the payments simulator's files (its injected discrepancies a
 ``payment_discrepancy`` events) and simulated reviews with a bad batch of one SKU
 (a ``review_sentiment`` event).
 
-Usage: ``python bench/risk_bench.py [--skip-online-retail | --online-retail-only]``.
+Usage: ``python bench/risk_bench.py [--skip-online-retail | --online-retail-only]``;
+``--demo PATH`` judges a workspace built by ``tradepilot demo --no-serve -w PATH``
+(the full demo store) against its ``demo-data/truth/risk_events.json`` instead.
 """
 
 from __future__ import annotations
@@ -71,6 +73,21 @@ def build_store(root: Path) -> tuple[Any, Path, dict[str, Any]]:
     import_reviews_with_spike(engine, home, store, truth, inject_review_spike)
     (root / "truth.json").write_text(json.dumps(truth), encoding="utf-8")
     return engine, home, truth
+
+
+def demo_store(home: Path) -> tuple[Any, Path, dict[str, Any]]:
+    """A workspace built by ``tradepilot demo`` (the risk events' truth is in its
+    ``demo-data/truth/risk_events.json``)."""
+    from tradepilot.config import Settings
+    from tradepilot.store.engine import create_engine
+
+    truth_file = home / "demo-data" / "truth" / "risk_events.json"
+    if not truth_file.exists():
+        sys.exit(
+            f"{truth_file} not found: build it with `tradepilot demo --no-serve -w {home}`"
+        )
+    engine = create_engine(Settings(home=home, database_url=None))
+    return engine, home, json.loads(truth_file.read_text(encoding="utf-8"))
 
 
 def import_reviews_with_spike(
@@ -181,9 +198,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(keep or tmp)
         started = time.perf_counter()
-        engine, home, truth = build_store(root)
-        print(f"simulated store with injected events built in "
-              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+        if "--demo" in sys.argv:  # a `tradepilot demo` workspace and its truth
+            engine, home, truth = demo_store(
+                Path(sys.argv[sys.argv.index("--demo") + 1])
+            )
+            print(f"demo workspace {home}")
+        else:
+            engine, home, truth = build_store(root)
+            print(f"simulated store with injected events built in "
+                  f"{time.perf_counter() - started:.0f} s")  # fmt: skip
         result = judge(engine, home, truth)
         ranking = order_ranking(engine, truth)
     for run in result["runs"]:
@@ -210,7 +233,7 @@ def main() -> None:
         f" orders scored {ranking['orders']}, fraudulent {ranking['fraud']}"
     )
     print_rows(rows)
-    if "--skip-online-retail" not in sys.argv:
+    if "--skip-online-retail" not in sys.argv and "--demo" not in sys.argv:
         time_online_retail(keep)
 
 

@@ -228,11 +228,12 @@ def _demo_support(engine: Any, store: Any, home: Path) -> dict[str, Any]:
 
 def _watch(engine: Any, home: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the monitors, then build the daily brief (saved: the Today page)."""
+    from tradepilot.approvals import waiting_approvals
     from tradepilot.assistant.brief_service import build_brief
     from tradepilot.risk.service import run_monitors
 
     monitors = run_monitors(engine, home=home)
-    return monitors, build_brief(engine, home=home)
+    return monitors, build_brief(engine, home=home, waiting=waiting_approvals(engine))
 
 
 def build_demo(
