@@ -90,25 +90,33 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
 
 
 def _sale_orders(conn: Connection, numbers: set[str]) -> dict[str, Link]:
+    newest = _newest_sales(conn, tables.orders.c.order_number, numbers)
+    return {number: link for number, (_, link) in newest.items()}
+
+
+def _newest_sales(
+    conn: Connection, column: sa.Column[Any], values: set[Any]
+) -> dict[Any, tuple[Any, Link]]:
+    """The newest sale order per value of ``column`` (an order number that came
+    twice, a customer's orders), with its order time."""
     orders = tables.orders
-    found: dict[str, tuple[Any, Link]] = {}
-    for chunk in _chunks(numbers):
+    found: dict[Any, tuple[Any, Link]] = {}
+    for chunk in _chunks(values):
         rows = conn.execute(
             sa.select(
+                column.label("key"),
                 orders.c.id,
                 orders.c.order_number,
                 orders.c.customer_id,
                 orders.c.ordered_at,
-            ).where(  # fmt: skip
-                orders.c.order_number.in_(chunk), orders.c.kind == "sale"
-            )
+            ).where(column.in_(chunk), orders.c.kind == "sale")
         )
         for row in rows:
-            known = found.get(row.order_number)
-            if known is None or row.ordered_at > known[0]:  # the same number twice
+            known = found.get(row.key)
+            if known is None or row.ordered_at > known[0]:
                 link = Link(row.id, row.order_number, row.customer_id)
-                found[row.order_number] = (row.ordered_at, link)
-    return {number: link for number, (_, link) in found.items()}
+                found[row.key] = (row.ordered_at, link)
+    return found
 
 
 def _customers_by_email(conn: Connection, addresses: set[str]) -> dict[str, list[int]]:
@@ -129,22 +137,4 @@ def _customers_by_email(conn: Connection, addresses: set[str]) -> dict[str, list
 def _latest_orders(
     conn: Connection, customers: set[int]
 ) -> dict[int, tuple[Any, Link]]:
-    orders = tables.orders
-    found: dict[int, tuple[Any, Link]] = {}
-    for chunk in _chunks(customers):
-        rows = conn.execute(
-            sa.select(
-                orders.c.id,
-                orders.c.order_number,
-                orders.c.customer_id,
-                orders.c.ordered_at,
-            ).where(  # fmt: skip
-                orders.c.customer_id.in_(chunk), orders.c.kind == "sale"
-            )
-        )
-        for row in rows:
-            known = found.get(row.customer_id)
-            if known is None or row.ordered_at > known[0]:
-                link = Link(row.id, row.order_number, row.customer_id)
-                found[row.customer_id] = (row.ordered_at, link)
-    return found
+    return _newest_sales(conn, tables.orders.c.customer_id, customers)
