@@ -10,7 +10,7 @@ import pytest
 from statsforecast import StatsForecast
 from statsforecast.models import SeasonalNaive
 
-from tradepilot.forecasting.pooled_season import POOLED, fit_pooled
+from tradepilot.forecasting.pooled_season import POOLED, POOLED_MEAN, fit_pooled
 
 WEEKS, HORIZON, SEASON = 100, 13, 52
 
@@ -62,7 +62,12 @@ def test_pooling_beats_seasonal_naive_fitted_by_statsforecast() -> None:
 
     assert fit.rank is not None
     assert 2 <= fit.rank <= 10  # three shapes and a mean
-    assert set(fit.forecasts["model"]) <= {POOLED, "SeasonalNaive", "MovingAverage8"}
+    assert set(fit.forecasts["model"]) <= {
+        POOLED,
+        POOLED_MEAN,
+        "SeasonalNaive",
+        "MovingAverage8",
+    }
     assert rmsse(fit.forecasts, test, train) < 0.9 * rmsse(naive, test, train)
 
 
