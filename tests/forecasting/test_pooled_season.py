@@ -91,7 +91,7 @@ def test_forecast_dates_follow_the_panel_and_intervals_nest() -> None:
 
 @pytest.mark.parametrize(
     ("weeks", "n", "why"),
-    [(70, 60, "have 73 periods or more"), (100, 5, "needs 20")],
+    [(63, 60, "have 64 periods or more"), (100, 5, "needs 20")],
     ids=["short-history", "few-series"],
 )
 def test_too_little_to_pool_is_a_note(weeks: int, n: int, why: str) -> None:
@@ -103,6 +103,22 @@ def test_too_little_to_pool_is_a_note(weeks: int, n: int, why: str) -> None:
     )
     assert fit.forecasts.is_empty()
     assert why in fit.notes[0]
+
+
+def test_a_short_history_is_checked_on_the_periods_left_after_a_season() -> None:
+    # 66 weeks: a season and an 8-week level window leave 6 weeks to check on,
+    # too few to judge one series by, so the panel's choice holds for every series
+    fit = fit_pooled(
+        shared_shape_panel(seed=7, weeks=66),
+        season_length=SEASON,
+        horizon=HORIZON,
+        levels=(80,),
+    )
+
+    assert fit.forecasts["unique_id"].n_unique() == 60
+    assert fit.forecasts["model"].n_unique() == 1
+    assert fit.forecasts["model"][0] in {POOLED, POOLED_MEAN}
+    assert "on the last 6 periods" in fit.notes[0]
 
 
 def test_a_panel_without_a_season_keeps_its_own_models() -> None:
