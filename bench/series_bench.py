@@ -15,7 +15,13 @@ store and series levels, AR(1) noise, level shifts, some zero weeks and a few
 negative weeks. It only shows that the script and the command run; the figure that
 counts is a real panel's.
 
-Usage: ``python bench/series_bench.py [--file PANEL.csv --id C --time C --target C]
+A real panel: Kaggle's Walmart store x department weekly sales (``Store,Dept,Date,
+Weekly_Sales``, Friday weeks from 2010-02-05) with ``--id Store,Dept`` (several id
+columns are joined); ``--cutoff 2011-10-28`` leaves 91 weeks of history and 26 ahead
+over the holidays, ``--cutoff 2011-04-29`` is the validation window before it. The
+data is not in the repository.
+
+Usage: ``python bench/series_bench.py [--file PANEL.csv --id C[,C] --time C --target C]
 [--cutoff 2011-10-28] [--horizon 26] [--n-jobs 2]``
 """
 
