@@ -10,7 +10,7 @@ import pytest
 from statsforecast import StatsForecast
 from statsforecast.models import SeasonalNaive
 
-from tradepilot.forecasting.pooled_season import POOLED, fit_pooled
+from tradepilot.forecasting.pooled_season import POOLED, POOLED_MEAN, fit_pooled
 
 WEEKS, HORIZON, SEASON = 100, 13, 52
 
@@ -62,7 +62,12 @@ def test_pooling_beats_seasonal_naive_fitted_by_statsforecast() -> None:
 
     assert fit.rank is not None
     assert 2 <= fit.rank <= 10  # three shapes and a mean
-    assert set(fit.forecasts["model"]) <= {POOLED, "SeasonalNaive", "MovingAverage8"}
+    assert set(fit.forecasts["model"]) <= {
+        POOLED,
+        POOLED_MEAN,
+        "SeasonalNaive",
+        "MovingAverage8",
+    }
     assert rmsse(fit.forecasts, test, train) < 0.9 * rmsse(naive, test, train)
 
 
@@ -86,7 +91,7 @@ def test_forecast_dates_follow_the_panel_and_intervals_nest() -> None:
 
 @pytest.mark.parametrize(
     ("weeks", "n", "why"),
-    [(70, 60, "have 73 periods or more"), (100, 5, "needs 20")],
+    [(63, 60, "have 64 periods or more"), (100, 5, "needs 20")],
     ids=["short-history", "few-series"],
 )
 def test_too_little_to_pool_is_a_note(weeks: int, n: int, why: str) -> None:
@@ -98,6 +103,22 @@ def test_too_little_to_pool_is_a_note(weeks: int, n: int, why: str) -> None:
     )
     assert fit.forecasts.is_empty()
     assert why in fit.notes[0]
+
+
+def test_a_short_history_is_checked_on_the_periods_left_after_a_season() -> None:
+    # 66 weeks: a season and an 8-week level window leave 6 weeks to check on,
+    # too few to judge one series by, so the panel's choice holds for every series
+    fit = fit_pooled(
+        shared_shape_panel(seed=7, weeks=66),
+        season_length=SEASON,
+        horizon=HORIZON,
+        levels=(80,),
+    )
+
+    assert fit.forecasts["unique_id"].n_unique() == 60
+    assert fit.forecasts["model"].n_unique() == 1
+    assert fit.forecasts["model"][0] in {POOLED, POOLED_MEAN}
+    assert "on the last 6 periods" in fit.notes[0]
 
 
 def test_a_panel_without_a_season_keeps_its_own_models() -> None:

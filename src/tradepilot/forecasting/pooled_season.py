@@ -13,13 +13,18 @@ shifted by how much the series' last ``k`` periods differ from the smoothed same
 periods a season before them (its level now against then).
 
 The rank ``r`` is read from the singular values (Gavish and Donoho's optimal hard
-threshold), the level window ``k`` is half a season. The last ``horizon`` periods of
-history are a validation window (each series scored by RMSSE, scaled by its one-step
-naive error): the panel uses the pooled model only if its mean beats both the
-seasonal naive and the 8-period moving average there, and each series keeps the
-pooled forecast unless its own seasonal naive or moving average beat it on that
-window by a relative ``margin``. Interval half-widths are the quantiles of the
-series' absolute errors on that window.
+threshold), the level window ``k`` is half a season. A second candidate averages the
+pooled forecast with the series' own seasonal naive (``PooledSeasonalMean``): the
+two err differently (the smoothed shape misses a series' own quirks, last year's
+value carries last year's noise), so their mean is the classic forecast combination.
+The last ``horizon`` periods of history are a validation window (fewer, down to
+``MIN_VALIDATION``, when less than a season, a level window and a horizon are
+there; each series scored by RMSSE, scaled by its one-step naive error): the panel takes the better of the two
+pooled candidates there, and uses it only if its mean beats both the seasonal naive
+and the 8-period moving average; each series keeps it unless its own seasonal naive
+or moving average beat it on that window by a relative ``margin`` (only on a full
+``horizon`` window: a shorter one is too few periods to judge one series by). Interval
+half-widths are the quantiles of the series' absolute errors on that window.
 
 Examples
 --------
@@ -50,9 +55,13 @@ import polars as pl
 from numpy.typing import NDArray
 
 POOLED: Final = "PooledSeasonal"
+POOLED_MEAN: Final = "PooledSeasonalMean"
 # Fewest series to pool, and shortest level window, for the model to be tried.
 MIN_SERIES: Final = 20
 MIN_LEVEL_WINDOW: Final = 8
+# Shortest validation window: with less than a season, a level window and a horizon
+# of history, the window is what is left after the season and the level window.
+MIN_VALIDATION: Final = 4
 # Relative RMSSE by which a series' own seasonal naive or moving average must beat
 # the pooled forecast on the validation window to replace it (as the ensemble
 # margin of the per-series selection, it keeps one window's noise from choosing).
@@ -106,12 +115,12 @@ def fit_pooled(
     Returns
     -------
     PooledFit
-        Series too short (fewer than a season, the longest level window and a
-        horizon of periods) are left out, for the per-series models.
+        Series too short (fewer than a season, the shortest level window and
+        ``MIN_VALIDATION`` periods) are left out, for the per-series models.
     """
     m = season_length
     k = max(m // 2, 1)
-    need = m + MIN_LEVEL_WINDOW + horizon
+    need = m + MIN_LEVEL_WINDOW + min(horizon, MIN_VALIDATION)
     # series ending on the panel's last period, so that their columns align
     lengths = panel.group_by("unique_id").agg(len=pl.len(), end=pl.col("ds").max())
     lengths = lengths.filter(pl.col("end") == pl.col("end").max())
@@ -130,40 +139,50 @@ def fit_pooled(
     last = data.group_by("unique_id", maintain_order=True).agg(pl.col("ds").last())
     smooth = _Smoother(y, m)
     rank = smooth.rank()
-    train, actual = y[:, :-horizon], y[:, -horizon:]
+    window = min(horizon, width - m - MIN_LEVEL_WINDOW)
+    train, actual = y[:, :-window], y[:, -window:]
     k_val = min(k, train.shape[1] - m)
     scale = _naive_scale(train)
-    errors = _forecast(train, _Smoother(train, m)(rank), m, k_val, horizon) - actual
-    best = _rmsse(errors + actual, actual, scale)
-    snaive = _rmsse(_seasonal_naive(train, m, horizon), actual, scale)
-    average = _rmsse(_moving_average(train, horizon), actual, scale)
-    validation = {
-        POOLED: float(np.nanmean(best)),
-        "SeasonalNaive": float(np.nanmean(snaive)),
-        "MovingAverage8": float(np.nanmean(average)),
-    }
-    # the pooled model's validation errors set the widths; refit on all history
-    if validation[POOLED] >= min(
+    pooled = _forecast(train, _Smoother(train, m)(rank), m, k_val, window)
+    own_snaive = _seasonal_naive(train, m, window)
+    candidates = {POOLED: pooled, POOLED_MEAN: (pooled + own_snaive) / 2}
+    scores = {name: _rmsse(f, actual, scale) for name, f in candidates.items()}
+    snaive = _rmsse(own_snaive, actual, scale)
+    average = _rmsse(_moving_average(train, window), actual, scale)
+    validation = {name: float(np.nanmean(v)) for name, v in scores.items()}
+    validation["SeasonalNaive"] = float(np.nanmean(snaive))
+    validation["MovingAverage8"] = float(np.nanmean(average))
+    chosen = min(candidates, key=lambda name: validation[name])
+    # the chosen model's validation errors set the widths; refit on all history
+    if validation[chosen] >= min(
         validation["SeasonalNaive"], validation["MovingAverage8"]
     ):
         note = (
-            f"pooled seasonal naive not used: on the last {horizon} periods its mean "
-            f"RMSSE {validation[POOLED]:.3f} did not beat SeasonalNaive "
+            f"pooled seasonal naive not used: on the last {window} periods its mean "
+            f"RMSSE {validation[chosen]:.3f} ({chosen}) did not beat SeasonalNaive "
             f"{validation['SeasonalNaive']:.3f} or MovingAverage8 "
             f"{validation['MovingAverage8']:.3f}"
         )
         return PooledFit(_empty(levels), rank, k, validation, [note])
-    errors = np.abs(errors)
+    errors = np.abs(candidates[chosen] - actual)
+    full_snaive = _seasonal_naive(y, m, horizon)
+    k = min(k, width - m)
     point = _forecast(y, smooth(rank), m, k, horizon)
-    own = _own_choice(best, snaive, average, margin)
-    point = np.where(own[:, None] == 1, _seasonal_naive(y, m, horizon), point)
+    if chosen == POOLED_MEAN:
+        point = (point + full_snaive) / 2
+    # a per-series choice on a window shorter than the horizon would follow noise
+    own = _own_choice(scores[chosen], snaive, average, margin)
+    own = own if window == horizon else np.zeros_like(own)
+    point = np.where(own[:, None] == 1, full_snaive, point)
     point = np.where(own[:, None] == 2, _moving_average(y, horizon), point)
-    forecasts = _frame(ids, last["ds"], point, errors, levels, freq, own)
+    forecasts = _frame(ids, last["ds"], point, errors, levels, freq, own, chosen)
     notes = [
-        f"{ids.len()} series with at least {need} periods: pooled seasonal naive "
-        f"(rank {rank}, level over the last {k} periods), checked on the last "
-        f"{horizon} periods (mean RMSSE {validation[POOLED]:.3f} against "
-        f"SeasonalNaive {validation['SeasonalNaive']:.3f}, MovingAverage8 "
+        f"{ids.len()} series with at least {need} periods: {chosen} (pooled seasonal "
+        f"naive of rank {rank}, level over the last {k} periods"
+        f"{', averaged with own seasonal naive' if chosen == POOLED_MEAN else ''}), "
+        f"chosen on the last {window} periods (mean RMSSE {validation[POOLED]:.3f} "
+        f"pooled, {validation[POOLED_MEAN]:.3f} averaged, against SeasonalNaive "
+        f"{validation['SeasonalNaive']:.3f}, MovingAverage8 "
         f"{validation['MovingAverage8']:.3f}); {int((own > 0).sum())} series kept "
         "their own seasonal naive or moving average"
     ]
@@ -173,7 +192,7 @@ def fit_pooled(
 def _too_few(n: int, need: int) -> list[str]:
     return [
         f"{n} series have {need} periods or more (a season, a level window and a "
-        f"horizon); the pooled seasonal model needs {MIN_SERIES}: not used"
+        f"validation window); the pooled seasonal model needs {MIN_SERIES}: not used"
     ]
 
 
@@ -248,7 +267,7 @@ def _rmsse(forecast: Matrix, actual: Matrix, scale: Matrix) -> Matrix:
 def _own_choice(
     pooled: Matrix, snaive: Matrix, average: Matrix, margin: float
 ) -> NDArray[np.int64]:
-    """0: pooled; 1: own seasonal naive; 2: own moving average (per series)."""
+    """0: the pooled model; 1: own seasonal naive; 2: own moving average (per series)."""
     bar = np.nan_to_num(pooled, nan=np.inf) * (1 - margin)
     choice = np.zeros(pooled.size, dtype=np.int64)
     own_sn = np.nan_to_num(snaive, nan=np.inf) < bar
@@ -268,6 +287,7 @@ def _frame(
     levels: Sequence[int],
     freq: str,
     own: NDArray[np.int64],
+    chosen: str = POOLED,
 ) -> pl.DataFrame:
     n, h = point.shape
     dates: list[dt.date] = []
@@ -283,7 +303,7 @@ def _frame(
         width = np.quantile(errors, level / 100, axis=1, method="higher")
         columns[f"lo_{level}"] = np.clip(point - width[:, None], 0.0, None).ravel()
         columns[f"hi_{level}"] = (point + width[:, None]).ravel()
-    names = np.array([POOLED, "SeasonalNaive", "MovingAverage8"])
+    names = np.array([chosen, "SeasonalNaive", "MovingAverage8"])
     columns["model"] = np.repeat(names[own], h)
     return pl.DataFrame(columns)
 
