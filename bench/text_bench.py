@@ -385,53 +385,73 @@ def section_speed(n: int) -> None:
         )
 
 
-def section_demo_support(full: bool) -> None:
+def _demo_triaged(home: Path, again: bool) -> tuple[dict[str, Any], list[Any]]:
+    """The truth and the triaged messages of a demo workspace; ``again`` triages
+    every stored message anew (the current default models) before reading."""
+    import sqlalchemy as sa
+
+    from tradepilot.config import Settings
+    from tradepilot.service.inbox import triage_messages
+    from tradepilot.store.engine import create_engine
+    from tradepilot.store.tables_service import support_messages as m
+
+    truth_path = home / "demo-data" / "truth" / "support_messages.csv"
+    with truth_path.open(encoding="utf-8", newline="") as handle:
+        truth = {r["message_id"]: r for r in csv.DictReader(handle)}
+    engine = create_engine(Settings(home=home, database_url=None))
+    if again:
+        with engine.begin() as conn:
+            triage_messages(conn, None, home=home)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                m.c.message_key,
+                m.c.language,
+                m.c.intent,
+                m.c.order_number,
+                m.c.urgency_reasons,
+            )  # fmt: skip
+        ).all()
+    engine.dispose()
+    return truth, list(rows)
+
+
+def section_demo_support(full: bool, demo: Path | None = None) -> None:
     """Triage of the demo store's support messages against their ground truth.
 
     Builds a demo workspace (no forecast) in a temporary folder, which writes
     ``support.mbox`` and ``truth/support_messages.csv`` and imports the messages
     (triage included), then compares per language: intent (``unknown`` counted
     wrong), the linked order (no order is right only when the truth has none), and
-    whether chargeback threats were seen.
+    whether chargeback threats were seen. With ``demo`` (a workspace built by
+    ``tradepilot demo --no-serve -w PATH``) its stored messages are triaged again
+    with the current models instead of building a new store.
     """
     import tempfile
 
-    import sqlalchemy as sa
-
-    from tradepilot.config import Settings
     from tradepilot.demo import build_demo
     from tradepilot.simulate import SimulationConfig
-    from tradepilot.store.engine import create_engine
-    from tradepilot.store.tables_service import support_messages as m
 
-    config = (
-        SimulationConfig()
-        if full
-        else SimulationConfig(seed=3, n_days=420, n_skus=20, n_customers=800)
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        home = Path(folder) / "demo"
-        start = time.perf_counter()
-        build_demo(home, config=config, forecast=False)
-        seconds = time.perf_counter() - start
-        truth_path = home / "demo-data" / "truth" / "support_messages.csv"
-        with truth_path.open(encoding="utf-8", newline="") as handle:
-            truth = {r["message_id"]: r for r in csv.DictReader(handle)}
-        engine = create_engine(Settings(home=home, database_url=None))
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(
-                    m.c.message_key,
-                    m.c.language,
-                    m.c.intent,
-                    m.c.order_number,
-                    m.c.urgency_reasons,
-                )  # fmt: skip
-            ).all()
-        engine.dispose()
+    start = time.perf_counter()
+    if demo is not None:
+        if not (demo / "demo-data" / "truth" / "support_messages.csv").is_file():
+            raise SystemExit(f"{demo} is not a demo workspace (no demo-data/truth)")
+        truth, rows = _demo_triaged(demo, again=True)
+        how = f"workspace {demo}, triaged again in {time.perf_counter() - start:.0f} s"
+    else:
+        config = (
+            SimulationConfig()
+            if full
+            else SimulationConfig(seed=3, n_days=420, n_skus=20, n_customers=800)
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            home = Path(folder) / "demo"
+            build_demo(home, config=config, forecast=False)
+            truth, rows = _demo_triaged(home, again=False)
+        kind = "full" if full else "test-sized"
+        how = f"{kind} demo store, built and imported in {time.perf_counter() - start:.0f} s"
     print(
-        f"\n7. Demo support messages ({'full' if full else 'test-sized'} demo store, "
-        f"built and imported in {seconds:.0f} s): {len(rows)} messages against "
+        f"\n7. Demo support messages ({how}): {len(rows)} messages against "
         "demo-data/truth/support_messages.csv"
     )
     by_language: dict[str, list[tuple[bool, bool, bool, bool]]] = defaultdict(list)
@@ -467,12 +487,28 @@ def section_demo_support(full: bool) -> None:
     )
     print(f"   chargeback threats seen by urgency: {sum(threats)} of {len(threats)}")
     print(f"   most frequent intent errors (truth, found): {confusions.most_common(6)}")
+    per_intent: dict[str, list[bool]] = defaultdict(list)
+    for row in rows:
+        t = truth[row.message_key]
+        per_intent[t["intent"]].append(row.intent == t["intent"])
+    print(
+        "   intent accuracy per true intent: "
+        + ", ".join(
+            f"{k} {np.mean(v):.2f} ({len(v)})" for k, v in sorted(per_intent.items())
+        )
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="subsample for a fast run")
-    parser.add_argument("--only", type=int, nargs="*", help="sections to run (1-7)")
+    parser.add_argument("--only", type=int, nargs="*", help="sections to run (1-8)")
+    parser.add_argument(
+        "--demo",
+        type=Path,
+        help="section 7 on this demo workspace (tradepilot demo --no-serve -w PATH), "
+        "its messages triaged again, instead of building one",
+    )
     args = parser.parse_args()
     if not BITEXT.is_dir():
         raise SystemExit(f"shared data not found at {SHARED}")
@@ -491,7 +527,7 @@ def main() -> None:
     if 6 in chosen:
         section_speed(10_000)
     if 7 in chosen:
-        section_demo_support(not args.quick)
+        section_demo_support(not args.quick, args.demo)
 
 
 if __name__ == "__main__":
