@@ -70,6 +70,64 @@ def features() -> Any:
     return make_union(words, chars)
 
 
+class StaticEmbeddings:
+    """Sentence vectors from WordLlama's static token embeddings (``l2_supercat``,
+    256 dimensions, shipped inside the ``wordllama`` wheel: nothing is downloaded),
+    L2-normalised and scaled by ``weight``, as a sparse block beside the TF-IDF
+    features. A scikit-learn transformer; the 16 MB of weights are loaded once per
+    process and never pickled with a model.
+    """
+
+    def __init__(self, weight: float = 2.0) -> None:
+        self.weight = weight
+
+    def fit(self, texts: Any, y: Any = None) -> StaticEmbeddings:
+        return self
+
+    def transform(self, texts: Any) -> Any:
+        from scipy import sparse
+
+        vectors = _wordllama().embed([str(t) for t in texts], norm=True)
+        return sparse.csr_matrix(vectors * self.weight)
+
+    def fit_transform(self, texts: Any, y: Any = None) -> Any:
+        return self.transform(texts)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"weight": self.weight}
+
+    def set_params(self, **params: Any) -> StaticEmbeddings:
+        self.weight = params.get("weight", self.weight)
+        return self
+
+
+_WORDLLAMA: list[Any] = []
+
+
+def _wordllama() -> Any:
+    """The in-wheel WordLlama model (loaded from the package folder, downloads off)."""
+    if not _WORDLLAMA:
+        from pathlib import Path
+
+        import wordllama
+        from wordllama import WordLlama
+
+        folder = Path(wordllama.__file__).parent
+        _WORDLLAMA.append(WordLlama.load(cache_dir=folder, disable_download=True))
+    return _WORDLLAMA[0]
+
+
+def features_with_embeddings(weight: float = 2.0) -> Any:
+    """:func:`features` plus :class:`StaticEmbeddings` (the ``support intents
+    train`` model: word meaning beyond shared n-grams, for close intents)."""
+    from sklearn.pipeline import make_union
+
+    union = features()
+    return make_union(
+        *[step for _, step in union.transformer_list], StaticEmbeddings(weight)
+    )
+
+
 class IntentModel:
     """Intent classifier that abstains with ``"unknown"`` below a learnt threshold.
 
@@ -84,6 +142,11 @@ class IntentModel:
         Regularisation of the linear SVM (smaller: smoother).
     random_state : int
         Seed of the fold split.
+    embeddings : bool
+        Add :class:`StaticEmbeddings` to the TF-IDF features (the ``support
+        intents train`` model; the built-in multilingual default keeps TF-IDF only).
+    embedding_weight : float
+        Scale of the embedding block against the two TF-IDF blocks.
 
     Attributes
     ----------
@@ -119,11 +182,15 @@ class IntentModel:
         folds: int = 3,
         C: float = 0.5,  # noqa: N803  (scikit-learn's name)
         random_state: int = 0,
+        embeddings: bool = False,
+        embedding_weight: float = 2.0,
     ) -> None:
         self.max_cost = max_cost
         self.folds = folds
         self.C = C
         self.random_state = random_state
+        self.embeddings = embeddings
+        self.embedding_weight = embedding_weight
 
     def fit(
         self,
@@ -149,7 +216,11 @@ class IntentModel:
         texts_, labels_ = _checked(texts, labels)
         counts = Counter(labels_)
         y = np.asarray(labels_, dtype=object)
-        self.vectorizer_ = features()
+        self.vectorizer_ = (
+            features_with_embeddings(self.embedding_weight)
+            if self.embeddings
+            else features()
+        )
         x = self.vectorizer_.fit_transform(texts_)
         self.classes_ = sorted(counts)
         index = {c: i for i, c in enumerate(self.classes_)}

@@ -203,7 +203,11 @@ def train_intents_file(
         groups += [language for _, _, language in extra]
     texts += [text for text, _, _ in extra]
     labels += [label for _, label, _ in extra]
-    model = IntentModel().fit(texts, labels, groups=groups)
+    # The seller's own intents get static sentence embeddings too (English-centred;
+    # 0.8947 -> 0.9121 with abstentions wrong on a validation split carved from
+    # BANKING77's training set); the built-in multilingual default (no file) keeps
+    # TF-IDF only.
+    model = IntentModel(embeddings=path is not None).fit(texts, labels, groups=groups)
     summary = {
         "name": name,
         "classes": model.classes_,
