@@ -5,8 +5,14 @@ from __future__ import annotations
 from tradepilot.text.defaults import offtopic_threshold, raise_threshold
 from tradepilot.text.intents import UNKNOWN, IntentModel
 
-TRACK = ["where is my parcel", "my parcel has not arrived", "track my order",
-         "where is my package", "has my order shipped", "tracking number please"]
+TRACK = [
+    "where is my parcel",
+    "my parcel has not arrived",
+    "track my order",
+    "where is my package",
+    "has my order shipped",
+    "tracking number please",
+]
 REFUND = ["i want my money back", "refund please", "give me a refund",
           "please refund my order", "money back now", "i demand a refund"]  # fmt: skip
 OFFTOPIC = ["this dress fits perfectly and the colour is lovely",
