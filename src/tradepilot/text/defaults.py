@@ -88,16 +88,24 @@ def default_intent_model() -> IntentModel:
     texts, labels, languages, source = default_training_set()
     fitted = IntentModel().fit(texts, labels, groups=languages)
     fitted.source_ = source  # type: ignore[attr-defined]
-    reviews = corpora.reviews_path()
-    if reviews is not None and OFFTOPIC_LANGUAGE in fitted.thresholds_:
-        sentences = corpora.review_sentences(reviews, 0)
-        sample = random.Random(0).sample(sentences, min(OFFTOPIC_N, len(sentences)))
-        raise_threshold(fitted, sample, OFFTOPIC_LANGUAGE, OFFTOPIC_RECALL)
+    offtopic_english(fitted)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
     joblib.dump(fitted, partial, compress=3)
     partial.replace(path)
     return fitted
+
+
+def offtopic_english(model: IntentModel) -> None:
+    """Raise ``model``'s English threshold on the clothing reviews at even rows
+    (see the module's docstring); nothing when they or an English group are absent.
+    Used for the default and for models trained on its examples."""
+    reviews = corpora.reviews_path()
+    if reviews is None or OFFTOPIC_LANGUAGE not in model.thresholds_:
+        return
+    sentences = corpora.review_sentences(reviews, 0)
+    sample = random.Random(0).sample(sentences, min(OFFTOPIC_N, len(sentences)))
+    raise_threshold(model, sample, OFFTOPIC_LANGUAGE, OFFTOPIC_RECALL)
 
 
 def offtopic_threshold(confidence: Sequence[float], recall: float) -> float:

@@ -204,6 +204,10 @@ def train_intents_file(
     texts += [text for text, _, _ in extra]
     labels += [label for _, label, _ in extra]
     model = IntentModel().fit(texts, labels, groups=groups)
+    if path is None:  # the default's examples: the default's off-topic rule too
+        from tradepilot.text.defaults import offtopic_english
+
+        offtopic_english(model)
     summary = {
         "name": name,
         "classes": model.classes_,
