@@ -21,7 +21,9 @@ Prints, from one run on this machine:
    in-scope accuracy.
 4. Multilingual intents: the default model on ``bench/data/multilingual_intents.csv``
    (70 messages, 10 intents x 7 languages, written for this bench apart from the
-   seed phrases), per language, against the same pipeline trained on Bitext alone.
+   seed phrases), per language, against the same pipeline trained on Bitext alone;
+   and the default's "unknown" share on 1,000 English clothing-review sentences
+   from the odd rows (its off-topic threshold is chosen on the even rows).
 5. Review sentiment, Women's clothing reviews, text only (stars hidden), stratified
    80/20: macro-F1 of the ``reviews train`` pipeline against the lexicon (the
    default for text without a trained model).
@@ -293,6 +295,31 @@ def section_multilingual() -> None:
     y = [r["intent"] for r in rows]
     print(
         f"   all: default {accuracy(y, default):.3f}, Bitext only {accuracy(y, english):.3f}"
+    )
+    offtopic_default()
+
+
+def offtopic_default() -> None:
+    """The default model on off-topic English: clothing-review sentences from the
+    odd rows (the default chooses its off-topic threshold on the even rows)."""
+    from tradepilot.text.corpora import review_sentences as halves
+    from tradepilot.text.defaults import default_intent_model
+    from tradepilot.text.service import classify_intents
+
+    held_out = random.Random(0).sample(halves(REVIEWS, 1), 1000)
+    for name, texts in (
+        ("odd rows, held out", held_out),
+        ("all rows", review_sentences(1000)),
+    ):
+        found = Counter(label for label, _ in classify_intents(texts))
+        print(
+            f"   off topic, default model, 1,000 clothing-review sentences ({name}): "
+            f"unknown {found['unknown'] / len(texts):.3f}; {found.most_common(4)}"
+        )
+    model = default_intent_model()
+    print(
+        f"   default's English threshold {model.thresholds_.get('en', model.threshold_):.3f}"
+        f"; off-topic choice: {getattr(model, 'offtopic_', 'none')}"
     )
 
 

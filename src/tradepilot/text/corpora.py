@@ -55,3 +55,28 @@ def read_seeds() -> tuple[list[str], list[str], list[str]]:
         [r["intent"] for r in rows],
         [r["language"] for r in rows],
     )
+
+
+def reviews_path() -> Path | None:
+    """The women's clothing reviews file (off-topic English text), or None."""
+    folder = shared_data_dir()
+    if folder is None or not (folder / REVIEWS_FILE).is_file():
+        return None
+    return folder / REVIEWS_FILE
+
+
+def review_sentences(path: Path, half: int) -> list[str]:
+    """Sentences (over 20 characters) of every other review: ``half`` 0 takes the
+    reviews at even rows, 1 those at odd rows. The default intent model chooses
+    its off-topic threshold on half 0; the text bench reports on half 1.
+    """
+    import re
+
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    sentences = []
+    for row in rows[half::2]:
+        for part in re.split(r"[.!?]", row["Review Text"] or ""):
+            if len(part.strip()) > 20:
+                sentences.append(part.strip())
+    return sentences

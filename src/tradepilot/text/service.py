@@ -208,6 +208,10 @@ def train_intents_file(
     # BANKING77's training set); the built-in multilingual default (no file) keeps
     # TF-IDF only.
     model = IntentModel(embeddings=path is not None).fit(texts, labels, groups=groups)
+    if path is None:  # the default's examples: the default's off-topic rule too
+        from tradepilot.text.defaults import offtopic_english
+
+        offtopic_english(model)
     summary = {
         "name": name,
         "classes": model.classes_,
