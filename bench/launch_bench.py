@@ -25,7 +25,15 @@ description) are chosen on the validation cutoffs
 weeks end by the test cutoff); the test cutoff 2011-09-05 is scored with the chosen
 defaults (``--test``).
 
-Usage: ``python bench/launch_bench.py [--file PATH] (--validation | --test)``.
+``--product`` runs ``forecast run --cutoff 2011-09-05 --horizon 12`` (the product's
+own path, stockout correction included) and ``forecast export`` twice, with the
+launch model and without it: every row of an established series must be identical
+in the two CSV exports, and the exported forecasts of the new series are scored
+against the units sold, beside the same run's export without the launch model
+(their own mean).
+
+Usage: ``python bench/launch_bench.py [--file PATH] (--validation | --test |
+--product)``.
 """
 
 from __future__ import annotations
@@ -231,16 +239,87 @@ def print_cutoff(level: str, cutoff: dt.date, r: dict[str, Any]) -> None:
         f" {la['share_of_units']:.1%} of held-out units"
     )
     print(
-        f"{'method':<28}{'RMSSE':>8}{'MAE':>8}{'WAPE':>8}{'bias':>8}{'cov80':>7}"
+        f"{'method':<36}{'RMSSE':>8}{'MAE':>8}{'WAPE':>8}{'bias':>8}{'cov80':>7}"
         f"{'cov95':>7}{'scored':>8}"
     )
     for name, m in r["scores"].items():
         rmsse = "-" if m["rmsse"] is None else f"{m['rmsse']:.3f}"
         print(
-            f"{name:<28}{rmsse:>8}{m['mae']:8.2f}{m['wape']:8.3f}{m['bias']:+8.3f}"
+            f"{name:<36}{rmsse:>8}{m['mae']:8.2f}{m['wape']:8.3f}{m['bias']:+8.3f}"
             f"{m['coverage']['80']:7.2f}{m['coverage']['95']:7.2f}"
             f"{m['series'] - m['zero_scale']:>8}"
         )
+
+
+def product(path: Path, lines: pl.DataFrame, cutoff: dt.date) -> None:
+    """Two ``forecast run`` + export on one workspace: with and without the launch
+    model; established rows compared byte for byte, new series scored."""
+    from tradepilot.config import Settings
+    from tradepilot.forecasting.launch import LAUNCH_MODEL
+    from tradepilot.forecasting.selection import AutoForecaster
+    from tradepilot.forecasting.series import build_panel, demand_lines
+    from tradepilot.forecasting.service import (
+        ForecastSettings,
+        export_csv,
+        forecast_demand,
+    )
+    from tradepilot.ingest.service import import_file
+    from tradepilot.workspace import init_workspace
+
+    settings = ForecastSettings(cutoff=cutoff, horizon=HORIZON, n_jobs=2)
+    exports: dict[str, pl.DataFrame] = {}
+    with tempfile.TemporaryDirectory() as home:
+        engine = init_workspace(Settings(home=Path(home), database_url=None))
+        import_file(engine, fmt="online-retail", path=path)
+        launch = AutoForecaster._launch
+        for name in ("with", "without"):
+            if name == "without":
+                AutoForecaster._launch = lambda self, learn, c, m: (c, m)  # type: ignore[method-assign]
+            started, cpu = time.perf_counter(), time.process_time()
+            run = forecast_demand(engine, settings)
+            csv = export_csv(engine)
+            print(
+                f"forecast run {name} the launch model: {run['series']:,} series,"
+                f" {time.perf_counter() - started:.1f} s wall,"
+                f" {time.process_time() - cpu:.1f} s CPU in this process"
+            )
+            # as text: the established rows are compared as exported
+            exports[name] = pl.read_csv(csv.encode(), infer_schema=False)
+        AutoForecaster._launch = launch  # type: ignore[method-assign]
+        with_, without = exports["with"], exports["without"]
+        new_keys = (
+            with_.filter(pl.col("model") == LAUNCH_MODEL)
+            .select("sku", "country")
+            .unique()
+        )
+        old_with = with_.join(new_keys, on=["sku", "country"], how="anti")
+        old_without = without.join(new_keys, on=["sku", "country"], how="anti")
+        same = old_with.write_csv() == old_without.write_csv()
+        print(
+            f"established series: {old_with.height:,} exported rows,"
+            f" identical with and without the launch model: {same}"
+        )
+        engine.dispose()
+    panel = build_panel(demand_lines(lines), freq="W", level="sku_country")
+    train, test, _ = split_new(panel, cutoff)
+    ids = new_keys.select(unique_id=pl.col("sku") + "|" + pl.col("country"))
+    test = test.join(ids, on="unique_id")
+    print(f"new series exported with {LAUNCH_MODEL}: {ids.height:,}")
+    for name, frame in (("PeerLaunch (export)", with_), ("OwnMean (export)", without)):
+        bounds = ("forecast", "lo_80", "hi_80", "lo_95", "hi_95")
+        fc = frame.select(
+            unique_id=pl.col("sku") + "|" + pl.col("country"),
+            ds=pl.col("period_start").str.to_date(),
+            **{c: pl.col(c).cast(pl.Float64) for c in bounds},
+        )
+        m = score(fc, test, train)
+        print(
+            f"  {name:<22} RMSSE {m['rmsse']:.3f}  MAE {m['mae']:.2f}  WAPE"
+            f" {m['wape']:.3f}  bias {m['bias']:+.3f}  cov80 {m['coverage']['80']:.2f}"
+            f"  cov95 {m['coverage']['95']:.2f}"
+        )
+    if not same:
+        raise SystemExit("established series changed")
 
 
 def main() -> None:
@@ -249,12 +328,17 @@ def main() -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--validation", action="store_true")
     group.add_argument("--test", action="store_true")
+    group.add_argument("--product", action="store_true")
     args = parser.parse_args()
     from tradepilot.forecasting.launch import PeerLaunchForecaster
     from tradepilot.forecasting.series import build_panel, demand_lines
 
     started, cpu = time.perf_counter(), time.process_time()
     lines, sku_texts = load(args.file)
+    if args.product:
+        product(args.file, lines, TEST_CUTOFFS[0])
+        print_usage(started, cpu)
+        return
     default = PeerLaunchForecaster()
     grid = (
         GRID
@@ -267,10 +351,17 @@ def main() -> None:
         texts = panel.select("unique_id", "sku").unique().join(sku_texts, on="sku")
         for cutoff in cutoffs:
             print_cutoff(level, cutoff, run_cutoff(panel, texts, cutoff, grid))
+    print_usage(started, cpu)
+
+
+def print_usage(started: float, cpu: float) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(
         f"\nwall {time.perf_counter() - started:.1f} s, CPU"
-        f" {time.process_time() - cpu:.1f} s, peak {usage.ru_maxrss / 1024:.0f} MB,"
+        f" {time.process_time() - cpu:.1f} s (worker processes"
+        f" {children.ru_utime + children.ru_stime:.1f} s), peak"
+        f" {usage.ru_maxrss / 1024:.0f} MB,"
         f" load average {os.getloadavg()[0]:.2f}"
     )
 
