@@ -3,6 +3,9 @@ established series left exactly as they were."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import numpy as np
 import polars as pl
 import pytest
@@ -17,6 +20,7 @@ from tradepilot.forecasting.launch import (
     PeerLaunchForecaster,
     apply_launch,
 )
+from tradepilot.forecasting.panel_file import forecast_file
 from tradepilot.forecasting.selection import AutoForecaster
 
 WEEKS = 30
@@ -219,3 +223,27 @@ def test_new_series_are_forecast_from_the_launches(
 def test_explanation_names_the_launch_curve() -> None:
     got = explain_choice([], model=LAUNCH_MODEL, demand_class="new", n_windows=0)
     assert got.text.startswith(f"{LAUNCH_MODEL}: a new series, forecast from")
+
+
+def test_forecast_series_gives_a_new_series_the_launch_forecast(
+    tmp_path: Path,
+) -> None:
+    # given a table (weeks ending Friday) with established series, earlier launches
+    # and a listing that first sold two weeks ago
+    panel = store_panel().with_columns(pl.col("ds") + dt.timedelta(days=4))
+    source, out = tmp_path / "sales.csv", tmp_path / "forecast.csv"
+    panel.rename({"unique_id": "listing", "ds": "week", "y": "units"}).write_csv(source)
+    # when
+    forecast_file(
+        source, out, id_col="listing", time_col="week", target_col="units", horizon=3
+    )
+    # then
+    got = pl.read_csv(out)
+    models = dict(got.group_by("listing").agg(pl.col("model").first()).iter_rows())
+    assert {models[k] for k in ("new1", "new2", "new3")} == {LAUNCH_MODEL}
+    assert LAUNCH_MODEL not in {models[k] for k in models if not k.startswith("new")}
+    assert got.filter(pl.col("listing") == "new1")["week"].to_list() == [
+        "2023-08-04",
+        "2023-08-11",
+        "2023-08-18",
+    ]
