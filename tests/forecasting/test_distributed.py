@@ -87,7 +87,7 @@ def test_dask_run_chooses_and_forecasts_as_the_local_run(
         (remote.scores_, local.scores_),
     ]:
         assert_frame_equal(ours, theirs, rel_tol=1e-9, abs_tol=1e-12)
-    assert set(local.choices_["interval_method"]) == {"conformal", "native"}
+    assert set(local.choices_["interval_method"]) == {"conformal", "peer_quantiles"}
 
 
 def test_cluster_cross_validation_frame_is_the_local_frame(

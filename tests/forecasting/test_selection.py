@@ -12,6 +12,7 @@ from polars.testing import assert_frame_equal
 from tradepilot.domain.errors import DataValidationError, NotFittedError
 from tradepilot.forecasting import selection
 from tradepilot.forecasting.classify import since_first_sale, to_panel
+from tradepilot.forecasting.launch import LAUNCH_MODEL
 from tradepilot.forecasting.models import (
     CLASS_DEFAULTS,
     baselines,
@@ -107,17 +108,26 @@ def test_dead_series_forecasts_zero(fitted: AutoForecaster) -> None:
     )
 
 
-def test_new_series_uses_its_mean_since_launch_with_native_intervals(
+def test_new_series_is_forecast_from_earlier_launches(
     fitted: AutoForecaster, choices: dict[str, dict[str, object]]
 ) -> None:
     assert {k: choices["new"][k] for k in ("demand_class", "model", "n_windows")} == {
         "demand_class": "new",
-        "model": "MovingAverage",
+        "model": LAUNCH_MODEL,
         "n_windows": 0,
     }
-    assert choices["new"]["interval_method"] == "native"
+    assert choices["new"]["interval_method"] == "peer_quantiles"
     new = fitted.predict().filter(pl.col("unique_id") == "new")
-    assert new["forecast"].to_list() == [3.0] * HORIZON
+    assert (new["model"] == LAUNCH_MODEL).all()
+
+
+def test_without_launch_model_a_new_series_uses_its_mean_since_launch() -> None:
+    panel = mixed_panel().filter(pl.col("unique_id") == "new")
+    model = AutoForecaster(season_length=SEASON, horizon=HORIZON, launch_model=False)
+    model.fit(panel)
+    assert model.choices_["model"].to_list() == ["MovingAverage"]
+    assert model.choices_["interval_method"].to_list() == ["native"]
+    assert model.predict()["forecast"].to_list() == [3.0] * HORIZON
 
 
 def test_series_too_short_for_cv_falls_back_visibly(
@@ -206,8 +216,9 @@ def test_parallel_fit_matches_serial(fitted: AutoForecaster) -> None:
 
 def test_accepts_pandas_and_returns_polars() -> None:
     panel = mixed_panel().filter(pl.col("unique_id") == "new").to_pandas()
+    model = AutoForecaster(season_length=SEASON, horizon=HORIZON, launch_model=False)
 
-    result = AutoForecaster(season_length=SEASON, horizon=HORIZON).fit(panel).predict()
+    result = model.fit(panel).predict()
 
     assert isinstance(result, pl.DataFrame)
     assert result["forecast"].to_list() == [3.0] * HORIZON

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from tradepilot.forecasting.launch import LAUNCH_MODEL
 from tradepilot.forecasting.level_model import LEVEL_MODEL
 from tradepilot.forecasting.models import ENSEMBLE
 
@@ -83,6 +84,12 @@ def explain_choice(
     >>> got.text.split(";")[0]
     "Ensemble chosen: AutoETS's CV RMSSE 1.392 is lower than the Ensemble's 1.420, but not by the required 40% margin (it needs < 0.852)"
     """
+    if model == LAUNCH_MODEL:
+        return ChoiceExplanation(
+            f"{LAUNCH_MODEL}: a new series, forecast from the store's earlier"
+            " launches: its mean so far times how they sold at the same ages"
+            " against their first periods (intervals from their spread)."
+        )
     if n_windows == 0 or not candidates:
         return ChoiceExplanation(
             f"{model}: the default of a{_n(demand_class)} {demand_class} series; its"

@@ -45,6 +45,12 @@ from tradepilot.forecasting.global_model import (
     forecast_winners,
     global_scores,
 )
+from tradepilot.forecasting.launch import (
+    INTERVAL_METHOD,
+    LAUNCH_MODEL,
+    PeerLaunchForecaster,
+    apply_launch,
+)
 from tradepilot.forecasting.level_model import (
     LEVEL_MODEL,
     apply_levels,
@@ -129,6 +135,12 @@ class AutoForecaster:
         horizon get it: a flat level cannot follow a yearly shape that longer
         histories let the seasonal candidates learn. On Online Retail at validation cutoffs it
         lowered the mean RMSSE to 0.97x the best single baseline (from 1.00x).
+    launch_model : bool, default True
+        Whether ``new`` series (fewer than ``new_within`` periods since their first
+        sale) are forecast from the launch curve of the panel's earlier launches
+        (:class:`~tradepilot.forecasting.launch.PeerLaunchForecaster`, model
+        ``"PeerLaunch"``, intervals ``"peer_quantiles"``) instead of their mean
+        so far. Other series are untouched.
 
     Attributes
     ----------
@@ -177,6 +189,7 @@ class AutoForecaster:
         engine: ClusterEngine | None = None,
         global_model: bool = False,
         level_model: bool = True,
+        launch_model: bool = True,
     ) -> None:
         self.freq = freq
         self.season_length = season_length
@@ -192,6 +205,7 @@ class AutoForecaster:
         self.engine = engine
         self.global_model = global_model
         self.level_model = level_model
+        self.launch_model = launch_model
 
     def fit(
         self,
@@ -271,6 +285,9 @@ class AutoForecaster:
                 n_windows=pl.lit(0, pl.Int64),
             )
             self.scores_ = pl.concat([self.scores_, rows], how="vertical_relaxed")
+        if self.launch_model:
+            learn = data if level_panel is None else to_panel(level_panel)
+            choices, methods = self._launch(learn, choices, methods)
         self.choices_ = choices.join(methods, on="unique_id").select(
             "unique_id",
             "demand_class",
@@ -281,6 +298,29 @@ class AutoForecaster:
             "interval_method",
         )
         return self
+
+    def _launch(
+        self, learn: pl.DataFrame, choices: pl.DataFrame, methods: pl.DataFrame
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Forecast the new series from the launch curve of ``learn``'s launches."""
+        new = self.classes_.filter(pl.col("demand_class") == "new")["unique_id"]
+        if new.is_empty():
+            return choices, methods
+        launch = PeerLaunchForecaster(
+            horizon=self.horizon, levels=self.levels, new_within=self.new_within
+        ).fit(learn)
+        rows = launch.predict().filter(pl.col("unique_id").is_in(new.implode()))
+        self.forecasts_ = apply_launch(self.forecasts_, rows, sorted(self.levels))
+        launched = pl.col("unique_id").is_in(rows["unique_id"].unique().implode())
+        choices = choices.with_columns(
+            model=pl.when(launched).then(pl.lit(LAUNCH_MODEL)).otherwise("model")
+        )
+        methods = methods.with_columns(
+            interval_method=pl.when(launched)
+            .then(pl.lit(INTERVAL_METHOD))
+            .otherwise("interval_method")
+        )
+        return choices, methods
 
     def predict(self) -> pl.DataFrame:
         """Forecasts of the fitted panel.

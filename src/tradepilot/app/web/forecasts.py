@@ -38,7 +38,8 @@ GLOSSARY = {
     "Erratic": "Sells in most periods, in very different quantities.",
     "Intermittent": "Sells only in some periods, in similar quantities when it does.",
     "Lumpy": "Sells only in some periods, in very different quantities.",
-    "New": "First sale fewer than 8 periods ago: too short for most models.",
+    "New": "First sale fewer than 8 periods ago: too short for most models, so it is"
+    " forecast from how the store's earlier launches sold at the same ages.",
     "Dead": "A dead series: no sale in the last 13 periods (or never); forecast as"
     " zero.",
 }
