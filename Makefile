@@ -65,6 +65,7 @@ bench: setup
 	$(RUN) python bench/web_bench.py
 	$(RUN) python bench/forecast_bench.py
 	$(RUN) python bench/forecast_export_bench.py
+	$(RUN) python bench/launch_bench.py --test
 	$(RUN) python bench/replenishment_bench.py
 	$(RUN) python bench/cli_startup_bench.py
 	$(RUN) python bench/recommend_bench.py
