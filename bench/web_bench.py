@@ -98,7 +98,7 @@ def demo_workspace(home: str) -> dict[str, Any]:
     login = Path(home, "demo-login.txt").read_text(encoding="utf-8").splitlines()
     fields = dict(line.split(": ", 1) for line in login if ": " in line)
     engine = create_engine(Settings(home=Path(home), database_url=None))
-    token = create_token(engine, name="web-bench")
+    token = create_token(engine, name=f"web-bench-{secrets.token_hex(4)}")
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT count(*) FROM orders").scalar_one()
     engine.dispose()
