@@ -8,11 +8,16 @@ Prints the first request's time (for the Overview page it is the cold one, which
 the KPI cache), then p50, p95 and max of the measured requests, in milliseconds.
 
 Target (issue): p95 under 300 ms for the Overview page and the main API endpoints.
+With ``--demo PATH`` (a workspace built by ``tradepilot demo --no-serve -w PATH``,
+reused as it is, no import) it measures the Today page (the daily brief, target
+< 300 ms, issue 15), the Alerts page and the alerts API instead, logged in with the
+demo's ``demo-login.txt``; the first Today request builds the day's brief if the
+workspace has none saved yet.
 Every response must be a 200; any other is printed and makes the exit status 1.
 The whole run, workspace import included, is bounded by ``--timeout`` seconds.
 
-Usage: ``python bench/web_bench.py [--requests N] [--file PATH] [--port PORT]
-[--timeout S] [--json]``
+Usage: ``python bench/web_bench.py [--requests N] [--file PATH | --demo PATH]
+[--port PORT] [--timeout S] [--json]``
 """
 
 from __future__ import annotations
@@ -56,6 +61,11 @@ ENDPOINTS = [
     ("API imports", "/api/v1/imports", "api"),
     ("API quality", "/api/v1/quality", "api"),
 ]
+DEMO_ENDPOINTS = [
+    ("Today page", "/today", "browser"),
+    ("Alerts page", "/alerts", "browser"),
+    ("API alerts", "/api/v1/alerts", "api"),
+]
 CSRF_FIELD = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 
 
@@ -77,6 +87,23 @@ def build_workspace(path: str, home: str, password: str) -> dict[str, Any]:
     token = create_token(engine, name="bench")
     engine.dispose()
     return {"import_seconds": seconds, "rows": report.rows_read, "token": token}
+
+
+def demo_workspace(home: str) -> dict[str, Any]:
+    """The demo workspace's owner (from ``demo-login.txt``) and a new API token."""
+    from tradepilot.auth.service import create_token
+    from tradepilot.config import Settings
+    from tradepilot.store.engine import create_engine
+
+    login = Path(home, "demo-login.txt").read_text(encoding="utf-8").splitlines()
+    fields = dict(line.split(": ", 1) for line in login if ": " in line)
+    engine = create_engine(Settings(home=Path(home), database_url=None))
+    token = create_token(engine, name=f"web-bench-{secrets.token_hex(4)}")
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT count(*) FROM orders").scalar_one()
+    engine.dispose()
+    return {"email": fields["e-mail"], "password": fields["password"],
+            "token": token, "rows": rows, "import_seconds": 0.0}  # fmt: skip
 
 
 def in_child(target: Any, *args: Any) -> Any:
@@ -132,13 +159,13 @@ def wait_until_ready(
     sys.exit(f"the server did not answer within {READY_TIMEOUT_S:.0f} s")
 
 
-def log_in(client: httpx.Client, password: str) -> None:
+def log_in(client: httpx.Client, password: str, email: str = EMAIL) -> None:
     """Log in through the form, as a browser does; the client keeps the cookies."""
     page = client.get("/login")
     found = CSRF_FIELD.search(page.text)
     if page.status_code != 200 or found is None or "tp_csrf" not in client.cookies:
         sys.exit(f"GET /login: {page.status_code}, no CSRF field or cookie")
-    form = {"email": EMAIL, "password": password, "csrf_token": found.group(1)}
+    form = {"email": email, "password": password, "csrf_token": found.group(1)}
     answer = client.post("/login", data=form)
     if answer.status_code != 303 or "tp_session" not in client.cookies:
         sys.exit(f"POST /login: {answer.status_code}, expected 303 and a session")
@@ -177,10 +204,12 @@ def measure(client: httpx.Client, path: str, requests: int) -> dict[str, Any]:
 
 
 def run_endpoints(
-    clients: dict[str, httpx.Client], requests: int
+    clients: dict[str, httpx.Client],
+    requests: int,
+    endpoints: list[tuple[str, str, str]] = ENDPOINTS,
 ) -> list[dict[str, Any]]:
     results = []
-    for label, path, kind in ENDPOINTS:
+    for label, path, kind in endpoints:
         figures = measure(clients[kind], path, requests)
         results.append({"endpoint": label, "path": path, "auth": kind, **figures})
     return results
@@ -200,11 +229,20 @@ def on_alarm(signum: int, frame: Any) -> None:
 
 
 def bench(args: argparse.Namespace, home: Path) -> dict[str, Any]:
-    password = secrets.token_urlsafe(16)
-    workspace = in_child(build_workspace, str(args.file), str(home), password)
+    if args.demo is not None:
+        home = args.demo
+        workspace = in_child(demo_workspace, str(home))
+        password, email, endpoints = (
+            workspace["password"],
+            workspace["email"],
+            DEMO_ENDPOINTS,
+        )
+    else:
+        password, email, endpoints = secrets.token_urlsafe(16), EMAIL, ENDPOINTS
+        workspace = in_child(build_workspace, str(args.file), str(home), password)
     port = args.port or free_port()
     base = f"http://{HOST}:{port}"
-    log = home / "server.log"
+    log = home / "web-bench-server.log"
     server = start_server(home, port, log)
     try:
         with (
@@ -212,20 +250,23 @@ def bench(args: argparse.Namespace, home: Path) -> dict[str, Any]:
             httpx.Client(base_url=base, timeout=30) as api,
         ):
             startup = wait_until_ready(browser, server, log)
-            log_in(browser, password)
+            log_in(browser, password, email)
             api.headers["Authorization"] = f"Bearer {workspace['token']}"
-            endpoints = run_endpoints({"browser": browser, "api": api}, args.requests)
+            results = run_endpoints(
+                {"browser": browser, "api": api}, args.requests, endpoints
+            )
     finally:
         stop_server(server)
     return {
-        "file": args.file.name,
+        "file": args.file.name if args.demo is None else str(args.demo),
         "rows": workspace["rows"],
         "import_seconds": workspace["import_seconds"],
         "server_startup_seconds": startup,
         "requests": args.requests,
         "warmup": WARMUP,
         "target_p95_ms": TARGET_MS,
-        "endpoints": endpoints,
+        "endpoints": results,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -233,6 +274,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--demo", type=Path, help="a `tradepilot demo` workspace")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--timeout", type=int, default=900, help="seconds, whole run")
     parser.add_argument("--json", action="store_true")
@@ -257,7 +299,7 @@ def report(results: dict[str, Any], *, as_json: bool) -> None:
         print(json.dumps(results, indent=2))
         return
     print(
-        f"file: {results['file']} ({results['rows']:,} rows, imported in"
+        f"file: {results['file']} ({results['rows']:,} rows/orders, imported in"
         f" {results['import_seconds']:.1f} s); server ready in"
         f" {results['server_startup_seconds']:.1f} s"
     )
@@ -278,6 +320,7 @@ def report(results: dict[str, Any], *, as_json: bool) -> None:
         for status, times in sorted(Counter(e["failures"]).items()):
             print(f"  FAILED: {e['path']} answered {status} {times} times")
     print("first ms of the Overview page is the cold request (fills the KPI cache)")
+    print(f"load average at the end: {results['load']:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ A workspace is a directory (``--workspace``, else ``TRADEPILOT_HOME``, else
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from tradepilot.config import Settings
+from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import validate_currency
 from tradepilot.store import tables
 from tradepilot.store.engine import create_engine, migrate
@@ -141,6 +143,28 @@ def workspace_status(engine: Engine) -> dict[str, Any]:
             "purchase_orders": count(t.purchase_orders),
             "inventory_snapshots": count(t.inventory_snapshots),
         }
+
+
+def newest_order_day(engine: Engine) -> dt.date:
+    """The UTC day of the newest order: the workspace's "today".
+
+    The monitors, ``risk orders``, the brief and ``ask`` work as of this day unless
+    given a date, and the forecast's default cutoff counts from it (a demo store's
+    data ends before the wall-clock date; a seller importing daily sees no
+    difference).
+
+    Raises
+    ------
+    DataValidationError
+        If the workspace holds no orders yet.
+    """
+    with engine.connect() as conn:
+        last = conn.execute(sa.select(sa.func.max(tables.orders.c.ordered_at))).scalar()
+    if last is None:
+        raise DataValidationError("no orders in the workspace yet: import orders first")
+    if isinstance(last, dt.datetime):
+        return (last.astimezone(dt.UTC) if last.tzinfo else last).date()
+    return dt.date.fromisoformat(str(last)[:10])  # SQLite may return text
 
 
 def _counter(conn: Connection) -> Any:

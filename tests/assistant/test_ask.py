@@ -14,12 +14,12 @@ from tests.llm.fake_llm import completion, fake_llm
 from tests.simstore import import_store
 from typer.testing import CliRunner
 
-from tradepilot.assistant.ask_service import ask, newest_order_day
+from tradepilot.assistant.ask_service import ask
 from tradepilot.cli.main import app
 from tradepilot.config import Settings
 from tradepilot.domain.errors import ExternalServiceError
 from tradepilot.llm.client import ChatClient, LlmSettings
-from tradepilot.workspace import init_workspace
+from tradepilot.workspace import init_workspace, newest_order_day
 
 
 @pytest.fixture(scope="module")

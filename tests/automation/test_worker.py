@@ -1,5 +1,6 @@
 """Crash safety, for real: a worker killed with SIGKILL during a job, started again."""
 
+import json
 import os
 import signal
 import subprocess
@@ -107,6 +108,11 @@ def test_a_killed_worker_leaves_the_run_failed_and_it_is_run_again_at_start(
     assert runs[0].outcome == "failed"
     assert runs[0].error.startswith("interrupted")
     assert [(r.job, r.outcome) for r in runs[2:]] == [("inbox", "skipped")]
+    with engine.connect() as conn:  # run for real: nothing new, not "already running"
+        detail = conn.execute(
+            sa.text("SELECT detail FROM job_runs WHERE id = :id"), {"id": runs[2].id}
+        ).scalar_one()
+    assert json.loads(detail)["note"] == f"no new files in {home / 'inbox'}"
     assert second.returncode == 0, err
     assert "worker stopped" in out
     with engine.connect() as conn:

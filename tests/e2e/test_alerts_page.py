@@ -53,6 +53,11 @@ def test_alerts_listed_by_money_filtered_and_marked_done(
         "href", "/restock"
     )
 
+    # and a summary counts them by kind, the kind of the largest alert first
+    expect(page.locator("#alerts-summary")).to_contain_text(
+        "3 open: 1 stockout, 1 supplier_delay, 1 fx_move"
+    )
+
     # and filtering by kind keeps one
     page.locator("#alert-kind").select_option("fx_move")
     page.get_by_role("button", name="Show").click()

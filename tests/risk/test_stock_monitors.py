@@ -72,6 +72,35 @@ def test_a_supplier_slowing_down_raises_the_shift_times_its_daily_margin():
     assert alerts[0].money_at_stake == pytest.approx((45.5 - 30.0) * 20.0)
 
 
+def test_a_supplier_late_by_two_modes_is_one_alert_for_the_later_mode():
+    sea = _lead_times([45, 44, 47, 46])
+    air = _lead_times([40, 41, 39, 40]).with_columns(
+        mode=pl.lit("air"), lead_days=pl.col("lead_days") - 20
+    )  # air usually 10 days, now 20 (a shift of 10, less than sea's 15.5)
+
+    alerts = supplier_delays(pl.concat([air, sea]), {"S": 20.0}, config=CONFIG)
+
+    assert [a.subject for a in alerts] == ["supplier S"]
+    assert alerts[0].evidence["mode"] == "sea"
+    assert alerts[0].evidence["late_modes"] == ["air", "sea"]
+    assert alerts[0].money_at_stake == pytest.approx((45.5 - 30.0) * 20.0)
+
+
+def test_an_open_po_older_than_the_usual_lead_time_counts_at_its_age():
+    # given the last POs still open, two of them already older than usual
+    frame = _lead_times([40, 40, 40, 10]).with_columns(
+        observed_days=pl.col("lead_days"),
+        lead_days=pl.when(pl.int_range(pl.len()) >= 6).then(None)
+        .otherwise(pl.col("lead_days")),
+    )  # fmt: skip
+
+    alerts = supplier_delays(frame, {"S": 20.0}, config=CONFIG)
+
+    # then the young one (10 days) says nothing and the three others are late
+    assert alerts[0].evidence["recent_pos"] == 3
+    assert alerts[0].money_at_stake == pytest.approx((40.0 - 30.0) * 20.0)
+
+
 def test_a_supplier_at_its_usual_pace_raises_nothing():
     assert (
         supplier_delays(_lead_times([30, 31, 29, 30]), {"S": 20.0}, config=CONFIG) == []
@@ -105,8 +134,29 @@ def test_margin_below_target_raises_the_yearly_shortfall_and_above_does_not():
 
     alerts = margin_erosions(margins, target=0.25, config=CONFIG)
 
-    assert [a.subject for a in alerts] == ["sku A FR"]
+    assert [a.subject for a in alerts] == ["sku A"]
     assert alerts[0].money_at_stake == 200.0  # (0.25 - 0.05) x 10 x 100
+
+
+def test_margin_below_target_in_several_countries_is_one_alert_per_sku():
+    # given A below target in FR and DE (and fine in IT), B below in DE only
+    margins = pl.DataFrame(
+        {"sku": ["A", "A", "A", "B"], "country": ["FR", "DE", "IT", "DE"],
+         "margin_rate": [0.05, 0.1, 0.3, 0.0], "net_revenue": [10.0] * 4,
+         "yearly_units": [100.0, 200.0, 100.0, 40.0]}
+    )  # fmt: skip
+
+    alerts = margin_erosions(margins, target=0.25, config=CONFIG)
+
+    # then A's countries are summed, largest first: DE 300 + FR 200; B 100
+    assert [(a.subject, a.money_at_stake) for a in alerts] == [
+        ("sku A", 500.0), ("sku B", 100.0)
+    ]  # fmt: skip
+    countries = alerts[0].evidence["countries"]
+    assert [(c["country"], c["yearly_margin_missing"]) for c in countries] == [
+        ("DE", 300.0), ("FR", 200.0)
+    ]  # fmt: skip
+    assert "in 2 countries (DE 10%, FR 5%)" in alerts[0].explanation
 
 
 def test_a_rule_change_that_cuts_margin_is_raised_per_country():

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tradepilot.assistant.ask import answer_builtin, answer_with_llm, builtin_questions
 from tradepilot.assistant.tools import ToolContext
 from tradepilot.domain.errors import DataValidationError
+from tradepilot.workspace import newest_order_day
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -25,19 +26,7 @@ if TYPE_CHECKING:
 
 MAX_QUESTION = 2000
 
-__all__ = ["ask", "builtin_questions", "newest_order_day"]
-
-
-def newest_order_day(engine: Engine) -> dt.date | None:
-    """The day of the newest order in the workspace (``ask``'s today), or None."""
-    import sqlalchemy as sa
-
-    from tradepilot.store import tables
-
-    with engine.connect() as conn:
-        newest = conn.execute(sa.select(sa.func.max(tables.orders.c.ordered_at)))
-        value = newest.scalar()
-    return value.date() if value is not None else None
+__all__ = ["ask", "builtin_questions"]
 
 
 def ask(
@@ -76,11 +65,12 @@ def ask(
         raise DataValidationError(
             f"the question has {len(question)} characters; at most {MAX_QUESTION}"
         )
-    day = today or newest_order_day(engine)
     notes = []
-    if day is None:
+    try:
+        day = today or newest_order_day(engine)
+    except DataValidationError as exc:  # ask still lists what it can answer
         day = dt.datetime.now(dt.UTC).date()
-        notes.append("no orders in the workspace: import orders first")
+        notes.append(str(exc))
     ctx = ToolContext(engine=engine, home=home, today=day)
     if client is None or not question:
         result = answer_builtin(ctx, question)

@@ -14,7 +14,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from tradepilot.domain.errors import DataValidationError
 from tradepilot.domain.money import minor_unit
 from tradepilot.store import tables
 from tradepilot.store.dialect import as_number, utc_day
@@ -29,21 +28,6 @@ class SalesRead:
     base: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def newest_order_day(engine: Engine) -> dt.date:
-    """The day of the newest order: the brief's default date.
-
-    Raises
-    ------
-    DataValidationError
-        If the workspace holds no orders yet.
-    """
-    with engine.connect() as conn:
-        last = conn.execute(sa.select(sa.func.max(tables.orders.c.ordered_at))).scalar()
-    if last is None:
-        raise DataValidationError("no orders in the workspace yet: import orders first")
-    return last.date() if isinstance(last, dt.datetime) else _day(last)
 
 
 def read_sales(engine: Engine, *, start: dt.date, end: dt.date) -> SalesRead:

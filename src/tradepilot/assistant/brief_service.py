@@ -33,6 +33,7 @@ from tradepilot.assistant.brief import (
 from tradepilot.domain.errors import DataValidationError, TradePilotError
 from tradepilot.domain.money import minor_unit
 from tradepilot.store.tables_assistant import assistant_briefs
+from tradepilot.workspace import newest_order_day
 
 SALES_DAYS = 14  # the week and the week before it
 EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  # dates that make sense
@@ -85,7 +86,7 @@ def brief_day(engine: Engine, date: dt.date | None) -> dt.date:
         If ``date`` is before 1990 or after 2100, or the workspace has no orders.
     """
     if date is None:
-        return inputs.newest_order_day(engine)
+        return newest_order_day(engine)
     if not EARLIEST <= date <= LATEST:
         raise DataValidationError(
             f"the brief's date must be between {EARLIEST} and {LATEST}; got {date}"

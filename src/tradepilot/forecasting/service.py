@@ -40,6 +40,7 @@ from tradepilot.forecasting.series import (
 )
 from tradepilot.store import tables
 from tradepilot.store.bulk import insert_frame, read_frame
+from tradepilot.workspace import newest_order_day
 
 if TYPE_CHECKING:
     # statsforecast (and with it numba, and dask where installed) is imported when
@@ -400,23 +401,13 @@ def backtest_demand(
 
 def _default_cutoff(engine: Engine, settings: ForecastSettings) -> dt.date:
     days = {"D": 1, "W": 7, "M": 31}[settings.freq] * settings.horizon
-    return _last_order_date(engine) - dt.timedelta(days=days)
+    return newest_order_day(engine) - dt.timedelta(days=days)
 
 
 def _after_last_order(engine: Engine) -> dt.date:
     """The day after the last order: as a cutoff, it leaves out a partial last period
     (a week the export ends in the middle of would look like a sales dip)."""
-    return _last_order_date(engine) + dt.timedelta(days=1)
-
-
-def _last_order_date(engine: Engine) -> dt.date:
-    with engine.connect() as conn:
-        last = conn.execute(sa.select(sa.func.max(tables.orders.c.ordered_at))).scalar()
-    if last is None:
-        raise DataValidationError("no orders in this workspace: import orders first")
-    if isinstance(last, dt.datetime):
-        return last.date()
-    return dt.date.fromisoformat(str(last)[:10])
+    return newest_order_day(engine) + dt.timedelta(days=1)
 
 
 def latest_run(conn: Connection, kind: str = "forecast") -> dict[str, Any] | None:

@@ -15,8 +15,9 @@ from typing import Any
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from tradepilot.domain.errors import DataValidationError, TradePilotError
+from tradepilot.domain.errors import TradePilotError
 from tradepilot.store.bulk import read_frame
+from tradepilot.workspace import newest_order_day
 
 SALE_LINES = (
     "SELECT o.id AS order_id, o.ordered_at, o.country, o.currency, o.kind AS order_kind,"
@@ -52,16 +53,6 @@ class RiskInputs:
     discrepancies: list[dict[str, Any]] | None = None  # payments reconciliation's
     reviews: pl.DataFrame | None = None  # sku, day, negative
     notes: list[str] = field(default_factory=list)
-
-
-def newest_order_day(engine: Engine) -> dt.date:
-    """The day of the newest order: "today" of the monitors."""
-    with engine.connect() as conn:
-        frame = read_frame(conn, "SELECT max(ordered_at) AS last FROM orders")
-    last = frame["last"][0] if frame.height else None
-    if last is None:
-        raise DataValidationError("no orders in the workspace yet: import orders first")
-    return dt.date.fromisoformat(str(last)[:10])
 
 
 def read_risk_inputs(

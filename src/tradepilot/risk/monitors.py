@@ -228,12 +228,8 @@ def derive_figures(inputs: RiskInputs, config: RiskConfig) -> Figures:
             m=pl.col("yearly_margin").sum() / pl.col("yearly_units").sum()
         )
         country_margin = {c: m for c, m in by_country.iter_rows() if m is not None}
-        by_supplier = (
-            margins.filter(pl.col("supplier").is_not_null())
-            .group_by("supplier")
-            .agg(pl.col("yearly_margin").sum() / 365)
-        )
-        supplier_daily = dict(by_supplier.iter_rows())
+        # supplier_daily stays sales, not margin (docs/risk.md): a late supplier
+        # whose SKUs earn little net margin still stops their sales
     else:
         per_country = sold.group_by("country").agg(
             m=pl.col("amount_base").sum() / pl.col("units").sum()

@@ -7,6 +7,8 @@ the money-at-stake formulas are in ``docs/risk.md``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -93,66 +95,81 @@ def supplier_delays(
     """Suppliers whose latest POs by a mode take longer than their history: the
     median shift of the last ``delay_recent_pos`` POs (open ones counted at their
     age once older than the usual lead time) against the earlier ones, tested
-    one-sided by Mann-Whitney U.
+    one-sided by Mann-Whitney U. One alert per supplier, for its most delayed mode
+    (the other late modes named in the evidence).
 
     Parameters
     ----------
     lead_times : polars.DataFrame
-        One row per PO: ``supplier, ordered_date, lead_days`` (null if open),
-        ``observed_days`` (age of an open PO).
+        One row per PO: ``supplier, mode, ordered_date, lead_days`` (null if
+        open), ``observed_days`` (age of an open PO).
     daily_sales : dict
         Sales per day of the supplier's SKUs, base currency: the money at stake is
         the sales of the days of delay (what a stockout over them would cost).
     """
-    from scipy import stats
-
     raised = Raised("supplier_delay", config)
     frame = lead_times.with_columns(
         days=pl.coalesce("lead_days", "observed_days").cast(pl.Float64)
     ).filter(pl.col("days").is_not_null())
-    by_mode = frame.group_by("supplier", "mode")
-    for (supplier, mode), group in sorted(by_mode, key=lambda g: g[0]):
-        group = group.sort("ordered_date")
-        n_recent = config.delay_recent_pos
-        recent = group.tail(n_recent)
-        # open POs younger than the usual lead time say nothing yet
-        history = group.head(group.height - n_recent).filter(
-            pl.col("lead_days").is_not_null()
-        )
-        if history.height < 3:
-            continue
-        usual = float(np.median(history["lead_days"].to_numpy()))
-        late = recent.filter(
-            pl.col("lead_days").is_not_null() | (pl.col("observed_days") > usual)
-        )
-        if late.height < 2:
-            continue
-        now = float(np.median(late["days"].to_numpy()))
-        shift = now - usual
-        if shift < config.delay_min_days:
-            continue
-        test = stats.mannwhitneyu(
-            late["days"].to_numpy(), history["lead_days"].to_numpy(),
-            alternative="greater",
-        )  # fmt: skip
-        if test.pvalue >= config.delay_p_value:
-            continue
-        money = shift * daily_sales.get(str(supplier), 0.0)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for (supplier, mode), group in sorted(
+        frame.group_by("supplier", "mode"), key=lambda g: g[0]
+    ):
+        delay = _mode_delay(group.sort("ordered_date"), config)
+        if delay is not None:
+            found.setdefault(str(supplier), []).append({"mode": mode, **delay})
+    for supplier, delays in found.items():
+        worst = max(delays, key=lambda d: (d["shift"], d["mode"]))
+        money = worst["shift"] * daily_sales.get(supplier, 0.0)
         explanation = (
-            f"{supplier}'s last {late.height} {mode} purchase orders took {now:.0f} days "
-            f"(median), {shift:.0f} days more than the usual {usual:.0f}."
+            f"{supplier}'s last {worst['recent_pos']} {worst['mode']} purchase orders "
+            f"took {worst['now']:.0f} days (median), {worst['shift']:.0f} days more "
+            f"than the usual {worst['usual']:.0f}."
         )
         evidence = {
-            "mode": mode,
-            "usual_lead_days": rounded(usual, 1),
-            "recent_lead_days": rounded(now, 1),
-            "recent_pos": late.height,
-            "history_pos": history.height,
-            "p_value": rounded(float(test.pvalue), 4),
+            "mode": worst["mode"],
+            "late_modes": sorted(d["mode"] for d in delays),
+            "usual_lead_days": rounded(worst["usual"], 1),
+            "recent_lead_days": rounded(worst["now"], 1),
+            "recent_pos": worst["recent_pos"],
+            "history_pos": worst["history_pos"],
+            "p_value": rounded(worst["p_value"], 4),
             "link": "/restock",
         }
         raised.add(f"supplier {supplier}", money, explanation, evidence)
     return raised.alerts
+
+
+def _mode_delay(group: pl.DataFrame, config: RiskConfig) -> dict[str, Any] | None:
+    """The lead-time shift of one supplier and mode's POs (sorted by order day),
+    or None if too few POs tell or the shift is small or not significant."""
+    from scipy import stats
+
+    n_recent = config.delay_recent_pos
+    recent = group.tail(n_recent)
+    history = group.head(max(group.height - n_recent, 0)).filter(
+        pl.col("lead_days").is_not_null()
+    )
+    if history.height < 3:
+        return None
+    usual = float(np.median(history["lead_days"].to_numpy()))
+    # open POs younger than the usual lead time say nothing yet
+    late = recent.filter(
+        pl.col("lead_days").is_not_null() | (pl.col("observed_days") > usual)
+    )
+    if late.height < 2:
+        return None
+    now = float(np.median(late["days"].to_numpy()))
+    if now - usual < config.delay_min_days:
+        return None
+    test = stats.mannwhitneyu(
+        late["days"].to_numpy(), history["lead_days"].to_numpy(), alternative="greater"
+    )
+    if test.pvalue >= config.delay_p_value:
+        return None
+    return {"usual": usual, "now": now, "shift": now - usual,
+            "recent_pos": late.height, "history_pos": history.height,
+            "p_value": float(test.pvalue)}  # fmt: skip
 
 
 def concentrations(
@@ -196,8 +213,9 @@ def concentrations(
 def margin_erosions(
     margins: pl.DataFrame, *, target: float, config: RiskConfig
 ) -> list[Alert]:
-    """SKU x country cells whose margin rate is ``margin_gap`` below the target:
-    the yearly margin missing to reach it.
+    """SKUs whose margin rate in some countries is ``margin_gap`` below the target:
+    one alert per SKU, the yearly margin missing to reach the target summed over
+    those countries (each one in the evidence, largest first).
 
     Parameters
     ----------
@@ -213,20 +231,33 @@ def margin_erosions(
         * pl.col("yearly_units").fill_null(0)
     )
     raised = Raised("margin_erosion", config)
-    for row in cells.sort("sku", "country").iter_rows(named=True):
-        money = row["gap_money"]
+    for (sku,), group in sorted(cells.group_by("sku"), key=lambda g: str(g[0][0])):
+        rows = group.sort(["gap_money", "country"], descending=[True, False]).rows(
+            named=True
+        )
+        money = sum(row["gap_money"] for row in rows)
+        named = ", ".join(f"{r['country']} {r['margin_rate']:.0%}" for r in rows[:3])
+        more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
         explanation = (
-            f"SKU {row['sku']} in {row['country']} earns a {row['margin_rate']:.0%} "
-            f"margin, below the {target:.0%} target: {money:,.0f} a year missing."
+            f"SKU {sku} earns below the {target:.0%} target margin in {len(rows)} "
+            f"{'country' if len(rows) == 1 else 'countries'} ({named}{more}): "
+            f"{money:,.0f} a year missing."
         )
         evidence = {
-            "margin_rate": rounded(row["margin_rate"], 4),
             "target_margin": target,
-            "net_revenue_per_unit": rounded(row["net_revenue"]),
-            "yearly_units": rounded(row["yearly_units"] or 0, 1),
+            "countries": [
+                {
+                    "country": row["country"],
+                    "margin_rate": rounded(row["margin_rate"], 4),
+                    "net_revenue_per_unit": rounded(row["net_revenue"]),
+                    "yearly_units": rounded(row["yearly_units"] or 0, 1),
+                    "yearly_margin_missing": rounded(row["gap_money"]),
+                }
+                for row in rows
+            ],
             "link": "/markets",
         }
-        raised.add(f"sku {row['sku']} {row['country']}", money, explanation, evidence)
+        raised.add(f"sku {sku}", money, explanation, evidence)
     return raised.alerts
 
 

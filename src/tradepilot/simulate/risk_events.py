@@ -4,8 +4,9 @@
 and returns a copy where, near the end of its span:
 
 * ``demand_break``: the best-selling SKU loses most of its sales for three weeks;
-* ``supplier_delay``: the supplier with most purchase orders delivers its last five
-  POs 25 days later than it would have;
+* ``supplier_delay``: the supplier with most purchase orders slows down: every PO
+  it was sent from the day of its eighth-last one (any mode) arrives 25 days later
+  than it would have (those that would now arrive after the end stay open);
 * ``return_spike``: 40% of the orders of the second best-selling SKU in the last four
   weeks are cancelled and refunded;
 * ``order_risk``: fraudulent web orders: a new buyer, many units of the dearest SKU,
@@ -281,19 +282,22 @@ def _fraud_orders(
 
 
 def _supplier_delay(
-    purchase_orders: pl.DataFrame, end: dt.date
+    purchase_orders: pl.DataFrame, end: dt.date, *, n_pos: int = 8, days: int = 25
 ) -> tuple[str, pl.DataFrame]:
     counts = purchase_orders.group_by("supplier").agg(pl.col("po_number").n_unique())
     supplier = counts.sort(["po_number", "supplier"], descending=[True, False])[
         "supplier"
     ][0]
-    received = purchase_orders.filter(
-        (pl.col("supplier") == supplier) & pl.col("received_date").is_not_null()
+    # A slowdown from one day on: every PO from then, whatever its mode, so a
+    # weekly supplier's late POs are not only the few still open at the end.
+    days_of_pos = (
+        purchase_orders.filter(pl.col("supplier") == supplier)
+        .unique("po_number")
+        .sort("ordered_date")["ordered_date"]
     )
-    last = received.sort("ordered_date")["po_number"].unique(maintain_order=True)
-    late = last.tail(5).implode()
-    shifted = pl.col("received_date") + dt.timedelta(days=25)
-    hit = pl.col("po_number").is_in(late)
+    since = days_of_pos[max(days_of_pos.len() - n_pos, 0)]
+    shifted = pl.col("received_date") + dt.timedelta(days=days)
+    hit = (pl.col("supplier") == supplier) & (pl.col("ordered_date") >= since)
     arrived = shifted <= end
     return supplier, purchase_orders.with_columns(
         received_date=pl.when(hit).then(pl.when(arrived).then(shifted))

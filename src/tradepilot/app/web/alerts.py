@@ -3,7 +3,7 @@ the page that shows it; snooze or mark done."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,7 +31,15 @@ def alerts_page(
         return render(request, "alerts.html", session=session, error=str(exc),
                       alerts=[], kinds=KINDS, kind=kind)  # fmt: skip
     return render(request, "alerts.html", session=session, alerts=found,
-                  kinds=KINDS, kind=kind)  # fmt: skip
+                  kinds=KINDS, kind=kind, summary=_by_kind(found))  # fmt: skip
+
+
+def _by_kind(alerts: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """``(kind, open alerts)``, the kind of the largest alert first."""
+    counts: dict[str, int] = {}
+    for alert in alerts:  # already largest money first
+        counts[alert["kind"]] = counts.get(alert["kind"], 0) + 1
+    return list(counts.items())
 
 
 @router.post("/alerts/{alert_id}/{action}")
