@@ -136,3 +136,13 @@ def test_overview_shows_kpis_after_an_import(app, token, sample_file):
     assert "40.70" in html  # net revenue in GBP
     assert 'id="data-map"' in html
     assert "FRA" in html  # map locations are ISO alpha-3
+
+
+def test_every_page_template_compiles_before_the_server_listens() -> None:
+    # `tradepilot serve` compiles them up front; a template with a syntax error
+    # fails here instead of on a visitor's first page.
+    from tradepilot.app.web.pages import HERE, compile_templates
+
+    on_disk = sorted(p.name for p in (HERE / "templates").rglob("*.html"))
+    assert on_disk
+    assert compile_templates() == len(on_disk)

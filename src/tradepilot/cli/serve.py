@@ -58,9 +58,11 @@ def run_server(
     from tradepilot.app import create_app
     from tradepilot.app.api.trade import warm_trade_caches
     from tradepilot.app.cached import warm_caches
+    from tradepilot.app.web.pages import compile_templates
 
     app = create_app(settings)
     warm_caches(app.state.tradepilot)
+    compile_templates()
     # Margins and market scores take seconds: computed while the server starts.
     threading.Thread(
         target=warm_trade_caches, args=(app.state.tradepilot,), daemon=True

@@ -56,6 +56,16 @@ def templates() -> Jinja2Templates:
     return env
 
 
+def compile_templates() -> int:
+    """Compile every page template now (the server calls this before it listens),
+    so that no visitor's first page waits for Jinja's compiler."""
+    env = templates().env
+    names = env.list_templates(extensions=["html"])
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def render(
     request: Request, template: str, status: int = 200, **context: Any
 ) -> HTMLResponse:
