@@ -26,3 +26,15 @@ def test_embeddings_load_from_the_wheel_and_are_not_pickled() -> None:
     again = pickle.loads(blob)
     assert again.predict(["where is my parcel"])[0][0] == "track"
     assert again.predict(["give me a refund"])[0][0] == "refund"
+
+
+def test_embeddings_are_dropped_where_they_do_not_win_out_of_fold() -> None:
+    # TF-IDF alone already gets every example right out of fold: a tie keeps the
+    # simpler model, and the fitted vectoriser then leaves the 256 columns out.
+    model = IntentModel(embeddings=True).fit(TEXTS, LABELS)
+    assert model.cv_accuracy_ == 1.0
+    assert model.embeddings_used_ is False
+    plain = IntentModel(embeddings=False).fit(TEXTS, LABELS)
+    width = model.vectorizer_.transform(["track my order"]).shape[1]
+    assert width == plain.vectorizer_.transform(["track my order"]).shape[1]
+    assert model.predict(["track my order"])[0][0] == "track"

@@ -203,10 +203,10 @@ def train_intents_file(
         groups += [language for _, _, language in extra]
     texts += [text for text, _, _ in extra]
     labels += [label for _, label, _ in extra]
-    # The seller's own intents get static sentence embeddings too (English-centred;
+    # The seller's own intents try static sentence embeddings too (English-centred;
     # 0.8947 -> 0.9121 with abstentions wrong on a validation split carved from
-    # BANKING77's training set); the built-in multilingual default (no file) keeps
-    # TF-IDF only.
+    # BANKING77's training set), kept where they win out of fold; the built-in
+    # multilingual default (no file) keeps TF-IDF only.
     model = IntentModel(embeddings=path is not None).fit(texts, labels, groups=groups)
     if path is None:  # the default's examples: the default's off-topic rule too
         from tradepilot.text.defaults import offtopic_english
@@ -221,6 +221,7 @@ def train_intents_file(
         "cv_accuracy_with_abstention": round(model.cv_accuracy_with_abstention_, 4),
         "confusions": model.confusions_,
         "corrections": len(extra),
+        "embeddings": model.embeddings_used_,
         "source": source,
     }
     registry.save_model(home, "intents", name, model, summary)
