@@ -193,5 +193,8 @@ def test_a_recognised_import_is_recorded_and_undoable(engine, tmp_path):
 
     result = undo_import(engine, run_id=again.import_run_id)
 
+    # Looking for an earlier import spends no run id (PostgreSQL's ids have no gaps).
+    assert (first.import_run_id, again.import_run_id) == (1, 2)
+
     assert sum(result["removed"].values()) == 0
     assert counts(engine)["order_lines"] == first.accepted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -160,11 +161,18 @@ def _import_unchanged(
     """Record a new import of ``path`` as a repeat of the earlier run it is
     (:func:`~tradepilot.ingest.unchanged.unchanged_run`); None, recording nothing,
     when there is none and the file must be read."""
+    find = functools.partial(
+        unchanged_run, fmt=fmt, sha256=sha256, print_=print_, now=now
+    )
     with engine.connect() as conn, conn.begin() as transaction:
-        run_id = start_run(
-            conn, fmt=fmt, source_name=path.name, sha256=sha256, started=now
-        )
-        run = unchanged_run(conn, fmt=fmt, sha256=sha256, print_=print_, now=now)
+        # Looked for before the run row is written (a run id is not spent on a
+        # file read anyway), and again after: the row takes SQLite's write lock.
+        run = find(conn)
+        if run is not None:
+            run_id = start_run(
+                conn, fmt=fmt, source_name=path.name, sha256=sha256, started=now
+            )
+            run = find(conn)
         if run is None:
             transaction.rollback()
             return None
