@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tradepilot.ingest.report import ImportReport
-from tradepilot.ingest.service import import_file
+from tradepilot.ingest.service import import_file, list_import_runs
 from tradepilot.ingest.undo import undo_import
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -190,11 +190,14 @@ def test_a_recognised_import_is_recorded_and_undoable(engine, tmp_path):
     first = import_file(engine, fmt="online-retail", path=path, now=NOW)
     again = import_file(engine, fmt="online-retail", path=path, now=NOW)
     assert again.import_run_id is not None
+    recorded = list_import_runs(engine)["data"][0]
 
     result = undo_import(engine, run_id=again.import_run_id)
 
     # Looking for an earlier import spends no run id (PostgreSQL's ids have no gaps).
     assert (first.import_run_id, again.import_run_id) == (1, 2)
+    assert recorded["report"] == again.to_dict()
+    assert (recorded["accepted"], recorded["duplicates"]) == (0, 7)
 
     assert sum(result["removed"].values()) == 0
     assert counts(engine)["order_lines"] == first.accepted

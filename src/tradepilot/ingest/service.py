@@ -108,10 +108,15 @@ def import_file(
         print_ = fingerprint(fmt=fmt, sha256=sha, mapping=mapping, **options)
         if not full:
             known = _import_unchanged(
-                engine, fmt=fmt, path=path, sha256=sha, print_=print_, now=now
+                engine,
+                fmt=fmt,
+                path=path,
+                sha256=sha,
+                print_=print_,
+                now=now,
+                started=started,
             )
             if known is not None:
-                known.seconds = round(time.perf_counter() - started, 3)
                 return known
     progress(f"reading {path.name}")
     if importer.read is not None:
@@ -157,10 +162,12 @@ def _import_unchanged(
     sha256: str,
     print_: str,
     now: dt.datetime,
+    started: float,
 ) -> ImportReport | None:
     """Record a new import of ``path`` as a repeat of the earlier run it is
     (:func:`~tradepilot.ingest.unchanged.unchanged_run`); None, recording nothing,
-    when there is none and the file must be read."""
+    when there is none and the file must be read. ``started`` is the import's
+    ``time.perf_counter()`` at its start."""
     find = functools.partial(
         unchanged_run, fmt=fmt, sha256=sha256, print_=print_, now=now
     )
@@ -178,6 +185,7 @@ def _import_unchanged(
             return None
         report = unchanged_report(run, fmt=fmt, source_name=path.name, print_=print_)
         report.import_run_id = run_id
+        report.seconds = round(time.perf_counter() - started, 3)
         report.check()
         finish_run(conn, run_id, report)
     return report
