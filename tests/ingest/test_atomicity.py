@@ -144,3 +144,5 @@ def test_a_killed_import_is_never_taken_for_an_import_of_the_file(
     assert again.same_file_as_run == first.import_run_id
     assert (again.accepted, again.duplicates) == (0, ROWS)
     assert counts(engine)[0] == ROWS
+    # A staging folder the killed import may have left is gone (SQLite).
+    assert list(Path(store_settings.home).glob(".tp-stage-*")) == []
