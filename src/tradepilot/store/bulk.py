@@ -147,9 +147,12 @@ def _write_stage(path: Path, frame: pl.DataFrame) -> None:
         adbc_driver_sqlite.connect(str(path)) as database,
         adbc.AdbcConnection(database) as connection,
     ):
-        with adbc.AdbcStatement(connection) as scratch:
-            scratch.set_sql_query("PRAGMA journal_mode=OFF")  # a scratch file
-            scratch.execute_update()
+        # A scratch file: no journal, and no waiting for the disk (it is read back
+        # by this process before it is deleted; the store keeps its own settings).
+        for pragma in ("journal_mode=OFF", "synchronous=OFF"):
+            with adbc.AdbcStatement(connection) as scratch:
+                scratch.set_sql_query(f"PRAGMA {pragma}")
+                scratch.execute_update()
         with adbc.AdbcStatement(connection) as statement:
             statement.set_options(**ingest)
             statement.bind_stream(frame)
