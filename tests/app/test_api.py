@@ -139,3 +139,22 @@ def test_openapi_schema_describes_the_api(app):
         "/api/v1/quarantine",
     } <= set(schema["paths"])
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
+
+
+def test_an_unchanged_upload_is_recognised_unless_full_is_asked(client, sample_file):
+    first = upload(client, sample_file)["report"]
+    again = upload(client, sample_file)["report"]
+    with sample_file.open("rb") as handle:
+        response = client.post(
+            "/api/v1/imports",
+            data={"format": "online-retail", "full": "true"},
+            files={"file": (sample_file.name, handle)},
+        )
+    job = response.json()
+    client.app.state.tradepilot.jobs[job["id"]].wait(30)
+    read = client.get(f"/api/v1/imports/jobs/{job['id']}").json()["report"]
+
+    assert again["same_file_as_run"] == first["import_run_id"]
+    assert read["same_file_as_run"] is None
+    counts = ["rows_read", "accepted", "quarantined", "duplicates"]
+    assert [again[k] for k in counts] == [read[k] for k in counts] == [5, 0, 0, 5]

@@ -106,3 +106,23 @@ def test_quality_names_merged_orders(workspace):
 
     assert found["merged_orders"] == {"orders": 0, "lines": 0}
     assert found["merged_orders_repair"] == []
+
+
+def test_an_unchanged_file_is_recognised_unless_full_is_given(workspace):
+    first = json.loads(run(workspace, "import", "shopify", str(SHOP1), "--json").stdout)
+
+    again = run(workspace, "import", "shopify", str(SHOP1), "--json")
+    full = run(workspace, "import", "shopify", str(SHOP1), "--full", "--json")
+    undo = run(workspace, "import", "undo", "1", "--full")
+
+    recognised, read = json.loads(again.stdout), json.loads(full.stdout)
+    assert (again.exit_code, full.exit_code) == (0, 0)
+    assert (
+        recognised["files"][0]["same_file_as_run"] == first["files"][0]["import_run_id"]
+    )
+    assert read["files"][0]["same_file_as_run"] is None
+    totals = ["rows_read", "accepted", "quarantined", "duplicates", "conflicts"]
+    assert [recognised[k] for k in totals] == [read[k] for k in totals]
+    assert recognised["accepted"] == 0
+    assert undo.exit_code != 0
+    assert "--full" in undo.output

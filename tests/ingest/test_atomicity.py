@@ -117,3 +117,32 @@ def test_interrupted_import_leaves_store_unchanged_and_rerun_completes(
     assert rerun.wait(timeout=300) == 0, log.read_text()
     assert counts(engine)[0] == ROWS
     assert counts(engine)[3] == 1
+
+
+def test_a_killed_import_is_never_taken_for_an_import_of_the_file(
+    store_settings, engine, tmp_path
+):
+    from tradepilot.ingest.service import import_file
+
+    path = big_file(tmp_path / "big.csv")
+    log = tmp_path / "import.log"
+    process = start_import(store_settings, path, log)
+    deadline = time.monotonic() + 120
+    while not writing(engine, store_settings):
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "import never started writing"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    engine.dispose()
+
+    first = import_file(engine, fmt="online-retail", path=path)
+    again = import_file(engine, fmt="online-retail", path=path)
+
+    assert first.same_file_as_run is None  # the killed run left nothing to recognise
+    assert first.accepted == ROWS
+    assert again.same_file_as_run == first.import_run_id
+    assert (again.accepted, again.duplicates) == (0, ROWS)
+    assert counts(engine)[0] == ROWS
+    # A staging folder the killed import may have left is gone (SQLite).
+    assert list(Path(store_settings.home).glob(".tp-stage-*")) == []

@@ -110,6 +110,7 @@ def start_import(
     upload: BinaryIO,
     mapping: bytes | None = None,
     source: str | None = None,
+    full: bool = False,
 ) -> ImportJob:
     """Spool ``upload`` to a temporary file and import it in a background thread."""
     job = ImportJob(format=fmt, filename=Path(filename).name)
@@ -131,6 +132,7 @@ def start_import(
                 mapping=mapping_path,
                 source=source,
                 progress=progress,
+                full=full,
             )
             progress("updating reports")
             warm_caches(state)

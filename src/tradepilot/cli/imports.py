@@ -78,6 +78,14 @@ def import_(
             " its own, e.g. --source shopify-2."
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Read and check every row even of an order file imported before,"
+            " unchanged (by default such a file is recognised by its hash).",
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -91,8 +99,9 @@ def import_(
     import_run_id in --json, and in the Imports page's list).
     """
     if fmt == UNDO:
-        extra = [("--mapping", mapping), ("--currency", currency)]
-        extra += [("--channel", channel), ("--source", source)]
+        extra: list[tuple[str, object]] = [("--mapping", mapping)]
+        extra += [("--currency", currency)]
+        extra += [("--channel", channel), ("--source", source), ("--full", full)]
         _undo(files, [name for name, value in extra if value], workspace, as_json)
         return
     reports = _run_imports(
@@ -104,6 +113,7 @@ def import_(
         currency=currency,
         channel=channel,
         source=source,
+        full=full,
     )
     _render(reports, as_json)
 

@@ -237,6 +237,10 @@ def load_order_lines(
     good = good.with_columns(pl.col("line_key").is_in(known.implode()).alias("_known"))
     fresh = good.filter(~pl.col("_known"))
     rows_fresh = fresh[ROW].n_unique()
+    report.lines_stored += fresh.height
+    report.recheck_after = _iso(
+        lines.filter(pl.col("ordered_at") > now)["ordered_at"].min()
+    )
     report.rows_read = lines[ROW].n_unique()
     report.accepted = rows_fresh
     report.duplicates = good[ROW].n_unique() - rows_fresh

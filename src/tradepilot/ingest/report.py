@@ -43,6 +43,17 @@ class ImportReport:
         quarantined, the rest imported.
     notes : list of str
         What the user should know or do about this import, in plain words.
+    same_file_as_run : int or None
+        The earlier import run this file was recognised as, unchanged, without
+        reading it again (see ``ingest/unchanged.py``); None when it was read.
+    fingerprint : str or None
+        Identity of the input (file bytes, format, options; order formats), by
+        which a later import of the same input is recognised.
+    lines_stored : int
+        Order lines this run wrote (order formats).
+    recheck_after : str or None
+        The earliest date of a row refused as dated in the future (ISO 8601): once
+        it has passed, a new import of the file reads it again.
     """
 
     format: str
@@ -64,6 +75,10 @@ class ImportReport:
     conflicts: int = 0
     truncated: bool = False
     notes: list[str] = field(default_factory=list)
+    same_file_as_run: int | None = None
+    fingerprint: str | None = None
+    lines_stored: int = 0
+    recheck_after: str | None = None
 
     def check(self) -> None:
         """Raise ``AssertionError`` if a row is unaccounted for (a bug, not bad data)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -25,6 +26,12 @@ from tradepilot.ingest.registry import (
     formats,
 )
 from tradepilot.ingest.report import ImportReport
+from tradepilot.ingest.unchanged import (
+    file_sha256,
+    fingerprint,
+    unchanged_report,
+    unchanged_run,
+)
 from tradepilot.store import tables
 
 Progress = Callable[[str], None]
@@ -44,6 +51,8 @@ def import_file(
     source: str | None = None,
     mapping: Path | None = None,
     progress: Progress = _quiet,
+    full: bool = False,
+    now: dt.datetime | None = None,
 ) -> ImportReport:
     """Import one file atomically and return its report.
 
@@ -51,6 +60,11 @@ def import_file(
     ``kill -9``, a crash), the store is left as it was, and running the import again
     completes it. A file cut off mid-row is imported up to the cut: its partial last
     row is quarantined and the report says ``truncated``.
+
+    An order file whose bytes and options are those of an earlier import whose rows
+    are all still stored is recognised by its hash and not read again: the report
+    is the one reading it would give, every row a duplicate, and names that run in
+    ``same_file_as_run`` (see :mod:`~tradepilot.ingest.unchanged`).
 
     Parameters
     ----------
@@ -70,6 +84,12 @@ def import_file(
         YAML column mapping (``generic`` format).
     progress : callable, optional
         Called with a short description of each stage.
+    full : bool
+        Read and check every row even when the file is recognised as imported
+        before, unchanged.
+    now : datetime.datetime, optional
+        The import's time (UTC); default: the clock's. Rows dated after it are
+        refused.
 
     Raises
     ------
@@ -80,13 +100,35 @@ def import_file(
     """
     importer = check_options(fmt=fmt, source=source)
     started = time.perf_counter()
+    now = now or dt.datetime.now(dt.UTC)
+    sha = print_ = None
+    if importer.orders and path.is_file():
+        sha = file_sha256(path)
+        options = {"source": source, "currency": currency, "channel": channel}
+        print_ = fingerprint(fmt=fmt, sha256=sha, mapping=mapping, **options)
+        if not full:
+            known = _import_unchanged(
+                engine,
+                fmt=fmt,
+                path=path,
+                sha256=sha,
+                print_=print_,
+                now=now,
+                started=started,
+            )
+            if known is not None:
+                return known
     progress(f"reading {path.name}")
     if importer.read is not None:
         table = importer.read(path)
     else:
         table = read_table(path, separator=importer.separator)
-    report = ImportReport(format=fmt, source_name=table.name, encoding=table.encoding)
-    now = dt.datetime.now(dt.UTC)
+    report = ImportReport(
+        format=fmt,
+        source_name=table.name,
+        encoding=table.encoding,
+        fingerprint=print_ if table.sha256 == sha else None,
+    )
     progress(f"checking and storing {table.frame.height:,} rows")
     with engine.begin() as conn:
         run_id = start_run(
@@ -105,6 +147,43 @@ def import_file(
         importer.load(conn, table.complete(), ctx)
         if table.truncated:
             _report_cut(conn, table, ctx)
+        report.import_run_id = run_id
+        report.seconds = round(time.perf_counter() - started, 3)
+        report.check()
+        finish_run(conn, run_id, report)
+    return report
+
+
+def _import_unchanged(
+    engine: Engine,
+    *,
+    fmt: str,
+    path: Path,
+    sha256: str,
+    print_: str,
+    now: dt.datetime,
+    started: float,
+) -> ImportReport | None:
+    """Record a new import of ``path`` as a repeat of the earlier run it is
+    (:func:`~tradepilot.ingest.unchanged.unchanged_run`); None, recording nothing,
+    when there is none and the file must be read. ``started`` is the import's
+    ``time.perf_counter()`` at its start."""
+    find = functools.partial(
+        unchanged_run, fmt=fmt, sha256=sha256, print_=print_, now=now
+    )
+    with engine.connect() as conn, conn.begin() as transaction:
+        # Looked for before the run row is written (a run id is not spent on a
+        # file read anyway), and again after: the row takes SQLite's write lock.
+        run = find(conn)
+        if run is not None:
+            run_id = start_run(
+                conn, fmt=fmt, source_name=path.name, sha256=sha256, started=now
+            )
+            run = find(conn)
+        if run is None:
+            transaction.rollback()
+            return None
+        report = unchanged_report(run, fmt=fmt, source_name=path.name, print_=print_)
         report.import_run_id = run_id
         report.seconds = round(time.perf_counter() - started, 3)
         report.check()

@@ -40,6 +40,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Prefix of the names under which store.bulk's staged inserts attach their files.
+STAGE_ALIAS = "tp_stage_"
+
+
+def detach_stage(dbapi_connection: Any, _record: Any) -> None:
+    """Detach a staging file from a SQLite connection going back to the pool (SQLite
+    refuses to detach one inside the transaction that used it)."""
+    if dbapi_connection is None:  # invalidated
+        return
+    names = [row[1] for row in dbapi_connection.execute("PRAGMA database_list")]
+    for name in names:
+        if name.startswith(STAGE_ALIAS):
+            dbapi_connection.execute(f"DETACH DATABASE {name}")
+
+
 def create_engine(settings: Settings, **kwargs: Any) -> Engine:
     """Create the engine for the workspace described by ``settings``.
 
@@ -60,6 +75,7 @@ def create_engine(settings: Settings, **kwargs: Any) -> Engine:
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "checkin", detach_stage)
     return engine
 
 

@@ -75,6 +75,13 @@ def post_import(
             " the format's name. Give a second shop its own.",
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        Form(
+            description="Read every row even of an order file imported before,"
+            " unchanged (by default such a file is recognised by its hash)."
+        ),
+    ] = False,
 ) -> dict[str, Any]:
     """Upload a file; it is imported in the background. Poll the returned job."""
     if format not in formats():
@@ -89,6 +96,7 @@ def post_import(
         upload=file.file,
         mapping=mapping_bytes,
         source=source or None,
+        full=full,
     )
     return job.public()
 
