@@ -11,8 +11,9 @@ Target (issue): p95 under 300 ms for the Overview page and the main API endpoint
 With ``--demo PATH`` (a workspace built by ``tradepilot demo --no-serve -w PATH``,
 reused as it is, no import) it measures the Today page (the daily brief, target
 < 300 ms, issue 15), the Alerts page and the alerts API instead, logged in with the
-demo's ``demo-login.txt``; the first Today request builds the day's brief if the
-workspace has none saved yet.
+demo's ``demo-login.txt`` (the Alerts page also filtered by one kind and with every
+alert listed, the alerts API also with ``limit=50``); the first Today request builds
+the day's brief if the workspace has none saved yet.
 Every response must be a 200; any other is printed and makes the exit status 1.
 The whole run, workspace import included, is bounded by ``--timeout`` seconds.
 
@@ -64,7 +65,11 @@ ENDPOINTS = [
 DEMO_ENDPOINTS = [
     ("Today page", "/today", "browser"),
     ("Alerts page", "/alerts", "browser"),
+    # one kind, 50 a page; every alert one by one (before paging: the whole list)
+    ("Alerts page overstock", "/alerts?kind=overstock", "browser"),
+    ("Alerts page all=1", "/alerts?all=1", "browser"),
     ("API alerts", "/api/v1/alerts", "api"),
+    ("API alerts limit=50", "/api/v1/alerts?limit=50", "api"),
 ]
 CSRF_FIELD = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 

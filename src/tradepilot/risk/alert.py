@@ -26,6 +26,17 @@ KINDS = (
 
 STATUSES = ("open", "snoozed", "done", "closed")
 
+MONEY_MEANS = {
+    "stockout": "of margin lost",
+    "overstock": "of cash tied up",
+    "margin_erosion": "of yearly margin missing",
+    "rule_change": "of yearly margin lost",
+    "return_spike": "of a year's excess refunds",
+    "order_risk": "of orders at risk",
+}
+"""What the money at stake of a kind is, in a few words (``docs/risk.md``); the
+other kinds say "at stake"."""
+
 
 @dataclass(frozen=True)
 class Alert:

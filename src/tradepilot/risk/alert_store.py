@@ -93,16 +93,42 @@ def count_open(conn: Connection) -> int:
 
 
 def read_alerts(
-    conn: Connection, *, kind: str | None = None, status: str | None = "open"
+    conn: Connection,
+    *,
+    kind: str | None = None,
+    status: str | None = "open",
+    leave_out: Sequence[str] = (),
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Alerts by money at stake (largest first), of one kind and status if given."""
+    """Alerts by money at stake (largest first), of one kind and status if given,
+    without the kinds in ``leave_out``; ``limit`` of them from ``offset``."""
     t = risk_alerts
     query = sa.select(t).order_by(t.c.money_at_stake_base.desc(), t.c.id)
     if kind is not None:
         query = query.where(t.c.kind == kind)
     if status is not None:
         query = query.where(t.c.status == status)
+    if leave_out:
+        query = query.where(t.c.kind.not_in(list(leave_out)))
+    query = query.limit(limit).offset(offset or None)
     return [public(row._mapping) for row in conn.execute(query).all()]
+
+
+def sum_by_kind(conn: Connection, *, status: str = "open") -> list[dict[str, Any]]:
+    """Per kind and currency: ``kind, currency, count, money, largest`` (money at
+    stake summed and largest), the kind of the largest alert first."""
+    t = risk_alerts
+    money = t.c.money_at_stake_base
+    largest = sa.func.max(money).label("largest")
+    query = (
+        sa.select(t.c.kind, t.c.currency, sa.func.count().label("count"),
+                  sa.func.sum(money).label("money"), largest)
+        .where(t.c.status == status)
+        .group_by(t.c.kind, t.c.currency)
+        .order_by(largest.desc(), t.c.kind)
+    )  # fmt: skip
+    return [dict(row._mapping) for row in conn.execute(query).all()]
 
 
 def public(row: Any) -> dict[str, Any]:

@@ -30,11 +30,16 @@ def alerts(
     state: State,
     kind: Annotated[str | None, Query(description="Only this kind")] = None,
     status: Literal["open", "snoozed", "done", "closed", "all"] = "open",
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="At most this many (default all)")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, description="Skip this many first")] = 0,
 ) -> dict[str, Any]:
-    """Alerts by money at stake, largest first."""
+    """Alerts by money at stake, largest first; ``limit``/``offset`` page them."""
     return list_alerts(
-        state.engine, kind=kind, status=None if status == "all" else status
-    )
+        state.engine, kind=kind, status=None if status == "all" else status,
+        limit=limit, offset=offset,
+    )  # fmt: skip
 
 
 @router.post("/alerts/{alert_id}/{action}")
