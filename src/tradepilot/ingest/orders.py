@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from tradepilot.domain.catalog import line_kinds
 from tradepilot.domain.orders import OrderKind
@@ -369,19 +369,24 @@ def _next_line_ids(conn: Connection, count: int) -> pl.Series:
     SQLite: the ids after the table's largest, which is what SQLite itself would
     give (an ``INTEGER PRIMARY KEY`` without ``AUTOINCREMENT``); the import's
     transaction has written already, so it holds the store's write lock and no
-    other writer can take them. PostgreSQL: drawn from the column's sequence, as
-    ``COPY`` would draw them, so concurrent imports never share one.
+    other writer can take them. PostgreSQL: a block reserved on the column's
+    sequence with one ``setval``, under a lock that makes other writers of
+    ``order_lines`` wait for the import's commit (drawing them one ``nextval`` at
+    a time took 1.7 s on Online Retail).
     """
     if conn.dialect.name == "postgresql":
-        drawn = read_texts(
-            conn,
-            "SELECT nextval(pg_get_serial_sequence('order_lines', 'id'))::text AS v"
-            " FROM generate_series(1, :n)",
+        conn.exec_driver_sql("LOCK TABLE order_lines IN SHARE ROW EXCLUSIVE MODE")
+        last = conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('order_lines', 'id'),"
+                " nextval(pg_get_serial_sequence('order_lines', 'id')) + :n - 1)"
+            ),
             {"n": count},
-        )
-        return drawn.cast(pl.Int64).sort()
-    largest = conn.exec_driver_sql("SELECT max(id) FROM order_lines").scalar()
-    first = int(largest or 0) + 1
+        ).scalar_one()
+        first = int(last) - count + 1
+    else:
+        largest = conn.exec_driver_sql("SELECT max(id) FROM order_lines").scalar()
+        first = int(largest or 0) + 1
     return pl.int_range(first, first + count, dtype=pl.Int64, eager=True)
 
 
