@@ -212,13 +212,9 @@ def section_close(quick: bool) -> None:
 
 
 def review_sentences(n: int, seed: int = 0) -> list[str]:
-    rows = read_csv_gz(REVIEWS)
-    sentences = []
-    for row in rows:
-        for part in re.split(r"[.!?]", row["Review Text"] or ""):
-            if len(part.strip()) > 20:
-                sentences.append(part.strip())
-    return random.Random(seed).sample(sentences, n)
+    from tradepilot.text.corpora import review_sentences as every
+
+    return random.Random(seed).sample(every(REVIEWS), n)
 
 
 def section_abstention(quick: bool) -> None:

@@ -65,17 +65,17 @@ def reviews_path() -> Path | None:
     return folder / REVIEWS_FILE
 
 
-def review_sentences(path: Path, half: int) -> list[str]:
-    """Sentences (over 20 characters) of every other review: ``half`` 0 takes the
-    reviews at even rows, 1 those at odd rows. The default intent model chooses
-    its off-topic threshold on half 0; the text bench reports on half 1.
+def review_sentences(path: Path, half: int | None = None) -> list[str]:
+    """Sentences (over 20 characters) of the reviews: ``half`` 0 takes the reviews
+    at even rows, 1 those at odd rows, None every review. The default intent model
+    chooses its off-topic threshold on half 0; the text bench reports on half 1.
     """
     import re
 
     with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     sentences = []
-    for row in rows[half::2]:
+    for row in rows if half is None else rows[half::2]:
         for part in re.split(r"[.!?]", row["Review Text"] or ""):
             if len(part.strip()) > 20:
                 sentences.append(part.strip())
