@@ -103,12 +103,24 @@ def demo_workspace(home: str) -> dict[str, Any]:
     login = Path(home, "demo-login.txt").read_text(encoding="utf-8").splitlines()
     fields = dict(line.split(": ", 1) for line in login if ": " in line)
     engine = create_engine(Settings(home=Path(home), database_url=None))
-    token = create_token(engine, name=f"web-bench-{secrets.token_hex(4)}")
+    name = f"web-bench-{secrets.token_hex(4)}"
+    token = create_token(engine, name=name)
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT count(*) FROM orders").scalar_one()
     engine.dispose()
-    return {"email": fields["e-mail"], "password": fields["password"],
-            "token": token, "rows": rows, "import_seconds": 0.0}  # fmt: skip
+    return {"email": fields["e-mail"], "password": fields["password"], "token": token,
+            "token_name": name, "rows": rows, "import_seconds": 0.0}  # fmt: skip
+
+
+def revoke_demo_token(home: str, name: str) -> None:
+    """Revoke the token :func:`demo_workspace` made: the bench leaves the demo as it was."""
+    from tradepilot.auth.service import revoke_token
+    from tradepilot.config import Settings
+    from tradepilot.store.engine import create_engine
+
+    engine = create_engine(Settings(home=Path(home), database_url=None))
+    revoke_token(engine, name=name)
+    engine.dispose()
 
 
 def in_child(target: Any, *args: Any) -> Any:
@@ -234,6 +246,7 @@ def on_alarm(signum: int, frame: Any) -> None:
 
 
 def bench(args: argparse.Namespace, home: Path) -> dict[str, Any]:
+    scratch = home  # the server's log stays out of a demo workspace
     if args.demo is not None:
         home = args.demo
         workspace = in_child(demo_workspace, str(home))
@@ -247,7 +260,7 @@ def bench(args: argparse.Namespace, home: Path) -> dict[str, Any]:
         workspace = in_child(build_workspace, str(args.file), str(home), password)
     port = args.port or free_port()
     base = f"http://{HOST}:{port}"
-    log = home / "web-bench-server.log"
+    log = scratch / "web-bench-server.log"
     server = start_server(home, port, log)
     try:
         with (
@@ -262,6 +275,8 @@ def bench(args: argparse.Namespace, home: Path) -> dict[str, Any]:
             )
     finally:
         stop_server(server)
+        if args.demo is not None:
+            in_child(revoke_demo_token, str(home), workspace["token_name"])
     return {
         "file": args.file.name if args.demo is None else str(args.demo),
         "rows": workspace["rows"],
