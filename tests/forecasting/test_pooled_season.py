@@ -10,7 +10,12 @@ import pytest
 from statsforecast import StatsForecast
 from statsforecast.models import SeasonalNaive
 
-from tradepilot.forecasting.pooled_season import POOLED, POOLED_MEAN, fit_pooled
+from tradepilot.forecasting.pooled_season import (
+    POOLED,
+    POOLED_MEAN,
+    calendar_weights,
+    fit_pooled,
+)
 
 WEEKS, HORIZON, SEASON = 100, 13, 52
 
@@ -137,3 +142,45 @@ def test_a_panel_without_a_season_keeps_its_own_models() -> None:
     # gives the series to the per-series models
     assert fit.forecasts.is_empty()
     assert "not used" in fit.notes[0]
+
+
+def test_a_year_back_is_taken_by_the_calendar() -> None:
+    # 52 weeks are a day short of a year, two across a February 29th
+    weights = calendar_weights(
+        [dt.date(2011, 12, 23), dt.date(2012, 2, 24), dt.date(2012, 3, 2)]
+    )
+    assert weights.tolist() == pytest.approx([1 / 7, 1 / 7, 2 / 7])
+
+
+def test_a_holiday_fixed_by_date_follows_its_date() -> None:
+    # every year the week holding December 24th sells 5x; weeks end on Fridays, so
+    # the week ending 2011-12-23 no longer holds it and the week after does
+    rng = np.random.default_rng(3)
+    start = dt.date(2010, 2, 5)
+    rows = []
+    for i in range(40):
+        level = rng.lognormal(4, 0.5)
+        for w in range(91):
+            day = start + dt.timedelta(weeks=w)
+            peak = day - dt.timedelta(days=6) <= dt.date(day.year, 12, 24) <= day
+            shape = (1 + 0.5 * np.sin(2 * np.pi * w / SEASON)) * (5 if peak else 1)
+            rows.append((f"s{i}", day, float(level * shape * rng.lognormal(0, 0.1))))
+    panel = pl.DataFrame(rows, schema=["unique_id", "ds", "y"], orient="row")
+
+    def weeks(freq: str) -> list[float]:
+        fit = fit_pooled(
+            panel, season_length=SEASON, horizon=13, levels=(80,), freq=freq
+        )
+        assert not fit.forecasts.is_empty()
+        return (
+            fit.forecasts.group_by("ds")
+            .agg(pl.col("forecast").sum())
+            .sort("ds")["forecast"]
+            .to_list()
+        )
+
+    # weeks 8 and 9 end 2011-12-23 and 2011-12-30; daily labels take no calendar
+    # weights (the same model, the plain 52 periods back)
+    by_calendar, plain = weeks("W-FRI"), weeks("D")
+    assert by_calendar[7] < 0.95 * plain[7]
+    assert by_calendar[8] > 1.2 * plain[8]

@@ -12,6 +12,16 @@ forecast). The forecast is the smoothed value of the same period a season earlie
 shifted by how much the series' last ``k`` periods differ from the smoothed same
 periods a season before them (its level now against then).
 
+On weekly data "a season back" is taken by the calendar, not by counting 52 weeks:
+52 weeks are 364 days, one day short of a year (two across a February 29th), so
+the week 52 back starts a day later in the calendar each year, and a holiday fixed
+by date (Christmas Eve) drifts out of the week it fell in. The week of the same
+calendar days a year back overlaps week ``t - 52`` on ``7 - d`` days and week
+``t - 53`` on ``d`` days (``d`` = 1, or 2 across a leap day), so the yearly value is
+``(7 - d) / 7 * y[t - 52] + d / 7 * y[t - 53]`` (``calendar_weights``). It is used
+for the pooled shape and the series' own yearly value alike; the per-series
+fallback stays the plain ``SeasonalNaive``.
+
 The rank ``r`` is read from the singular values (Gavish and Donoho's optimal hard
 threshold), the level window ``k`` is half a season. A second candidate averages the
 pooled forecast with the series' own seasonal naive (``PooledSeasonalMean``): the
@@ -19,12 +29,13 @@ two err differently (the smoothed shape misses a series' own quirks, last year's
 value carries last year's noise), so their mean is the classic forecast combination.
 The last ``horizon`` periods of history are a validation window (fewer, down to
 ``MIN_VALIDATION``, when less than a season, a level window and a horizon are
-there; each series scored by RMSSE, scaled by its one-step naive error): the panel takes the better of the two
-pooled candidates there, and uses it only if its mean beats both the seasonal naive
-and the 8-period moving average; each series keeps it unless its own seasonal naive
-or moving average beat it on that window by a relative ``margin`` (only on a full
-``horizon`` window: a shorter one is too few periods to judge one series by). Interval
-half-widths are the quantiles of the series' absolute errors on that window.
+there; each series scored by RMSSE, scaled by its one-step naive error): the panel
+takes the better of the two pooled candidates there, and uses it only if its mean
+beats both the seasonal naive and the 8-period moving average by ``PARSIMONY`` (2%:
+a tie goes to the simpler models); each series keeps it unless its own seasonal
+naive or moving average beat it on that window by a relative ``margin`` (only on a
+full ``horizon`` window: a shorter one is too few periods to judge one series by).
+Interval half-widths are the quantiles of the series' absolute errors on that window.
 
 Examples
 --------
@@ -67,6 +78,13 @@ MIN_VALIDATION: Final = 4
 # margin of the per-series selection, it keeps one window's noise from choosing).
 MARGIN: Final = 0.4
 MOVING_AVERAGE: Final = 8
+# Relative mean RMSSE by which the pooled model must beat the better of the seasonal
+# naive and the moving average on the validation window to be used: on a panel
+# without a shared season (white noise) it ties the moving average, and a tie goes
+# to the simpler per-series models.
+PARSIMONY: Final = 0.02
+# Weekly seasons a year long: 52 weeks are 364 days, a year 365 or 366.
+WEEKS_PER_YEAR: Final = 52
 
 Matrix = NDArray[np.float64]
 
@@ -143,33 +161,40 @@ def fit_pooled(
     train, actual = y[:, :-window], y[:, -window:]
     k_val = min(k, train.shape[1] - m)
     scale = _naive_scale(train)
-    pooled = _forecast(train, _Smoother(train, m)(rank), m, k_val, window)
-    own_snaive = _seasonal_naive(train, m, window)
+    end = last["ds"].max()
+    back_w = ahead_w = None
+    if m == WEEKS_PER_YEAR and freq.upper().startswith("W"):
+        if isinstance(end, dt.datetime):
+            end = end.date()
+        if isinstance(end, dt.date):
+            back_w, ahead_w = _weights(end, -window, window), _weights(end, 0, horizon)
+    pooled = _forecast(train, _Smoother(train, m)(rank), m, k_val, window, back_w)
+    own_snaive = _season_back(train, m, window, back_w)
     candidates = {POOLED: pooled, POOLED_MEAN: (pooled + own_snaive) / 2}
     scores = {name: _rmsse(f, actual, scale) for name, f in candidates.items()}
-    snaive = _rmsse(own_snaive, actual, scale)
+    snaive = _rmsse(_seasonal_naive(train, m, window), actual, scale)
     average = _rmsse(_moving_average(train, window), actual, scale)
     validation = {name: float(np.nanmean(v)) for name, v in scores.items()}
     validation["SeasonalNaive"] = float(np.nanmean(snaive))
     validation["MovingAverage8"] = float(np.nanmean(average))
     chosen = min(candidates, key=lambda name: validation[name])
     # the chosen model's validation errors set the widths; refit on all history
-    if validation[chosen] >= min(
+    if validation[chosen] >= (1 - PARSIMONY) * min(
         validation["SeasonalNaive"], validation["MovingAverage8"]
     ):
         note = (
             f"pooled seasonal naive not used: on the last {window} periods its mean "
             f"RMSSE {validation[chosen]:.3f} ({chosen}) did not beat SeasonalNaive "
             f"{validation['SeasonalNaive']:.3f} or MovingAverage8 "
-            f"{validation['MovingAverage8']:.3f}"
+            f"{validation['MovingAverage8']:.3f} by {PARSIMONY:.0%}"
         )
         return PooledFit(_empty(levels), rank, k, validation, [note])
     errors = np.abs(candidates[chosen] - actual)
     full_snaive = _seasonal_naive(y, m, horizon)
     k = min(k, width - m)
-    point = _forecast(y, smooth(rank), m, k, horizon)
+    point = _forecast(y, smooth(rank), m, k, horizon, ahead_w)
     if chosen == POOLED_MEAN:
-        point = (point + full_snaive) / 2
+        point = (point + _season_back(y, m, horizon, ahead_w)) / 2
     # a per-series choice on a window shorter than the horizon would follow noise
     own = _own_choice(scores[chosen], snaive, average, margin)
     own = own if window == horizon else np.zeros_like(own)
@@ -226,19 +251,50 @@ class _Smoother:
         return smooth
 
 
-def _forecast(y: Matrix, smooth: Matrix, m: int, k: int, h: int) -> Matrix:
+def calendar_weights(ends: Sequence[dt.date]) -> Matrix:
+    """Share of each week's yearly value taken from week ``t - 53`` (by the calendar).
+
+    ``d / 7``, ``d`` the days by which a year (from the same date a year before)
+    exceeds 52 weeks: 1, or 2 when a February 29th lies between.
+
+    >>> calendar_weights([dt.date(2011, 12, 23), dt.date(2012, 3, 2)]).round(3)
+    array([0.143, 0.286])
+    """
+    days = []
+    for end in ends:
+        try:
+            before = end.replace(year=end.year - 1)
+        except ValueError:  # February 29th: a year before is February 28th
+            before = end.replace(year=end.year - 1, day=28)
+        days.append((end - before).days - 7 * WEEKS_PER_YEAR)
+    return np.asarray(days, dtype=np.float64) / 7
+
+
+def _weights(end: dt.date, start: int, count: int) -> Matrix:
+    """Calendar weights of the ``count`` weeks after ``start`` weeks from ``end``."""
+    ends = [end + dt.timedelta(weeks=start + j + 1) for j in range(count)]
+    return calendar_weights(ends)
+
+
+def _forecast(
+    y: Matrix, smooth: Matrix, m: int, k: int, h: int, weights: Matrix | None = None
+) -> Matrix:
     """Smoothed values a season back, plus the level change over ``k`` periods."""
     n = y.shape[1]
-    seasonal = _season_back(smooth, m, h)
+    seasonal = _season_back(smooth, m, h, weights)
     level = y[:, n - k :].mean(axis=1) - smooth[:, n - k - m : n - m].mean(axis=1)
     result: Matrix = np.clip(seasonal + level[:, None], 0.0, None)
     return result
 
 
-def _season_back(y: Matrix, m: int, h: int) -> Matrix:
+def _season_back(y: Matrix, m: int, h: int, weights: Matrix | None = None) -> Matrix:
+    """Values a season back; with ``weights``, mixed with the period before them."""
     n = y.shape[1]
     steps = np.arange(h)
     back: Matrix = y[:, n - m + steps % m]
+    if weights is not None and n > m:
+        before = y[:, n - m - 1 + steps % m]
+        back = (1 - weights) * back + weights * before
     return back
 
 
