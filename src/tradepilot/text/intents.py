@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 UNKNOWN = "unknown"
 MIN_GROUP = 20
+# Threads for the cross-validation fits (the target machine has two cores).
+FOLD_THREADS = 2
 # Width of :class:`StaticEmbeddings`' block (WordLlama l2_supercat_256).
 EMBEDDING_DIMENSIONS = 256
 _DIGITS = re.compile(r"\d")
@@ -307,14 +309,26 @@ class IntentModel:
 def _out_of_fold(
     x: Any, target: NDArray[Any], n_classes: int, split: Any, c: float
 ) -> NDArray[np.float64]:
-    """Linear SVM scores of every example from the fold that did not see it."""
+    """Linear SVM scores of every example from the fold that did not see it.
+
+    The folds are fitted on two threads (liblinear releases the GIL): the same
+    scores, in about half the wall time on two free cores.
+    """
     import numpy as np
+    from joblib import Parallel, delayed
     from sklearn.svm import LinearSVC
 
-    scores = np.zeros((len(target), n_classes))
-    for train, test in split.split(x, target):
+    def fold(train: NDArray[Any], test: NDArray[Any]) -> tuple[Any, Any]:
         svm = LinearSVC(C=c, dual=True).fit(x[train], target[train])
-        scores[np.ix_(test, svm.classes_)] = _scores(svm, x[test])
+        return svm, _scores(svm, x[test])
+
+    pairs = list(split.split(x, target))
+    fitted = Parallel(n_jobs=FOLD_THREADS, prefer="threads")(
+        delayed(fold)(train, test) for train, test in pairs
+    )
+    scores = np.zeros((len(target), n_classes))
+    for (_, test), (svm, found) in zip(pairs, fitted, strict=True):
+        scores[np.ix_(test, svm.classes_)] = found
         missing = np.setdiff1d(np.arange(n_classes), svm.classes_)
         scores[np.ix_(test, missing)] = -10.0  # a class absent from a fold
     return scores
