@@ -370,10 +370,13 @@ def read_frame(
     """
     result = conn.execute(text(sql), params or {})
     columns = list(result.keys())
-    rows = result.fetchall()
-    frame = pl.DataFrame(
-        [tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None
-    )
+    # The driver's rows (tuples) as they are: making SQLAlchemy's row objects of
+    # them cost twice the query on the 25,900 orders of Online Retail.
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    frame = pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
     if not schema:
         return frame
     unknown = [name for name in schema if name not in columns]
