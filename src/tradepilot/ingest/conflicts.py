@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from tradepilot.ingest.files import ROW
 from tradepilot.ingest.loading import temp_keys
@@ -76,6 +76,10 @@ def stored_heads(conn: Connection, *, source: str, numbers: pl.Series) -> pl.Dat
     """
     empty = pl.DataFrame(schema=HEADS)
     if numbers.len() == 0:
+        return empty
+    # A first import of the source: no order to look up key by key.
+    any_stored = text("SELECT 1 FROM orders WHERE source = :s LIMIT 1")
+    if conn.execute(any_stored, {"s": source}).first() is None:
         return empty
     with temp_keys(conn, numbers.drop_nulls(), name="tp_orders") as keys:
         return read_frame(

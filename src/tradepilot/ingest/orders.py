@@ -185,22 +185,19 @@ def with_line_keys(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     ['shop|7|A|1|2.5|1', 'shop|7|B|1|2.5|1', 'shop|7|A|1|2.5|2']
     """
     identity = ["order_number", "sku", "quantity", "unit_price"]
-    text = pl.concat_str(
-        [pl.lit(source), *[pl.col(c).cast(pl.String) for c in identity]],
-        separator="|",
-    )
-    frame = frame.with_columns(text.alias("line_key"))
     # Numbering the occurrences over every line's identity is a group-by of
-    # (nearly) as many groups as lines; only repeated lines need it, and lines
-    # whose identities differ have different text, so the repeated texts hold them.
-    repeated = frame["line_key"].is_duplicated()
+    # (nearly) as many groups as lines; only repeated lines need it.
+    repeated = frame.select(pl.struct(identity).is_duplicated()).to_series()
     occurrence = pl.repeat(1, frame.height, dtype=pl.Int64, eager=True)
     if repeated.any():
         numbered = frame.filter(repeated).select(
             pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(identity)
         )
         occurrence = occurrence.scatter(repeated.arg_true(), numbered.to_series())
-    key = pl.concat_str([pl.col("line_key"), occurrence.cast(pl.String)], separator="|")
+    parts = [pl.col(c).cast(pl.String) for c in identity]
+    key = pl.concat_str(
+        [pl.lit(source), *parts, occurrence.cast(pl.String)], separator="|"
+    )
     return frame.with_columns(key.alias("line_key"))
 
 

@@ -233,7 +233,15 @@ po_receipts = Table(
 )
 
 Index("ix_orders_customer", orders.c.customer_id)
-Index("ix_order_lines_reverses", order_lines.c.reverses_line_id)
+# Partial: only cancellations have a reversed line (7,599 of 541,909 Online Retail
+# lines), and every lookup by it (undo, the facts page, the foreign key's checks)
+# names a value; the full index cost a quarter of a second per large import.
+Index(
+    "ix_order_lines_reverses",
+    order_lines.c.reverses_line_id,
+    sqlite_where=order_lines.c.reverses_line_id.is_not(None),
+    postgresql_where=order_lines.c.reverses_line_id.is_not(None),
+)
 
 # --- owner account, sessions and API tokens (app shell) -------------------------------
 
