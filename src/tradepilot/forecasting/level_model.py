@@ -20,7 +20,9 @@ Store-wide change
     origin; each value capped at :data:`SPIKE_CAP` times its series' median sale,
     so a bulk order is not a change of the store): the model learns how a series moves against the store, not the season
     or growth of the months it was fitted on, which need not repeat. The forecast
-    assumes the store stays level.
+    assumes the store stays level: multiplying it by a forecast of the change
+    (damped AutoETS or damped recent growth of the store total) was worse on
+    validation, and so was the realised change (``bench/level_store_change_dev.py``).
 Objective
     L1 (the median): a series' RMSSE grows with the absolute distance of a level
     forecast from its mean far more than with its square once the series is noisy,
