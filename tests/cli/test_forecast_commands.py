@@ -164,3 +164,28 @@ def test_series_names_the_rows_it_cannot_forecast(
     assert result.exit_code != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_series_takes_several_id_columns_and_writes_them_back(tmp_path: Path):
+    fridays = [dt.date(2024, 1, 5) + dt.timedelta(weeks=w) for w in range(20)]
+    rows = [
+        {"Store": store, "Dept": dept, "Date": day, "Sales": float(w % 4 + dept)}
+        for store in (1, 2)
+        for dept in (1, 2)
+        for w, day in enumerate(fridays)
+    ]
+    source, out = tmp_path / "panel.csv", tmp_path / "out.csv"
+    pl.DataFrame(rows).write_csv(source)
+
+    result = invoke(
+        "forecast", "series", str(source), "--id", "Store,Dept", "--time", "Date",
+        "--target", "Sales", "--horizon", "3", "--out", str(out), "--json",
+    )  # fmt: skip
+    written = pl.read_csv(out)
+
+    assert result["series"] == 4
+    assert result["rows"] == 12
+    assert written.columns[:3] == ["Store", "Dept", "Date"]
+    assert sorted(set(written.select("Store", "Dept").iter_rows())) == [
+        (1, 1), (1, 2), (2, 1), (2, 2)
+    ]  # fmt: skip

@@ -201,7 +201,12 @@ def series(
     file: Annotated[
         Path, typer.Argument(help="A long table: one row per id and period.")
     ],
-    id_col: Annotated[str, typer.Option("--id", help="Series id column.")],
+    id_col: Annotated[
+        str,
+        typer.Option(
+            "--id", help="Series id column, or several joined by commas (Store,Dept)."
+        ),
+    ],
     time_col: Annotated[str, typer.Option("--time", help="Period date column.")],
     target_col: Annotated[str, typer.Option("--target", help="Value column.")],
     horizon: Annotated[int, typer.Option(help="Periods to forecast.")],

@@ -21,6 +21,16 @@ from tradepilot.ingest.files import read_table, require_columns
 SEASONS = {"D": 7, "W": 52, "M": 12, "MS": 12, "ME": 12, "Q": 4, "QS": 4}
 LEVELS = (80, 95)
 OUTPUT = ["forecast", "lo_80", "hi_80", "lo_95", "hi_95", "model"]
+ID_SEPARATOR = "\x1f"  # joins several id columns into one series id
+
+
+def id_columns(id_col: str) -> list[str]:
+    """The id columns ``--id`` names: one, or several separated by commas.
+
+    >>> id_columns("Store, Dept")
+    ['Store', 'Dept']
+    """
+    return [c.strip() for c in id_col.split(",") if c.strip()]
 
 
 def read_panel(
@@ -28,20 +38,25 @@ def read_panel(
 ) -> pl.DataFrame:
     """The file as ``unique_id, ds, y`` (dates parsed, numbers checked).
 
+    Several id columns (``"Store,Dept"``) make one id, their values joined by
+    :data:`ID_SEPARATOR`.
+
     Raises
     ------
     ImportFormatError
         If a column is missing or a cell is not a date / number (naming the row).
     """
     table = read_table(path)
+    ids = id_columns(id_col)
     found = require_columns(
         table,
-        {"id": [id_col], "time": [time_col], "target": [target_col]},
-        what=f"a panel with columns {id_col}, {time_col}, {target_col}",
+        {**{i: [i] for i in ids}, "time": [time_col], "target": [target_col]},
+        what=f"a panel with columns {', '.join(ids)}, {time_col}, {target_col}",
     )
+    stripped = [pl.col(found[i]).str.strip_chars() for i in ids]
     frame = table.frame.select(
         "_row",
-        pl.col(found["id"]).str.strip_chars().alias("unique_id"),
+        pl.concat_str(stripped, separator=ID_SEPARATOR).alias("unique_id"),
         pl.col(found["time"]).str.strip_chars().str.to_date(strict=False).alias("ds"),
         pl.col(found["target"])
         .str.strip_chars()
@@ -178,24 +193,29 @@ def forecast_file(
         parts.append(
             model.predict().select("unique_id", pl.col("ds").cast(pl.Date), *OUTPUT)
         )
-    result = (
-        pl.concat(parts)
-        .sort("unique_id", "ds")
-        .select(
-            pl.col("unique_id").alias(id_col),
-            pl.col("ds").dt.strftime("%Y-%m-%d").alias(time_col),
-            *OUTPUT,
-        )
+    result = pl.concat(parts).sort("unique_id", "ds")
+    models = dict(
+        result.group_by("model")
+        .agg(pl.col("unique_id").n_unique())
+        .sort("model")
+        .iter_rows()
+    )
+    ids = id_columns(id_col)
+    joined = pl.col("unique_id")
+    result = result.select(
+        # the id columns as they came in
+        joined.alias(ids[0])
+        if len(ids) == 1
+        else joined.str.split_exact(ID_SEPARATOR, len(ids) - 1)
+        .struct.rename_fields(ids)
+        .struct.unnest(),
+        pl.col("ds").dt.strftime("%Y-%m-%d").alias(time_col),
+        *OUTPUT,
     )
     result.write_csv(out, float_precision=4)
     return {
         "series": panel["unique_id"].n_unique(),
-        "models": dict(
-            result.group_by("model")
-            .agg(pl.col(id_col).n_unique())
-            .sort("model")
-            .iter_rows()
-        ),
+        "models": models,
         "rows": result.height,
         "freq": data_freq,
         "out": str(out),
