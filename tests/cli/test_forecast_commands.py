@@ -104,6 +104,76 @@ def test_series_forecasts_any_long_table_in_its_own_frequency(tmp_path: Path):
     )
 
 
+def test_series_reads_a_daily_export_without_rows_for_days_without_sales(
+    tmp_path: Path,
+):
+    # A sales export has no row for a day without a sale: a shop closed on
+    # Saturdays, and a wholesale customer ordering about every three weeks who
+    # has not ordered in the export's last ten days.
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=d) for d in range(200)]
+    shop = [(d, float(10 + d.weekday())) for d in days if d.weekday() != 5]
+    wholesale = [(d, 40.0) for i, d in enumerate(days) if i % 21 == 3 and i < 190]
+    table = pl.DataFrame(
+        [("shop", d, y) for d, y in shop] + [("wholesale", d, y) for d, y in wholesale],
+        schema=["customer", "date", "units"],
+        orient="row",
+    )
+    source, out = tmp_path / "daily.csv", tmp_path / "out.csv"
+    table.sample(fraction=1.0, shuffle=True, seed=1).write_csv(source)
+
+    result = invoke(
+        "forecast", "series", str(source), "--id", "customer", "--time", "date",
+        "--target", "units", "--horizon", "14", "--out", str(out), "--json",
+    )  # fmt: skip
+
+    written = pl.read_csv(out, try_parse_dates=True)
+    assert result["freq"] == "D"
+    # every series is forecast from the day after the export's last day
+    starts = written.group_by("customer").agg(pl.col("date").min())
+    assert set(starts["date"]) == {days[-1] + dt.timedelta(days=1)}
+    # ten days without an order is not a dead customer on daily data
+    wholesale_fc = written.filter(pl.col("customer") == "wholesale")
+    assert wholesale_fc["model"].unique().to_list() != ["Zero"]
+    assert wholesale_fc["forecast"].sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("dates", "freq"),
+    [
+        (["2024-01-01", "2024-01-02", "2024-01-05"], "D"),
+        (["2024-01-05", "2024-01-19", "2024-02-02"], "W-FRI"),
+        (["2024-01-01", "2024-03-01", "2024-04-01"], "MS"),
+        (["2024-01-31", "2024-02-29", "2024-04-30"], "ME"),
+        (["2024-01-01", "2024-04-01", "2024-10-01"], "QS-JAN"),
+        (["2024-03-31", "2024-06-30", "2024-12-31"], "QE-DEC"),
+    ],
+    ids=["days", "weeks", "months", "month-ends", "quarters", "quarter-ends"],
+)
+def test_series_frequency_is_the_grid_all_dates_sit_on(dates: list[str], freq: str):
+    from tradepilot.forecasting.panel_file import infer_freq
+
+    panel = pl.DataFrame(
+        {"unique_id": "a", "ds": [dt.date.fromisoformat(d) for d in dates]}
+    )
+
+    assert infer_freq(panel) == freq
+
+
+def test_series_refuses_dates_on_no_grid(tmp_path: Path):
+    source = tmp_path / "odd.csv"
+    source.write_text("s,d,y\na,2024-01-01,1\na,2024-01-04,2\na,2024-01-10,3\n")
+
+    result = CliRunner().invoke(
+        app,
+        ["forecast", "series", str(source), "--id", "s", "--time", "d",
+         "--target", "y", "--horizon", "2", "--out", str(tmp_path / "o.csv")],
+    )  # fmt: skip
+
+    assert result.exit_code != 0
+    assert "the dates are 3 days apart" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_wrong_table_gets_a_message_not_a_traceback(tmp_path: Path):
     source = tmp_path / "weekly.csv"
     source.write_text("a,b\n1,2\n")

@@ -19,7 +19,12 @@ from typing import Any
 import polars as pl
 
 from tradepilot.domain.errors import DataValidationError
-from tradepilot.forecasting.classify import Frame, since_first_sale, to_panel
+from tradepilot.forecasting.classify import (
+    Frame,
+    life_cycle,
+    since_first_sale,
+    to_panel,
+)
 from tradepilot.forecasting.metrics import evaluate
 from tradepilot.forecasting.models import (
     StatsModel,
@@ -96,6 +101,7 @@ def backtest(
     train, test = split(data, cutoff, horizon, min_nonzero)
     before = data.filter(pl.col("ds") < pl.lit(cutoff).cast(data.schema["ds"]))
     started = time.perf_counter()
+    dead_after, new_within = life_cycle(freq)
     auto = AutoForecaster(
         freq=freq,
         season_length=season_length,
@@ -104,6 +110,8 @@ def backtest(
         n_jobs=n_jobs,
         global_model=global_model,
         level_model=level_model,
+        dead_after=dead_after,
+        new_within=new_within,
     ).fit(train, level_panel=before)
     forecasts = auto.predict()
     seconds = time.perf_counter() - started

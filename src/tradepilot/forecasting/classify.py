@@ -27,9 +27,38 @@ ADI_CUTOFF: Final = 1.32
 CV2_CUTOFF: Final = 0.49
 DEMAND_CLASSES: Final = ("smooth", "erratic", "intermittent", "lumpy", "new", "dead")
 PANEL_COLUMNS: Final = ("unique_id", "ds", "y")
+# The life-cycle thresholds in time: no sale for 13 weeks is dead, under 8 weeks
+# since the first sale is new (in periods of other lengths, see life_cycle).
+DEAD_AFTER_DAYS: Final = 91
+NEW_WITHIN_DAYS: Final = 56
+_PERIOD_DAYS: Final = {
+    "D": 1,
+    "B": 1.4,
+    "W": 7,
+    "M": 30.4,
+    "Q": 91.3,
+    "Y": 365.25,
+    "A": 365.25,
+}
 
 # polars.DataFrame or pandas.DataFrame; Any because pandas ships no type stubs here.
 Frame: TypeAlias = Any
+
+
+def life_cycle(freq: str, *, shortest_new: int = 8) -> tuple[int, int]:
+    """``dead_after`` and ``new_within`` (periods) for a pandas frequency.
+
+    The classes mean the same time whatever the period: 13 weeks without a sale is
+    dead (91 days, 3 months; at least 2 periods), fewer than 8 weeks since the first
+    sale is new (56 days; never fewer than ``shortest_new`` periods, the shortest
+    the launch model and moving averages accept).
+
+    >>> life_cycle("W-FRI"), life_cycle("D"), life_cycle("MS")
+    ((13, 8), (91, 56), (3, 8))
+    """
+    days = _PERIOD_DAYS.get(freq.lstrip("0123456789")[:1].upper(), 7)
+    dead = max(round(DEAD_AFTER_DAYS / days), 2)
+    return dead, max(round(NEW_WITHIN_DAYS / days), shortest_new)
 
 
 def to_panel(frame: Frame, *, freq: str | None = None) -> pl.DataFrame:

@@ -8,17 +8,19 @@ inside a series count as zero (a week with no row sold nothing).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 import polars as pl
 
 from tradepilot.domain.errors import DataValidationError, ImportFormatError
+from tradepilot.forecasting.classify import life_cycle
 from tradepilot.forecasting.pooled_season import fit_pooled
 from tradepilot.forecasting.selection import AutoForecaster
 from tradepilot.ingest.files import read_table, require_columns
 
-SEASONS = {"D": 7, "W": 52, "M": 12, "MS": 12, "ME": 12, "Q": 4, "QS": 4}
+SEASONS = {"D": 7, "W": 52, "M": 12, "MS": 12, "ME": 12, "Q": 4, "QS": 4, "QE": 4}
 LEVELS = (80, 95)
 OUTPUT = ["forecast", "lo_80", "hi_80", "lo_95", "hi_95", "model"]
 ID_SEPARATOR = "\x1f"  # joins several id columns into one series id
@@ -118,34 +120,103 @@ def clip_negative(panel: pl.DataFrame, target: str) -> tuple[pl.DataFrame, list[
 
 
 def infer_freq(panel: pl.DataFrame) -> str:
-    """The pandas frequency of the panel's dates (e.g. ``W-FRI``, ``D``, ``MS``).
+    """The pandas frequency of the panel's dates (``D``, ``W-FRI``, ``MS``, ``ME``,
+    ``QS-JAN``, ...), read from every date of every series.
+
+    Sales exports leave out the periods without a sale, so a series may skip
+    periods (they count as zero, see :func:`fill_gaps`): the frequency is the
+    finest step that all dates sit on. Dates all on the first (or last) day of a
+    month are months, or quarters when they are always whole quarters apart;
+    otherwise the greatest common divisor of the days between dates decides:
+    1 is days, a multiple of 7 weeks (all on one weekday, which names the weeks).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> d = [dt.date(2024, 1, 5), dt.date(2024, 1, 19), dt.date(2024, 1, 26)]
+    >>> infer_freq(pl.DataFrame({"unique_id": ["a", "a", "b"], "ds": d}))
+    'W-FRI'
 
     Raises
     ------
     DataValidationError
-        If no series has three regular dates to read it from.
+        If the panel has fewer than two dates, or its dates sit on no grid of days,
+        weeks, months or quarters.
     """
-    for _, group in panel.group_by("unique_id"):
-        dates = pd.DatetimeIndex(group["ds"].sort().to_list())
-        if len(dates) >= 3:
-            freq = pd.infer_freq(dates)
-            if freq:
-                return str(freq)
+    dates = panel.select(pl.col("ds").unique().sort())["ds"]
+    if dates.len() < 2:
+        raise DataValidationError(
+            "cannot tell the frequency: the panel has "
+            f"{'one date' if dates.len() == 1 else 'no date'}; it needs two or more"
+        )
+    month = dates.dt.year() * 12 + dates.dt.month()
+    month_end = dates.dt.offset_by("1d").dt.day() == 1
+    if (dates.dt.day() == 1).all() or month_end.all():
+        step = _gcd(month.diff().drop_nulls())
+        first_month: int = dates.dt.month().to_list()[0]
+        start = "MS" if (dates.dt.day() == 1).all() else "ME"
+        if step % 12 == 0:
+            return f"Y{start[1:]}-{_MONTHS[first_month - 1]}"
+        if step % 3 == 0:
+            # pandas names quarters by a month of the first (QS) or last (QE) quarter
+            names = ("JAN", "FEB", "MAR") if start == "MS" else ("OCT", "NOV", "DEC")
+            return f"Q{start[1:]}-{names[(first_month - 1) % 3]}"
+        return start
+    step = _gcd(dates.cast(pl.Int64).diff().drop_nulls())
+    if step == 1:
+        return "D"
+    weekdays = dates.dt.weekday().unique()
+    if step % 7 == 0 and weekdays.len() == 1:
+        return f"W-{_WEEKDAYS[int(weekdays[0]) - 1]}"
     raise DataValidationError(
-        "cannot tell the frequency: no series has 3 regular dates"
+        f"cannot tell the frequency: the dates are {step} days apart or a multiple "
+        "of it; expected days, weeks (all on one weekday), months or quarters"
     )
 
 
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+_MONTHS = (
+    *("JAN", "FEB", "MAR", "APR", "MAY", "JUN"),
+    *("JUL", "AUG", "SEP", "OCT", "NOV", "DEC"),
+)
+
+
+def _gcd(steps: pl.Series) -> int:
+    return math.gcd(*(int(v) for v in steps.unique().to_list()))
+
+
 def fill_gaps(panel: pl.DataFrame, freq: str) -> pl.DataFrame:
-    """Every period of each series from its first to its last date (missing -> 0)."""
-    frames = []
-    for (uid,), group in panel.group_by("unique_id", maintain_order=True):
-        dates = pd.date_range(group["ds"].min(), group["ds"].max(), freq=freq)
-        full = pl.DataFrame(
-            {"unique_id": uid, "ds": pl.Series(list(dates.date), dtype=pl.Date)}
-        )
-        frames.append(full.join(group, on=["unique_id", "ds"], how="left"))
-    return pl.concat(frames).with_columns(pl.col("y").fill_null(0.0))
+    """Every period of each series from its first date to the panel's last (missing
+    periods are 0).
+
+    A sales export has no row for a period without a sale, at the end of a series
+    too: a product that sold nothing in the panel's last weeks is forecast from
+    those zeros, and every series' forecast starts after the same last period.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> d = [dt.date(2024, 1, 1), dt.date(2024, 1, 3), dt.date(2024, 1, 2)]
+    >>> p = pl.DataFrame({"unique_id": ["a", "a", "b"], "ds": d, "y": [1.0, 2, 3]})
+    >>> fill_gaps(p, "D").sort("unique_id", "ds")["y"].to_list()
+    [1.0, 0.0, 2.0, 3.0, 0.0]
+    """
+    grid = pl.Series(
+        "ds",
+        list(pd.date_range(panel["ds"].min(), panel["ds"].max(), freq=freq).date),
+        dtype=pl.Date,
+    )
+    firsts = panel.group_by("unique_id", maintain_order=True).agg(
+        first=pl.col("ds").min()
+    )
+    full = (
+        firsts.join(grid.to_frame(), how="cross")
+        .filter(pl.col("ds") >= pl.col("first"))
+        .drop("first")
+    )
+    return full.join(panel, on=["unique_id", "ds"], how="left").with_columns(
+        pl.col("y").fill_null(0.0)
+    )
 
 
 def forecast_file(
@@ -183,12 +254,15 @@ def forecast_file(
     )
     parts = [pooled.forecasts.select("unique_id", "ds", *OUTPUT)]
     if not rest.is_empty():
+        dead_after, new_within = life_cycle(data_freq)
         model = AutoForecaster(
             freq=data_freq,
             season_length=season,
             horizon=horizon,
             levels=LEVELS,
             n_jobs=n_jobs,
+            dead_after=dead_after,
+            new_within=new_within,
         ).fit(rest)
         parts.append(
             model.predict().select("unique_id", pl.col("ds").cast(pl.Date), *OUTPUT)

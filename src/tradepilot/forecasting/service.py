@@ -29,6 +29,7 @@ from tradepilot.forecasting.censoring import (
     CensoredDemandCorrector,
     availability_from_snapshots,
 )
+from tradepilot.forecasting.classify import life_cycle
 from tradepilot.forecasting.series import (
     PANDAS_FREQ,
     SEASON_LENGTH,
@@ -321,6 +322,7 @@ def forecast_demand(
     if panel.height == 0:
         raise DataValidationError("no demand to forecast: import orders first")
     with open_engine(settings.engine, settings.cluster_address) as cluster:
+        dead_after, new_within = life_cycle(settings.freq)
         model = AutoForecaster(
             freq=PANDAS_FREQ[settings.freq],
             season_length=SEASON_LENGTH[settings.freq],
@@ -330,6 +332,8 @@ def forecast_demand(
             n_jobs=settings.n_jobs,
             engine=cluster,
             global_model=settings.global_model,
+            dead_after=dead_after,
+            new_within=new_within,
         ).fit(panel.select("unique_id", "ds", "y"), progress=progress)
     forecasts = model.predict()
     keys = panel.select("unique_id", "sku", "country").unique()
