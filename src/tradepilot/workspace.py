@@ -167,6 +167,36 @@ def newest_order_day(engine: Engine) -> dt.date:
     return dt.date.fromisoformat(str(last)[:10])  # SQLite may return text
 
 
+def last_whole_day(engine: Engine) -> dt.date:
+    """The newest order day, or the day before it when that day was not over at
+    the last import.
+
+    A seller who exports at 7 in the morning has the night's orders of a day that
+    has just begun: reported as "yesterday" it looks like a 70% drop against the
+    forecast. When the newest import finished on the newest order day (UTC) or
+    before it, that day is partial and the day before is the last whole one.
+
+    Raises
+    ------
+    DataValidationError
+        If the workspace holds no orders yet.
+    """
+    newest = newest_order_day(engine)
+    with engine.connect() as conn:
+        imported = conn.execute(
+            sa.select(sa.func.max(tables.import_runs.c.finished_at)).where(
+                tables.import_runs.c.undone_at.is_(None)
+            )
+        ).scalar()
+    if imported is None:
+        return newest
+    if not isinstance(imported, dt.datetime):
+        imported = dt.datetime.fromisoformat(str(imported))
+    if imported.tzinfo is not None:
+        imported = imported.astimezone(dt.UTC)
+    return newest - dt.timedelta(days=1) if imported.date() <= newest else newest
+
+
 def _counter(conn: Connection) -> Any:
     def count(table: sa.Table) -> int:
         return int(

@@ -79,6 +79,34 @@ def test_brief_defaults_to_the_newest_order_day(shop: Engine, tmp_path: Path):
     assert brief["sales"]["yesterday"]["orders"] == 0
 
 
+def test_brief_of_a_morning_export_reports_the_day_before(
+    engine: Engine, tmp_path: Path
+):
+    # exported at the start of a day: its night's orders are a partial day, and a
+    # brief on them would read as a collapse against the forecast
+    now = dt.datetime.now(dt.UTC)
+    today, yesterday = now.date(), now.date() - dt.timedelta(days=1)
+    late, early = f"{yesterday} 15:00", now.strftime("%Y-%m-%d %H:%M")
+    source = tmp_path / "orders.csv"
+    source.write_text(
+        "order,at,sku,qty,total,country\n"
+        f"A-1,{late},MUG,2,20.00,DE\nA-2,{late},MUG,1,10.00,DE\n"
+        f"A-3,{early},MUG,1,10.00,DE\n"
+    )
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "source: shop\ncolumns:\n  order_number: order\n  ordered_at: at\n"
+        "  sku: sku\n  quantity: qty\n  line_total: total\n  country: country\n"
+        'date_format: "%Y-%m-%d %H:%M"\ncurrency: EUR\n'
+    )
+    import_file(engine, fmt="generic", path=source, mapping=mapping)
+
+    brief = build_brief(engine, home=tmp_path)
+
+    assert brief["date"] == yesterday.isoformat() != today.isoformat()
+    assert brief["sales"]["yesterday"]["orders"] == 2
+
+
 def test_second_brief_says_which_alerts_are_new_and_which_closed(
     shop: Engine, tmp_path: Path
 ):

@@ -33,7 +33,7 @@ from tradepilot.assistant.brief import (
 from tradepilot.domain.errors import DataValidationError, TradePilotError
 from tradepilot.domain.money import minor_unit
 from tradepilot.store.tables_assistant import assistant_briefs
-from tradepilot.workspace import newest_order_day
+from tradepilot.workspace import last_whole_day
 
 SALES_DAYS = 14  # the week and the week before it
 EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  # dates that make sense
@@ -46,7 +46,7 @@ def build_brief(
     date: dt.date | None = None,
     waiting: Sequence[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The daily brief as of ``date`` (default: the newest order day), saved.
+    """The daily brief as of ``date`` (default: the last whole day of orders), saved.
 
     Parameters
     ----------
@@ -78,7 +78,9 @@ def build_brief(
 
 
 def brief_day(engine: Engine, date: dt.date | None) -> dt.date:
-    """``date``, checked, or the newest order day.
+    """``date``, checked, or the last whole day of orders (the newest order day,
+    unless the data was imported before it ended: see
+    :func:`~tradepilot.workspace.last_whole_day`).
 
     Raises
     ------
@@ -86,7 +88,7 @@ def brief_day(engine: Engine, date: dt.date | None) -> dt.date:
         If ``date`` is before 1990 or after 2100, or the workspace has no orders.
     """
     if date is None:
-        return newest_order_day(engine)
+        return last_whole_day(engine)
     if not EARLIEST <= date <= LATEST:
         raise DataValidationError(
             f"the brief's date must be between {EARLIEST} and {LATEST}; got {date}"
