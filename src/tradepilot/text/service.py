@@ -289,7 +289,9 @@ def train_sentiment_file(
     Returns
     -------
     dict
-        ``{"name", "classes", "examples", "cv_accuracy", "cv_macro_f1", "active"}``.
+        ``{"name", "classes", "examples", "cv_accuracy", "cv_macro_f1",
+        "class_weight", "c", "active"}`` (the class weights and regularisation kept,
+        see :data:`~tradepilot.text.sentiment_model.SETTINGS`).
     """
     from tradepilot.text.sentiment_model import SentimentModel, stars_to_label
 
@@ -317,6 +319,8 @@ def train_sentiment_file(
         "examples": model.n_examples_,
         "cv_accuracy": round(model.cv_accuracy_, 4),
         "cv_macro_f1": round(model.cv_macro_f1_, 4),
+        "class_weight": model.setting_[0],
+        "c": model.setting_[1],
         "skipped": len(frame) - len(texts),
         "left_out": model.dropped_,
         "source": str(path),
