@@ -352,6 +352,10 @@ def section_reviews(quick: bool) -> None:
             f"   {name:21}: macro-F1 {macro_f1(yte, p):.4f}, accuracy {accuracy(yte, p):.4f}, "
             f"F1 neg/neu/pos {per[0]:.3f}/{per[1]:.3f}/{per[2]:.3f}"
         )
+    print(
+        f"   reviews train kept class weights {model.setting_[0]}, C "
+        f"{model.setting_[1]} (cross-validated accuracy {model.cv_accuracy_:.4f})"
+    )
     print("   (a language the default does not know: section 8)")
 
 
