@@ -33,16 +33,14 @@ Usage: ``python bench/reviews_stars_bench.py [--data DIR]``
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from text_bench import _cli, accuracy  # noqa: E402
+from text_bench import accuracy, reviews_cli  # noqa: E402
 
 DEFAULT = Path.home() / ".cache" / "tradepilot-bench" / "prdect"
 ENV = "TRADEPILOT_PRDECT"
@@ -125,7 +123,6 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(os.environ.get(ENV, DEFAULT)))
     args = parser.parse_args()
 
-    import polars as pl
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split
@@ -152,26 +149,9 @@ def main() -> None:
     print(f"   stars per human label: {by_label}")
     print(f"   stratified 70/30 (seed 0): {len(train):,} train, {len(test):,} test")
     truth = [r[2] for r in test]
-    with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "workspace"
-        train_csv, test_csv = Path(tmp) / "train.csv", Path(tmp) / "test.csv"
-        pl.DataFrame(
-            {"text": [r[0] for r in train], "stars": [r[1] for r in train]}
-        ).write_csv(train_csv)
-        pl.DataFrame({"text": [r[0] for r in test]}).write_csv(test_csv)
-        out, wall, cpu = _cli(
-            "reviews", "train", str(train_csv), "--text-col", "text",
-            "--rating-col", "stars", "--name", "own", "--json", "-w", str(home),
-        )  # fmt: skip
-        trained = json.loads(out)
-        found = {}
-        for name in ("default", "own"):
-            scored = Path(tmp) / f"{name}.csv"
-            _cli(
-                "reviews", "predict", str(test_csv), "--text-col", "text",
-                "--name", name, "--out", str(scored), "-w", str(home),
-            )  # fmt: skip
-            found[name] = pl.read_csv(scored)
+    trained, found, wall, cpu = reviews_cli(
+        [r[0] for r in train], [r[1] for r in train], [r[0] for r in test]
+    )
     from_stars = make_pipeline(
         TfidfVectorizer(), LogisticRegression(max_iter=1000)
     ).fit([r[0] for r in train], [stars_label(r[1]) for r in train])

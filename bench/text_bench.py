@@ -413,6 +413,38 @@ def _cli(*args: str) -> tuple[str, float, float]:
     return done.stdout, wall, cpu
 
 
+def reviews_cli(
+    train: list[str], stars: list[int], test: list[str]
+) -> tuple[dict[str, Any], dict[str, Any], float, float]:
+    """``reviews train`` on ``train`` and its ``stars`` in a scratch workspace, then
+    ``reviews predict`` on ``test`` with that model and with ``default``, through
+    the real CLI; the training summary, each model's output frame, the training
+    call's wall and CPU seconds."""
+    import json
+    import tempfile
+
+    import polars as pl
+
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "workspace"
+        train_csv, test_csv = Path(tmp) / "train.csv", Path(tmp) / "test.csv"
+        pl.DataFrame({"text": train, "stars": stars}).write_csv(train_csv)
+        pl.DataFrame({"text": test}).write_csv(test_csv)
+        out, wall, cpu = _cli(
+            "reviews", "train", str(train_csv), "--text-col", "text",
+            "--rating-col", "stars", "--name", "own", "--json", "-w", str(home),
+        )  # fmt: skip
+        found = {}
+        for name in ("default", "own"):
+            scored = Path(tmp) / f"{name}.csv"
+            _cli(
+                "reviews", "predict", str(test_csv), "--text-col", "text",
+                "--name", name, "--out", str(scored), "-w", str(home),
+            )  # fmt: skip
+            found[name] = pl.read_csv(scored)
+    return json.loads(out), found, wall, cpu
+
+
 def section_reviews_language(folder: Path | None) -> None:
     """``reviews train`` on human-labelled reviews in a language the default does
     not know (target: accuracy >= 0.95 on a stratified 70/30 split).
@@ -423,10 +455,6 @@ def section_reviews_language(folder: Path | None) -> None:
     model and with ``default`` (the lexicon); a TF-IDF + logistic regression from
     scikit-learn is fitted in the same run on the same 70%.
     """
-    import json
-    import tempfile
-
-    import polars as pl
     from sklearn.metrics import f1_score
     from sklearn.model_selection import train_test_split
 
@@ -449,26 +477,7 @@ def section_reviews_language(folder: Path | None) -> None:
         f"reviews {dict(Counter(labels))}; stratified 70/30 (seed 0): "
         f"{len(xtr):,} train, {len(xte):,} test"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "workspace"
-        train_csv, test_csv = Path(tmp) / "train.csv", Path(tmp) / "test.csv"
-        pl.DataFrame({"text": xtr, "stars": [STARS[y] for y in ytr]}).write_csv(
-            train_csv
-        )
-        pl.DataFrame({"text": xte}).write_csv(test_csv)
-        out, wall, cpu = _cli(
-            "reviews", "train", str(train_csv), "--text-col", "text",
-            "--rating-col", "stars", "--name", "own", "--json", "-w", str(home),
-        )  # fmt: skip
-        trained = json.loads(out)
-        found = {}
-        for name in ("default", "own"):
-            scored = Path(tmp) / f"{name}.csv"
-            _cli(
-                "reviews", "predict", str(test_csv), "--text-col", "text",
-                "--name", name, "--out", str(scored), "-w", str(home),
-            )  # fmt: skip
-            found[name] = pl.read_csv(scored)
+    trained, found, wall, cpu = reviews_cli(xtr, [STARS[y] for y in ytr], xte)
     baseline = baseline_lr(xtr, ytr).predict(xte).tolist()
     languages = Counter(found["default"]["language"].fill_null("none").to_list())
     print(f"   language found by reviews predict: {dict(languages.most_common(4))}")
