@@ -159,21 +159,6 @@ def test_series_frequency_is_the_grid_all_dates_sit_on(dates: list[str], freq: s
     assert infer_freq(panel) == freq
 
 
-def test_series_refuses_dates_on_no_grid(tmp_path: Path):
-    source = tmp_path / "odd.csv"
-    source.write_text("s,d,y\na,2024-01-01,1\na,2024-01-04,2\na,2024-01-10,3\n")
-
-    result = CliRunner().invoke(
-        app,
-        ["forecast", "series", str(source), "--id", "s", "--time", "d",
-         "--target", "y", "--horizon", "2", "--out", str(tmp_path / "o.csv")],
-    )  # fmt: skip
-
-    assert result.exit_code != 0
-    assert "the dates are 3 days apart" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def test_wrong_table_gets_a_message_not_a_traceback(tmp_path: Path):
     source = tmp_path / "weekly.csv"
     source.write_text("a,b\n1,2\n")
@@ -216,8 +201,12 @@ def test_series_accepts_net_sales_below_zero_and_says_so(tmp_path: Path):
             "a,2024-01-12,3\na,2024-01-12,2",
             "repeat an (store, week) pair, so a period has two values; rows 3, 4",
         ),
+        (
+            "a,2024-01-08,3\na,2024-01-14,2",
+            "the dates are 3 days apart or a multiple of it",
+        ),
     ],
-    ids=["infinite", "repeated-week"],
+    ids=["infinite", "repeated-week", "off-grid"],
 )
 def test_series_names_the_rows_it_cannot_forecast(
     tmp_path: Path, rows: str, message: str
