@@ -21,18 +21,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import tempfile
+import sys
 import time
 from pathlib import Path
 
 import polars as pl
 
-DEFAULT_FILE = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/online_retail/online_retail_2010_2011.csv.gz"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from level_dev import (  # noqa: E402
+    DEFAULT_FILE,
+    HORIZON,
+    VALIDATION_CUTOFFS,
+    online_retail_demand,
+    print_scores,
 )
-VALIDATION_CUTOFFS = (dt.date(2011, 5, 16), dt.date(2011, 6, 13))
-HORIZON = 12
+
 SHARE_WEEKS = 26
 
 
@@ -52,27 +56,16 @@ def intermittent(history: pl.DataFrame, name: str) -> pl.DataFrame:
 
 
 def main() -> None:
-    from tradepilot.config import Settings
     from tradepilot.forecasting.backtest import split
     from tradepilot.forecasting.classify import since_first_sale, to_panel
     from tradepilot.forecasting.level_model import level_forecasts
-    from tradepilot.forecasting.metrics import series_accuracy
-    from tradepilot.forecasting.series import build_panel, demand_lines
-    from tradepilot.forecasting.service import read_order_lines
-    from tradepilot.ingest.service import import_file
-    from tradepilot.workspace import init_workspace
+    from tradepilot.forecasting.series import build_panel
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", default=str(DEFAULT_FILE))
     parser.add_argument("--share-weeks", type=int, default=SHARE_WEEKS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        engine = init_workspace(Settings(home=Path(home), database_url=None))
-        import_file(engine, fmt="online-retail", path=Path(args.file))
-        with engine.connect() as conn:
-            lines = read_order_lines(conn)
-        engine.dispose()
-    demand = demand_lines(lines)
+    demand = online_retail_demand(args.file)
     panels = {
         level: to_panel(
             build_panel(demand, freq="W", level=level).select("unique_id", "ds", "y"),
@@ -122,29 +115,11 @@ def main() -> None:
         scored = levels.select("unique_id").join(
             train.select("unique_id").unique(), on="unique_id"
         )
-        dates = pl.DataFrame({"ds": sorted(test["ds"].unique().to_list())})
         print(
             f"\nsku_country, cutoff {cutoff} ({scored.height} level-model series; "
             f"{time.perf_counter() - started:.0f} s)"
         )
-        print(
-            f"  {'method':26s} {'series':>6s} {'RMSSE':>7s} {'WAPE':>7s} {'bias':>7s}"
-        )
-        for name, found in runs.items():
-            forecasts = (
-                scored.join(found, on="unique_id", how="left")
-                .with_columns(forecast=pl.col("level").fill_null(0.0))
-                .join(dates, how="cross")
-            )
-            acc = series_accuracy(forecasts, test, train)
-            joined = test.join(forecasts, on=["unique_id", "ds"])
-            sold = joined["y"].sum()
-            wape = (joined["y"] - joined["forecast"]).abs().sum() / sold
-            bias = (joined["forecast"].sum() - sold) / sold
-            print(
-                f"  {name:26s} {acc.height:6d} {acc['rmsse'].mean():7.4f} "
-                f"{wape:7.4f} {bias:+7.3f}"
-            )
+        print_scores(runs, scored, train, test)
 
 
 if __name__ == "__main__":
