@@ -159,9 +159,17 @@ def newest_order_day(engine: Engine) -> dt.date:
         If the workspace holds no orders yet.
     """
     with engine.connect() as conn:
-        last = conn.execute(sa.select(sa.func.max(tables.orders.c.ordered_at))).scalar()
+        last = _newest_day(conn, tables.orders.c.ordered_at)
     if last is None:
         raise DataValidationError("no orders in the workspace yet: import orders first")
+    return last
+
+
+def _newest_day(conn: Connection, column: Any, *where: Any) -> dt.date | None:
+    """The UTC day of ``column``'s largest value (rows matching ``where``)."""
+    last = conn.execute(sa.select(sa.func.max(column)).where(*where)).scalar()
+    if last is None:
+        return None
     if isinstance(last, dt.datetime):
         return (last.astimezone(dt.UTC) if last.tzinfo else last).date()
     return dt.date.fromisoformat(str(last)[:10])  # SQLite may return text
@@ -182,19 +190,12 @@ def last_whole_day(engine: Engine) -> dt.date:
         If the workspace holds no orders yet.
     """
     newest = newest_order_day(engine)
+    runs = tables.import_runs
     with engine.connect() as conn:
-        imported = conn.execute(
-            sa.select(sa.func.max(tables.import_runs.c.finished_at)).where(
-                tables.import_runs.c.undone_at.is_(None)
-            )
-        ).scalar()
-    if imported is None:
+        imported = _newest_day(conn, runs.c.finished_at, runs.c.undone_at.is_(None))
+    if imported is None or imported > newest:
         return newest
-    if not isinstance(imported, dt.datetime):
-        imported = dt.datetime.fromisoformat(str(imported))
-    if imported.tzinfo is not None:
-        imported = imported.astimezone(dt.UTC)
-    return newest - dt.timedelta(days=1) if imported.date() <= newest else newest
+    return newest - dt.timedelta(days=1)
 
 
 def _counter(conn: Connection) -> Any:
